@@ -1,0 +1,123 @@
+package io.sluice.engine.fault;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Constructors for Druid's MSQ faults, with Druid's messages and fields. */
+public final class Faults {
+    private Faults() {}
+
+    private static Map<String, Object> f(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    public static Fault canceled(String reason) {
+        String msg = switch (reason) {
+            case "TASK_SHUTDOWN" -> "Query canceled due to task shutdown";
+            case "USER_REQUEST" -> "Query canceled by user or by task shutdown.";
+            case "QUERY_TIMEOUT" -> "Query canceled due to timeout";
+            default -> "Query canceled for unknown reason";
+        };
+        return new Fault("Canceled", msg, f("reason", reason));
+    }
+
+    public static Fault cannotParseExternalData(String message) {
+        return new Fault("CannotParseExternalData", message, null);
+    }
+
+    public static Fault tooManyWarnings(String rootErrorCode, long maxWarnings) {
+        return new Fault(
+                "TooManyWarnings",
+                "Too many warnings of type " + rootErrorCode + " generated (max = " + maxWarnings + ")",
+                f("rootErrorCode", rootErrorCode, "maxWarnings", maxWarnings));
+    }
+
+    public static Fault insertTimeNull() {
+        return new Fault(
+                "InsertTimeNull",
+                "Null timestamp (__time) encountered during INSERT or REPLACE.",
+                null);
+    }
+
+    public static Fault insertTimeOutOfBounds(String interval, String replaceIntervals) {
+        return new Fault(
+                "InsertTimeOutOfBounds",
+                "Inserted data contains time chunk[" + interval + "] outside of bounds specified by replaceTimeChunks["
+                        + replaceIntervals + "]",
+                f("interval", interval, "intervalBounds", replaceIntervals));
+    }
+
+    public static Fault insertCannotBeEmpty(String dataSource) {
+        return new Fault(
+                "InsertCannotBeEmpty",
+                "No rows to insert for dataSource[" + dataSource + "]. Set failOnEmptyInsert : false in the query"
+                        + " context to allow empty inserts.",
+                f("dataSource", dataSource));
+    }
+
+    public static Fault columnNameRestricted(String column) {
+        return new Fault(
+                "ColumnNameRestricted",
+                "[" + column + "] column name is reserved for MSQ's internal purpose. Please retry the query after"
+                        + " renaming the column.",
+                f("columnName", column));
+    }
+
+    public static Fault tooManyBuckets(int max) {
+        return new Fault(
+                "TooManyBuckets",
+                "Too many partition buckets (max = " + max + "); try breaking your query up into smaller queries,"
+                        + " or using a larger target size",
+                f("maxBuckets", max));
+    }
+
+    public static Fault tooManyPartitions(int max) {
+        return new Fault(
+                "TooManyPartitions",
+                "Too many partitions (max = " + max + "); try breaking your query up into smaller queries, or using"
+                        + " a larger target size",
+                f("maxPartitions", max));
+    }
+
+    public static Fault rowTooLarge(long maxFrameSize) {
+        return new Fault(
+                "RowTooLarge",
+                "Encountered row that cannot fit in a single frame (max frame size = " + maxFrameSize + ")",
+                f("maxFrameSize", maxFrameSize));
+    }
+
+    public static Fault workerFailed(String workerTaskId, String errorMsg) {
+        return new Fault(
+                "WorkerFailed",
+                "Worker task failed: [" + workerTaskId + "]" + (errorMsg == null ? "" : ": " + errorMsg),
+                f("errorMsg", errorMsg, "workerTaskId", workerTaskId));
+    }
+
+    public static Fault workerRpcFailed(String workerTaskId) {
+        return new Fault(
+                "WorkerRpcFailed",
+                "RPC call to task failed unrecoverably: [" + workerTaskId + "]",
+                f("workerTaskId", workerTaskId));
+    }
+
+    public static Fault unknownError(String message) {
+        return new Fault("UnknownError", message, f("message", message));
+    }
+
+    public static Fault queryNotSupported() {
+        return new Fault("QueryNotSupported", "QueryKit does not yet support this query.", null);
+    }
+
+    public static Fault invalidNullByte(String source, long rowNumber, String column, String value, int position) {
+        return new Fault(
+                "InvalidNullByte",
+                "Invalid null byte at source[" + source + "], rowNumber[" + rowNumber + "], column[" + column
+                        + "], value[" + value + "], position[" + position + "]. Consider sanitizing the input string"
+                        + " column using \"REPLACE(\"" + column + "\", U&'\\0000', '') AS " + column + "\"",
+                f("source", source, "rowNumber", rowNumber, "column", column, "value", value, "position", position));
+    }
+}

@@ -1,0 +1,17 @@
+package io.sluice.engine.plan;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/** What a stage's workers do with their input rows. The JSON {@code type} names match Druid's report. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ScanProcessorSpec.class, name = "scan"),
+    @JsonSubTypes.Type(value = GroupByPreShuffleSpec.class, name = "groupByPreShuffle"),
+    @JsonSubTypes.Type(value = GroupByPostShuffleSpec.class, name = "groupByPostShuffle"),
+    @JsonSubTypes.Type(value = LimitProcessorSpec.class, name = "limit"),
+    @JsonSubTypes.Type(value = SegmentGeneratorSpec.class, name = "segmentGenerator")
+})
+public sealed interface ProcessorSpec
+        permits ScanProcessorSpec, GroupByPreShuffleSpec, GroupByPostShuffleSpec, LimitProcessorSpec,
+                SegmentGeneratorSpec {}

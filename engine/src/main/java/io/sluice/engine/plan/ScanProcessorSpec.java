@@ -1,0 +1,21 @@
+package io.sluice.engine.plan;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sluice.engine.expr.Expr;
+import io.sluice.engine.expr.NamedExpr;
+import java.util.List;
+
+/**
+ * Filter then project each input row (the stage has exactly one non-broadcast input). Output columns are
+ * {@code columns} in order; they equal the stage signature. {@code limit} (nullable) caps rows per worker (the
+ * planner adds a limit stage after the shuffle for the global limit); {@code offset} is applied only by a limit stage.
+ *
+ * <p>Input rows are in the input's signature: the EXTERN signature, the datasource signature ({@code __time} first),
+ * or the upstream stage's signature.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ScanProcessorSpec(Expr filter, List<NamedExpr> columns, Long limit) implements ProcessorSpec {
+    public ScanProcessorSpec {
+        columns = List.copyOf(columns);
+    }
+}
