@@ -1,0 +1,184 @@
+package io.sluice.node;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.Join;
+import akka.cluster.typed.SingletonActor;
+import akka.http.javadsl.ServerBinding;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.sluice.engine.actor.TaskMaster;
+import io.sluice.engine.actor.WorkerHost;
+import io.sluice.engine.storage.LocalDeepStorage;
+import io.sluice.engine.storage.MetadataStore;
+import io.sluice.engine.worker.WorkerResources;
+import io.sluice.http.HttpApi;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running Sluice node: an Akka Cluster member with its roles — {@code overlord} (the TaskMaster singleton),
+ * {@code worker} (a WorkerHost), {@code broker} (the HTTP API) — over local deep storage and a metadata store.
+ * Used by {@link Main} and by the end-to-end tests.
+ */
+public final class SluiceNode implements AutoCloseable {
+    private final ActorSystem<Void> system;
+    private final MetadataStore metadata;
+    private final ServerBinding binding;
+    private final Path dataDir;
+
+    private SluiceNode(ActorSystem<Void> system, MetadataStore metadata, ServerBinding binding, Path dataDir) {
+        this.system = system;
+        this.metadata = metadata;
+        this.binding = binding;
+        this.dataDir = dataDir;
+    }
+
+    /** The effective config: options over the config file over application.conf/reference.conf. */
+    public static Config config(NodeOptions o) {
+        Map<String, Object> over = new HashMap<>();
+        if (o.httpPort() != null) {
+            over.put("sluice.http.port", o.httpPort());
+        }
+        if (o.akkaPort() != null) {
+            over.put("akka.remote.artery.canonical.port", o.akkaPort());
+        }
+        if (o.dataDir() != null) {
+            over.put("sluice.data-dir", o.dataDir().toAbsolutePath().toString());
+        }
+        if (o.host() != null) {
+            over.put("akka.remote.artery.canonical.hostname", o.host());
+            over.put("sluice.http.host", o.host());
+        }
+        if (!o.roles().isEmpty()) {
+            over.put("akka.cluster.roles", o.roles());
+        }
+        Config base = ConfigFactory.parseMap(over);
+        if (!o.seedNodes().isEmpty()) {
+            List<String> seeds = new ArrayList<>();
+            for (String s : o.seedNodes()) {
+                seeds.add(s.startsWith("akka://") ? s : "akka://sluice@" + s);
+            }
+            base = base.withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+        }
+        if (o.configFile() != null) {
+            base = base.withFallback(ConfigFactory.parseFile(o.configFile().toFile()).resolve());
+        }
+        return base.withFallback(ConfigFactory.load()).resolve();
+    }
+
+    public static SluiceNode start(Config config) throws Exception {
+        Path dataDir = Path.of(config.getString("sluice.data-dir")).toAbsolutePath();
+        Files.createDirectories(dataDir);
+        List<String> roles = config.getStringList("akka.cluster.roles");
+        String jdbc = config.getString("sluice.metadata.jdbc-url");
+        MetadataStore metadata = jdbc.isEmpty()
+                ? MetadataStore.h2(dataDir.resolve("metadata"))
+                : MetadataStore.connect(jdbc, config.getString("sluice.metadata.user"),
+                        config.getString("sluice.metadata.password"));
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sluice", config);
+        try {
+            Cluster cluster = Cluster.get(system);
+            if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            }
+            Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("sluice.blocking-dispatcher"));
+            String host = config.getString("sluice.http.host");
+            int httpPort = config.getInt("sluice.http.port");
+            int capacity = config.getInt("sluice.worker-capacity");
+            LocalDeepStorage deepStorage = new LocalDeepStorage(dataDir.resolve("deep-storage"));
+            Path tmp = dataDir.resolve("tmp");
+            WorkerStageCleanup.clean(tmp);
+            Files.createDirectories(tmp);
+            TaskMaster.Settings settings = new TaskMaster.Settings(
+                    metadata,
+                    blocking,
+                    Clock.systemUTC(),
+                    host,
+                    httpPort,
+                    config.getDuration("sluice.worker-start-timeout"),
+                    config.getInt("sluice.max-partitions"),
+                    config.getInt("sluice.max-result-rows"));
+            ActorRef<TaskMaster.Command> taskMaster = ClusterSingleton.get(system)
+                    .init(SingletonActor.of(TaskMaster.create(settings), "task-master"));
+            if (roles.contains("worker")) {
+                long mem = config.getLong("sluice.worker-memory-bytes");
+                if (mem <= 0) {
+                    mem = Math.max(32L << 20, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, capacity));
+                }
+                WorkerResources resources = new WorkerResources(tmp, deepStorage, mem, blocking);
+                system.systemActorOf(WorkerHost.create(resources, capacity, host + ":" + httpPort), "worker-host",
+                        akka.actor.typed.Props.empty());
+            }
+            ServerBinding binding = null;
+            if (roles.contains("broker")) {
+                TaskServiceImpl service = new TaskServiceImpl(system, taskMaster, metadata, blocking);
+                binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            return new SluiceNode(system, metadata, binding, dataDir);
+        } catch (Exception e) {
+            system.terminate();
+            metadata.close();
+            throw e;
+        }
+    }
+
+    /** Bound HTTP port (useful with port 0), or -1 without the broker role. */
+    public int httpPort() {
+        return binding == null ? -1 : binding.localAddress().getPort();
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Leaves the cluster and stops, waiting up to 30 s. */
+    @Override
+    public void close() {
+        try {
+            if (binding != null) {
+                binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            // stopping anyway
+        }
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // stopping anyway
+        }
+        metadata.close();
+    }
+
+    /** Deletes stage temp files a previous run of this node left behind. */
+    static final class WorkerStageCleanup {
+        private WorkerStageCleanup() {}
+
+        static void clean(Path tmp) throws IOException {
+            io.sluice.engine.worker.WorkerStageRunner.deleteQuietly(tmp);
+        }
+    }
+}

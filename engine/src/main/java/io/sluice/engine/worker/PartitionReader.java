@@ -1,0 +1,175 @@
+package io.sluice.engine.worker;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.stream.javadsl.StreamConverters;
+import io.sluice.engine.actor.Worker;
+import io.sluice.engine.frame.Frame;
+import io.sluice.engine.frame.FrameReader;
+import io.sluice.engine.frame.KeyCodec;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.types.RowSignature;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Pulls partitions of an upstream stage from the workers that hold them, as Akka Streams {@code SourceRef}s of
+ * frames (back-pressured, node to node), and turns them into rows: the pieces of one partition are merged k-way by
+ * the upstream sort key when sorted, and partitions follow each other in order. Runs on a blocking thread.
+ */
+public final class PartitionReader {
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
+
+    private PartitionReader() {}
+
+    /** Rows of the given partitions, in partition order. */
+    public static RowSource read(
+            ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<List<PartitionSource>> parts) {
+        List<List<PartitionSource>> copy = List.copyOf(parts);
+        return new RowSource() {
+            private int next;
+            private RowSource current;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (current != null) {
+                        Object[] row = current.next();
+                        if (row != null) {
+                            return row;
+                        }
+                        current.close();
+                        current = null;
+                    }
+                    if (next >= copy.size()) {
+                        return null;
+                    }
+                    current = readOne(system, signature, sortKey, copy.get(next++));
+                }
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    current.close();
+                }
+            }
+        };
+    }
+
+    /** Rows of one partition spread over several workers. */
+    public static RowSource readOne(
+            ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<PartitionSource> pieces) {
+        List<RowSource> sources = new ArrayList<>();
+        for (PartitionSource p : pieces) {
+            sources.add(open(system, signature, p));
+        }
+        if (sources.size() == 1) {
+            return sources.get(0);
+        }
+        if (sortKey.isEmpty()) {
+            return concat(sources);
+        }
+        return merge(sources, new KeyCodec(signature, sortKey));
+    }
+
+    private static RowSource open(ActorSystem<?> system, RowSignature signature, PartitionSource p) {
+        Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
+                        p.worker(),
+                        replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
+                        ASK_TIMEOUT,
+                        system.scheduler())
+                .toCompletableFuture()
+                .join();
+        Iterator<Frame> frames = stream.frames()
+                .getSource()
+                .map(FrameWire::decode)
+                .runWith(StreamConverters.asJavaStream(), system)
+                .iterator();
+        return new RowSource() {
+            private RowSource rows;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (rows != null) {
+                        Object[] r = rows.next();
+                        if (r != null) {
+                            return r;
+                        }
+                        rows = null;
+                    }
+                    if (!frames.hasNext()) {
+                        return null;
+                    }
+                    rows = FrameReader.rows(signature, frames.next());
+                }
+            }
+        };
+    }
+
+    private static int stageOf(PartitionSource p) {
+        return p.stage();
+    }
+
+    static RowSource concat(List<RowSource> sources) {
+        return new RowSource() {
+            private int i;
+
+            @Override
+            public Object[] next() {
+                while (i < sources.size()) {
+                    Object[] r = sources.get(i).next();
+                    if (r != null) {
+                        return r;
+                    }
+                    sources.get(i++).close();
+                }
+                return null;
+            }
+
+            @Override
+            public void close() {
+                sources.forEach(RowSource::close);
+            }
+        };
+    }
+
+    /** K-way merge of sorted sources by byte-comparable keys. */
+    static RowSource merge(List<RowSource> sources, KeyCodec codec) {
+        record Head(byte[] key, Object[] row, int source) {}
+        PriorityQueue<Head> heap = new PriorityQueue<>((a, b) -> {
+            int c = KeyCodec.compare(a.key(), b.key());
+            return c != 0 ? c : Integer.compare(a.source(), b.source());
+        });
+        for (int i = 0; i < sources.size(); i++) {
+            Object[] r = sources.get(i).next();
+            if (r != null) {
+                heap.add(new Head(codec.encode(r), r, i));
+            }
+        }
+        return new RowSource() {
+            @Override
+            public Object[] next() {
+                Head h = heap.poll();
+                if (h == null) {
+                    return null;
+                }
+                Object[] nextRow = sources.get(h.source()).next();
+                if (nextRow != null) {
+                    heap.add(new Head(codec.encode(nextRow), nextRow, h.source()));
+                }
+                return h.row();
+            }
+
+            @Override
+            public void close() {
+                sources.forEach(RowSource::close);
+            }
+        };
+    }
+}

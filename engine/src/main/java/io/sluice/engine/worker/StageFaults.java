@@ -1,0 +1,33 @@
+package io.sluice.engine.worker;
+
+import io.sluice.engine.fault.Fault;
+import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.fault.Faults;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** Maps anything thrown while running work to the typed fault the report shows; the root cause is kept. */
+public final class StageFaults {
+    private StageFaults() {}
+
+    public static Fault fromThrowable(Throwable t, String doing) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        for (Throwable x = c; x != null; x = x.getCause()) {
+            if (x instanceof FaultException fe) {
+                return fe.fault();
+            }
+        }
+        if (c instanceof CancellationException || c instanceof InterruptedException) {
+            return Faults.canceled("UNKNOWN");
+        }
+        String msg = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+        if (msg.contains("No space left on device")) {
+            return Faults.unknownError("No space left on device while " + doing);
+        }
+        return Faults.unknownError(msg + " (while " + doing + ")");
+    }
+}

@@ -1,0 +1,19 @@
+package io.sluice.engine.worker;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.storage.DeepStorage;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+
+/**
+ * What a node gives the workers it hosts: a temp directory root for stage outputs and spills, deep storage for
+ * pushing segments, the memory budget of one worker, and the executor for blocking work.
+ */
+public record WorkerResources(Path tempRoot, DeepStorage deepStorage, long memoryPerWorkerBytes, Executor blocking) {
+    public WorkerResources {
+        requireNonNull(tempRoot, "tempRoot is null");
+        requireNonNull(deepStorage, "deepStorage is null");
+        requireNonNull(blocking, "blocking is null");
+    }
+}

@@ -1,0 +1,416 @@
+package io.sluice.engine.worker;
+
+import akka.actor.typed.ActorSystem;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.engine.exec.KeyStatistics;
+import io.sluice.engine.exec.PartitionBoundaries;
+import io.sluice.engine.exec.StageOutput;
+import io.sluice.engine.exec.StageProcessors;
+import io.sluice.engine.fault.Fault;
+import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.frame.Frame;
+import io.sluice.engine.input.CountingRowSource;
+import io.sluice.engine.input.InputFormats;
+import io.sluice.engine.input.InputSplit;
+import io.sluice.engine.input.ParseError;
+import io.sluice.engine.input.ParseErrorPolicy;
+import io.sluice.engine.json.Json;
+import io.sluice.engine.kernel.ControllerQueryKernel;
+import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.segment.GeneratedSegment;
+import io.sluice.engine.segment.SegmentGenerationCounters;
+import io.sluice.engine.segment.SegmentGenerator;
+import io.sluice.engine.segment.SegmentReader;
+import io.sluice.engine.types.RowSignature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Runs one work order on one worker, on a blocking thread: reads the stage's input slice (external files, segments,
+ * upstream partitions pulled over Akka Streams, or literal rows), runs the stage processor, and sorts/partitions the
+ * output onto local disk ({@link StageOutput}); or, for a segmentGenerator stage, builds and pushes segments.
+ * Phase one ends with key statistics (when range boundaries are needed); phase two partitions.
+ */
+public final class WorkerStageRunner implements AutoCloseable {
+    private static final int MAX_FRAME_BYTES = 1_000_000;
+
+    private final WorkOrder order;
+    private final StageDefinition stage;
+    private final WorkerResources resources;
+    private final Path workDir;
+    private final AtomicBoolean canceled;
+    private final ActorSystem<?> system;
+    private final InputCounters input = new InputCounters();
+    private final SegmentGenerationCounters segmentCounters = new SegmentGenerationCounters();
+    private ParseErrorPolicy parsePolicy;
+    private StageOutput output;
+    private final List<GeneratedSegment> segments = new ArrayList<>();
+    private volatile String currentSource = "";
+
+    public WorkerStageRunner(
+            WorkOrder order, WorkerResources resources, Path workerDir, AtomicBoolean canceled, ActorSystem<?> system) {
+        this.order = order;
+        this.stage = order.stage();
+        this.resources = resources;
+        this.workDir = workerDir.resolve("stage" + stage.stageNumber());
+        this.canceled = canceled;
+        this.system = system;
+    }
+
+    public boolean needsBoundaries() {
+        return ControllerQueryKernel.needsStatistics(stage);
+    }
+
+    public String describe() {
+        return "running stage " + stage.stageNumber() + (currentSource.isEmpty() ? "" : " on " + currentSource);
+    }
+
+    /** Reads all input and processes it; returns key statistics when the stage needs range boundaries, else null. */
+    public KeyStatistics runPhaseOne() {
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        long maxParse = contextLong("maxParseExceptions", 0);
+        parsePolicy = new ParseErrorPolicy(maxParse);
+        InputSlice primary = order.inputs().get(0);
+        RowSignature inputSignature = signatureOf(primary);
+        try (RowSource in = open(primary)) {
+            if (stage.processor() instanceof SegmentGeneratorSpec sg) {
+                segments.addAll(SegmentGenerator.generate(
+                        sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
+                        segmentCounters));
+                return null;
+            }
+            output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+            RowSource processed = StageProcessors.create(
+                            stage.processor(), inputSignature, stage.signature(), order.workerNumber())
+                    .transform(cancellable(in));
+            Object[] row;
+            while ((row = processed.next()) != null) {
+                output.add(row);
+            }
+            processed.close();
+            KeyStatistics stats = output.finishAndCollectStatistics();
+            return needsBoundaries() ? stats : null;
+        }
+    }
+
+    /** Writes the output partitions (boundaries null unless the stage is range-partitioned). */
+    public void runPhaseTwo(PartitionBoundaries boundaries) {
+        if (output != null) {
+            output.partition(boundaries);
+        }
+    }
+
+    public int partitionCount() {
+        return output == null ? 0 : output.partitionCount();
+    }
+
+    public Iterator<Frame> readPartition(int partition) {
+        if (output == null) {
+            return java.util.Collections.emptyIterator();
+        }
+        return output.readPartition(partition);
+    }
+
+    public List<GeneratedSegment> segments() {
+        return List.copyOf(segments);
+    }
+
+    /** Counters of this worker for this stage, Druid's shapes: input0, output, shuffle, sortProgress, … */
+    public ObjectNode counters() {
+        ObjectNode c = Json.MAPPER.createObjectNode();
+        c.set("input0", input.toJson());
+        if (output != null) {
+            c.set("output", Json.MAPPER.valueToTree(output.output().toJson()));
+            if (stage.shuffleSpec() != null) {
+                c.set("shuffle", Json.MAPPER.valueToTree(output.shuffle().toJson()));
+                if (stage.doesSort()) {
+                    c.set("sortProgress", Json.MAPPER.valueToTree(output.sortProgress()));
+                }
+            }
+        }
+        if (stage.processor() instanceof SegmentGeneratorSpec) {
+            ObjectNode s = c.putObject("segmentGenerationProgress");
+            s.put("type", "segmentGenerationProgress");
+            s.put("rowsProcessed", segmentCounters.rowsProcessed());
+            s.put("rowsPersisted", segmentCounters.rowsPersisted());
+            s.put("rowsMerged", segmentCounters.rowsMerged());
+            s.put("rowsPushed", segmentCounters.rowsPushed());
+        }
+        if (parsePolicy != null && parsePolicy.count() > 0) {
+            ObjectNode w = c.putObject("warnings");
+            w.put("type", "warnings");
+            w.put("CannotParseExternalData", parsePolicy.count());
+        }
+        return c;
+    }
+
+    /** Parse errors tolerated under maxParseExceptions, as report warnings (errorReport-shaped). */
+    public List<JsonNode> warnings() {
+        List<JsonNode> out = new ArrayList<>();
+        if (parsePolicy == null) {
+            return out;
+        }
+        for (ParseError e : parsePolicy.samples()) {
+            ObjectNode w = Json.MAPPER.createObjectNode();
+            w.put("taskId", order.queryId() + "-worker" + order.workerNumber() + "_0");
+            w.put("stageNumber", stage.stageNumber());
+            ObjectNode err = w.putObject("error");
+            err.put("errorCode", "CannotParseExternalData");
+            err.put("errorMessage", e.message());
+            out.add(w);
+        }
+        return out;
+    }
+
+    private long contextLong(String key, long dflt) {
+        Object v = order.context().get(key);
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        if (v instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                return dflt;
+            }
+        }
+        return dflt;
+    }
+
+    private static RowSignature signatureOf(InputSlice slice) {
+        if (slice instanceof InputSlice.External e) {
+            return e.signature();
+        }
+        if (slice instanceof InputSlice.Table t) {
+            return t.signature();
+        }
+        if (slice instanceof InputSlice.Stage s) {
+            return s.signature();
+        }
+        return ((InputSlice.Inline) slice).spec().signature();
+    }
+
+    private RowSource open(InputSlice slice) {
+        if (slice instanceof InputSlice.External e) {
+            return external(e);
+        }
+        if (slice instanceof InputSlice.Table t) {
+            return table(t);
+        }
+        if (slice instanceof InputSlice.Stage s) {
+            currentSource = "output of stage " + s.stage();
+            RowSource r = PartitionReader.read(system, s.signature(), s.sortKey(), s.partitions());
+            return counting(r);
+        }
+        InputSlice.Inline in = (InputSlice.Inline) slice;
+        Iterator<List<Object>> it = in.spec().rows().iterator();
+        return counting(() -> it.hasNext() ? it.next().toArray() : null);
+    }
+
+    private RowSource external(InputSlice.External e) {
+        input.totalFiles.set(e.totalFiles());
+        Iterator<InputSplit> splits = e.splits().iterator();
+        return new RowSource() {
+            private CountingRowSource current;
+            private long bytesBefore;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (current != null) {
+                        Object[] row = current.next();
+                        if (row != null) {
+                            input.rows.incrementAndGet();
+                            return row;
+                        }
+                        input.bytes.addAndGet(current.bytesRead() - bytesBefore);
+                        current.close();
+                        current = null;
+                    }
+                    if (!splits.hasNext()) {
+                        return null;
+                    }
+                    InputSplit split = splits.next();
+                    currentSource = split.description();
+                    current = InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy);
+                    bytesBefore = 0;
+                    input.files.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    input.bytes.addAndGet(current.bytesRead() - bytesBefore);
+                    current.close();
+                }
+            }
+        };
+    }
+
+    private RowSource table(InputSlice.Table t) {
+        Iterator<String> paths = t.segmentPaths().iterator();
+        List<String> columns = t.signature().names();
+        input.totalFiles.set(t.segmentPaths().size());
+        return new RowSource() {
+            private SegmentReader reader;
+            private RowSource rows;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (rows != null) {
+                        Object[] r = rows.next();
+                        if (r != null) {
+                            input.rows.incrementAndGet();
+                            return r;
+                        }
+                        closeCurrent();
+                    }
+                    if (!paths.hasNext()) {
+                        return null;
+                    }
+                    Path file = resources.deepStorage().localPath(paths.next());
+                    currentSource = file.toString();
+                    try {
+                        input.bytes.addAndGet(Files.size(file));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    input.files.incrementAndGet();
+                    reader = SegmentReader.open(file);
+                    rows = reader.scan(columns, t.start(), t.end());
+                }
+            }
+
+            private void closeCurrent() {
+                if (rows != null) {
+                    rows.close();
+                    rows = null;
+                }
+                if (reader != null) {
+                    try {
+                        reader.close();
+                    } catch (Exception e) {
+                        // closing a read-only file
+                    }
+                    reader = null;
+                }
+            }
+
+            @Override
+            public void close() {
+                closeCurrent();
+            }
+        };
+    }
+
+    private RowSource counting(RowSource r) {
+        return new RowSource() {
+            @Override
+            public Object[] next() {
+                Object[] row = r.next();
+                if (row != null) {
+                    input.rows.incrementAndGet();
+                }
+                return row;
+            }
+
+            @Override
+            public void close() {
+                r.close();
+            }
+        };
+    }
+
+    /** Stops reading promptly when the query is canceled. */
+    private RowSource cancellable(RowSource r) {
+        return new RowSource() {
+            private int n;
+
+            @Override
+            public Object[] next() {
+                if ((++n & 1023) == 0 && canceled.get()) {
+                    throw new CancellationException("query canceled");
+                }
+                return r.next();
+            }
+
+            @Override
+            public void close() {
+                r.close();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (output != null) {
+            output.close();
+        }
+        deleteQuietly(workDir);
+    }
+
+    public static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: temp files
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    /** Druid's {@code channel} counter for input 0 (one partition). */
+    private static final class InputCounters {
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong files = new AtomicLong();
+        final AtomicLong totalFiles = new AtomicLong();
+
+        ObjectNode toJson() {
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("type", "channel");
+            put(n, "rows", rows.get());
+            put(n, "bytes", bytes.get());
+            put(n, "files", files.get());
+            put(n, "totalFiles", totalFiles.get());
+            return n;
+        }
+
+        private static void put(ObjectNode n, String k, long v) {
+            if (v != 0) {
+                ArrayNode a = n.putArray(k);
+                a.add(v);
+            }
+        }
+    }
+
+    static Fault faultOf(FaultException e) {
+        return e.fault();
+    }
+}
