@@ -125,7 +125,11 @@ final class Values {
                 List<String> parts = split(s, listDelimiter);
                 Object[] out = new Object[parts.size()];
                 for (int i = 0; i < out.length; i++) {
-                    out[i] = type == ColumnType.LONG_ARRAY ? parseLong(parts.get(i)) : parseDouble(parts.get(i));
+                    if (type == ColumnType.LONG_ARRAY) {
+                        out[i] = parseLong(parts.get(i));
+                    } else {
+                        out[i] = parseDouble(parts.get(i));
+                    }
                 }
                 return Collections.unmodifiableList(Arrays.asList(out));
             }
