@@ -36,7 +36,8 @@ public final class InputFormats {
     /**
      * Opens a split for reading. Rows come back as {@code Object[]} aligned to {@code signature} with values of the
      * column's runtime type (see {@link io.sluice.engine.types.ColumnType}); values that do not convert are null.
-     * Unparseable rows are skipped and reported to {@code listener}, which may throw to stop.
+     * Unparseable rows are skipped and reported to {@code listener}, which may throw to stop. Signature columns
+     * {@code __file_uri} / {@code __file_path} are filled in when the source lists them in {@code systemFields}.
      *
      * @throws IllegalArgumentException if the format is invalid
      * @throws io.sluice.engine.fault.FaultException ({@code UnknownError}) if the split cannot be opened
@@ -52,10 +53,10 @@ public final class InputFormats {
                 type.equals("json") ? null : delimitedOptions(inputFormat, type.equals("csv"));
         Streams.Opened opened = Streams.open(split);
         try {
-            if (options == null) {
-                return new JsonRowSource(opened, split.description(), signature, listener);
-            }
-            return new DelimitedRowSource(opened, split.description(), signature, options, listener);
+            CountingRowSource source = options == null
+                    ? new JsonRowSource(opened, split.description(), signature, listener)
+                    : new DelimitedRowSource(opened, split.description(), signature, options, listener);
+            return SystemFields.apply(source, split, signature);
         } catch (RuntimeException e) {
             Rows.closeQuietly(opened);
             throw e;

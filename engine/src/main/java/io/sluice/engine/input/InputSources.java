@@ -208,6 +208,9 @@ public final class InputSources {
                 ObjectNode one = JsonNodeFactory.instance.objectNode();
                 one.put("type", "local");
                 one.putArray("files").add(path.toString());
+                if (src.hasNonNull("systemFields")) {
+                    one.set("systemFields", src.get("systemFields").deepCopy());
+                }
                 out.add(new InputSplit(one, new File(path.toString()).toURI().toString(), size));
             }
         });

@@ -146,4 +146,28 @@ class InputSourcesTest {
         assertThat(new InputSources.Wildcard("a*b*c").matches("aXXbYYc")).isTrue();
         assertThat(new InputSources.Wildcard("a*b*c").matches("aXXcYYb")).isFalse();
     }
+
+    @Test
+    void systemFieldsFillFileUriAndPath() throws Exception {
+        Path f = dir.resolve("s.json");
+        Files.writeString(f, "{\"x\":\"a\"}\n");
+        ObjectNode src = json("{\"type\":\"local\",\"filter\":\"*.json\",\"systemFields\":[\"__file_uri\","
+                + "\"__file_path\"]}");
+        src.put("baseDir", dir.toString());
+        io.sluice.engine.types.RowSignature sig = io.sluice.engine.types.RowSignature.builder()
+                .add("x", io.sluice.engine.types.ColumnType.STRING)
+                .add("__file_uri", io.sluice.engine.types.ColumnType.STRING)
+                .add("__file_path", io.sluice.engine.types.ColumnType.STRING)
+                .build();
+        List<Object[]> rows = TestInputs.drain(InputFormats.open(InputSources.split(src).get(0),
+                json("{\"type\":\"json\"}"), sig, e -> {}));
+        assertThat(rows).singleElement().satisfies(r ->
+                assertThat(r).containsExactly("a", "file:" + f, f.toString()));
+
+        ObjectNode without = json("{\"type\":\"local\",\"filter\":\"*.json\"}");
+        without.put("baseDir", dir.toString());
+        List<Object[]> plain = TestInputs.drain(InputFormats.open(InputSources.split(without).get(0),
+                json("{\"type\":\"json\"}"), sig, e -> {}));
+        assertThat(plain.get(0)).containsExactly("a", null, null);
+    }
 }
