@@ -215,4 +215,15 @@ class JsonFormatTest {
         InputFormats.validate(json("{\"type\":\"csv\",\"findColumnsFromHeader\":true}"));
         InputFormats.validate(json("{\"type\":\"tsv\",\"columns\":[\"a\",\"b\"]}"));
     }
+
+    @Test
+    void linesLongerThanTheReadBuffer() {
+        RowSignature sig = RowSignature.builder().add("x", ColumnType.STRING).add("n", ColumnType.LONG).build();
+        String big = "é".repeat(150_000);
+        List<ParseError> errors = new ArrayList<>();
+        List<Object[]> rows = read("{\"n\":1}\n{\"x\":\"" + big + "\",\"n\":2}\n{\"n\":3}", sig, errors);
+        assertThat(errors).isEmpty();
+        assertThat(rows).extracting(r -> r[1]).containsExactly(1L, 2L, 3L);
+        assertThat(rows.get(1)[0]).isEqualTo(big);
+    }
 }
