@@ -1,0 +1,306 @@
+package io.sluice.engine.input;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.fault.Faults;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Newline-delimited JSON objects (several objects on one line are accepted) streamed with Jackson, converted to
+ * the signature's types as they are read; fields not in the signature are skipped without being materialised.
+ */
+final class JsonRowSource implements CountingRowSource {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private final Streams.Opened opened;
+    private final LineReader lines;
+    private final String description;
+    private final ColumnType[] types;
+    private final Map<String, Integer> index;
+    private final ParseErrorListener listener;
+    private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
+    private long rows;
+    private long records;
+
+    JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener) {
+        this.opened = opened;
+        this.lines = new LineReader(opened.data());
+        this.description = description;
+        this.listener = listener;
+        this.types = new ColumnType[signature.size()];
+        this.index = new HashMap<>(signature.size() * 2);
+        for (int i = 0; i < signature.size(); i++) {
+            types[i] = signature.type(i);
+            index.put(signature.name(i), i);
+        }
+    }
+
+    @Override
+    public Object[] next() {
+        Object[] row = pending.poll();
+        if (row != null) {
+            rows++;
+            return row;
+        }
+        try {
+            while (lines.next()) {
+                if (lines.isBlank()) {
+                    continue;
+                }
+                records++;
+                Object[] first = parseLine();
+                if (first != null) {
+                    rows++;
+                    return first;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new FaultException(Faults.unknownError("Failed to read [" + description + "]: " + e), e);
+        }
+    }
+
+    /** Parses the current line; the first row is returned, further ones queued; null after a parse error. */
+    private Object[] parseLine() throws IOException {
+        Object[] first = null;
+        try (JsonParser p = FACTORY.createParser(lines.buffer(), lines.start(), lines.length())) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t != JsonToken.START_OBJECT) {
+                    throw new ParseFailure("expected a JSON object, found " + t);
+                }
+                Object[] row = readObject(p);
+                if (first == null) {
+                    first = row;
+                } else {
+                    pending.add(row);
+                }
+            }
+        } catch (JsonProcessingException | ParseFailure e) {
+            pending.clear();
+            reportError();
+            return null;
+        }
+        return first;
+    }
+
+    private void reportError() {
+        String raw = Rows.rawLine(lines);
+        listener.onParseError(new ParseError(description, lines.lineNumber(), records,
+                Rows.message(raw, description, records, lines.lineNumber())));
+    }
+
+    private Object[] readObject(JsonParser p) throws IOException {
+        Object[] row = new Object[types.length];
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            Integer idx = index.get(p.currentName());
+            JsonToken v = p.nextToken();
+            if (idx == null) {
+                p.skipChildren();
+            } else {
+                row[idx] = convert(p, v, types[idx]);
+            }
+        }
+        return row;
+    }
+
+    private static Object convert(JsonParser p, JsonToken t, ColumnType type) throws IOException {
+        switch (type) {
+            case STRING:
+                return toStringValue(p, t);
+            case LONG:
+                return toLong(p, t);
+            case FLOAT: {
+                Double d = toDouble(p, t);
+                return d == null ? null : d.floatValue();
+            }
+            case DOUBLE:
+                return toDouble(p, t);
+            case STRING_ARRAY:
+            case LONG_ARRAY:
+            case DOUBLE_ARRAY:
+                return toArray(p, t, type);
+            case COMPLEX_JSON:
+                return plain(p, t);
+            default:
+                p.skipChildren();
+                return null;
+        }
+    }
+
+    private static String scalarText(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_STRING, VALUE_NUMBER_INT -> p.getText();
+            case VALUE_NUMBER_FLOAT -> Double.toString(p.getDoubleValue());
+            case VALUE_TRUE -> "true";
+            case VALUE_FALSE -> "false";
+            case VALUE_NULL -> null;
+            default -> throw new ParseFailure("cannot convert " + t + " to a string");
+        };
+    }
+
+    private static Object toStringValue(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.START_OBJECT) {
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = FACTORY.createGenerator(w)) {
+                g.copyCurrentStructure(p);
+            }
+            return w.toString();
+        }
+        if (t != JsonToken.START_ARRAY) {
+            return scalarText(p, t);
+        }
+        // A multi-value string: [] is null and a single value is stored as that value, as Druid does.
+        JsonToken e = p.nextToken();
+        if (e == JsonToken.END_ARRAY) {
+            return null;
+        }
+        String firstValue = scalarText(p, e);
+        e = p.nextToken();
+        if (e == JsonToken.END_ARRAY) {
+            return firstValue;
+        }
+        List<String> values = new ArrayList<>(4);
+        values.add(firstValue);
+        for (; e != JsonToken.END_ARRAY; e = p.nextToken()) {
+            values.add(scalarText(p, e));
+        }
+        return Collections.unmodifiableList(values);
+    }
+
+    private static Long toLong(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? null : p.getLongValue();
+            case VALUE_NUMBER_FLOAT: {
+                double d = p.getDoubleValue();
+                return Double.isFinite(d) && d < 0x1p63 && d >= -0x1p63 ? (long) d : null;
+            }
+            case VALUE_STRING:
+                return Values.parseLong(p.getText());
+            case START_ARRAY:
+            case START_OBJECT:
+                p.skipChildren();
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static Double toDouble(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_STRING:
+                return Values.parseDouble(p.getText());
+            case START_ARRAY:
+            case START_OBJECT:
+                p.skipChildren();
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static Object element(JsonParser p, JsonToken t, ColumnType arrayType) throws IOException {
+        if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+            throw new ParseFailure("nested " + t + " in an array column");
+        }
+        return switch (arrayType) {
+            case LONG_ARRAY -> toLong(p, t);
+            case DOUBLE_ARRAY -> toDouble(p, t);
+            default -> scalarText(p, t);
+        };
+    }
+
+    private static List<Object> toArray(JsonParser p, JsonToken t, ColumnType type) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t == JsonToken.START_OBJECT) {
+            throw new ParseFailure("an object cannot be read as " + type.druidName());
+        }
+        if (t != JsonToken.START_ARRAY) {
+            return Collections.singletonList(element(p, t, type));
+        }
+        Object[] buf = new Object[8];
+        int n = 0;
+        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+            if (n == buf.length) {
+                buf = Arrays.copyOf(buf, n * 2);
+            }
+            buf[n++] = element(p, e, type);
+        }
+        return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(buf, n)));
+    }
+
+    /** The value as plain Java: Map, List, String, Long, Double, BigInteger, Boolean or null. */
+    private static Object plain(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    m.put(name, plain(p, p.nextToken()));
+                }
+                return Collections.unmodifiableMap(m);
+            }
+            case START_ARRAY: {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(plain(p, e));
+                }
+                return Collections.unmodifiableList(l);
+            }
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue()
+                        : (Object) p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            default:
+                return null;
+        }
+    }
+
+    @Override
+    public long bytesRead() {
+        return opened.raw().count();
+    }
+
+    @Override
+    public long uncompressedBytesRead() {
+        return lines.bytesRead();
+    }
+
+    @Override
+    public long rowsRead() {
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        Rows.closeQuietly(opened);
+    }
+}

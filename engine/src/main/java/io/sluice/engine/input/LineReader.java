@@ -1,0 +1,115 @@
+package io.sluice.engine.input;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * Splits a byte stream into lines ({@code \n} or {@code \r\n}) without decoding them: after {@link #next()}, the
+ * line is {@code buffer()[start() .. start() + length())}, valid until the next call. One buffer, reused; it grows
+ * only for a line longer than it. Skips a leading UTF-8 byte-order mark.
+ */
+final class LineReader {
+    private final InputStream in;
+    private byte[] buf = new byte[Streams.BUFFER_SIZE];
+    private int pos;
+    private int limit;
+    private boolean eof;
+    private int start;
+    private int length;
+    private long lineNumber;
+    private long bytes;
+    private boolean first = true;
+
+    LineReader(InputStream in) {
+        this.in = in;
+    }
+
+    /** Advances to the next line; false at the end of the stream. */
+    boolean next() throws IOException {
+        int scan = pos;
+        while (true) {
+            for (int i = scan; i < limit; i++) {
+                if (buf[i] == '\n') {
+                    setLine(pos, i);
+                    pos = i + 1;
+                    return true;
+                }
+            }
+            scan = limit;
+            if (eof) {
+                if (pos < limit) {
+                    setLine(pos, limit);
+                    pos = limit;
+                    return true;
+                }
+                return false;
+            }
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, limit - pos);
+                scan -= pos;
+                limit -= pos;
+                pos = 0;
+            }
+            if (limit == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            int n = in.read(buf, limit, buf.length - limit);
+            if (n < 0) {
+                eof = true;
+            } else {
+                limit += n;
+                bytes += n;
+            }
+            if (first && limit >= 3) {
+                first = false;
+                if ((buf[0] & 0xff) == 0xEF && (buf[1] & 0xff) == 0xBB && (buf[2] & 0xff) == 0xBF) {
+                    pos = 3;
+                    scan = Math.max(scan, 3);
+                }
+            }
+        }
+    }
+
+    private void setLine(int from, int end) {
+        if (end > from && buf[end - 1] == '\r') {
+            end--;
+        }
+        start = from;
+        length = end - from;
+        lineNumber++;
+    }
+
+    byte[] buffer() {
+        return buf;
+    }
+
+    int start() {
+        return start;
+    }
+
+    int length() {
+        return length;
+    }
+
+    /** 1-based number of the current line. */
+    long lineNumber() {
+        return lineNumber;
+    }
+
+    /** Bytes consumed from the (decompressed) stream so far. */
+    long bytesRead() {
+        return bytes;
+    }
+
+    /** True if the current line holds only spaces and tabs (or nothing). */
+    boolean isBlank() {
+        for (int i = start, end = start + length; i < end; i++) {
+            byte b = buf[i];
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+}
