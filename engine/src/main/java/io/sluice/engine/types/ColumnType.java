@@ -50,7 +50,7 @@ public enum ColumnType {
     }
 
     /** Parses Druid spellings, case-insensitively; accepts {@code STRING_ARRAY} style aliases too. */
-    @JsonCreator
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static ColumnType fromString(String name) {
         String n = name.trim();
         String u = n.toUpperCase(Locale.ROOT);

@@ -44,7 +44,7 @@ public final class Granularity {
      * Parses a granularity name ({@code DAY}, {@code FIVE_MINUTE}, {@code ALL}, {@code ALL TIME}) or an ISO period
      * ({@code PT1H}). Throws IllegalArgumentException for anything else.
      */
-    @JsonCreator
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static Granularity of(String text) {
         String u = text.trim().toUpperCase(Locale.ROOT);
         switch (u) {

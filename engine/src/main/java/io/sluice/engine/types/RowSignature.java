@@ -16,7 +16,7 @@ public final class RowSignature {
     private final List<ColumnSignature> columns;
     private final Map<String, Integer> index;
 
-    @JsonCreator
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public RowSignature(List<ColumnSignature> columns) {
         this.columns = List.copyOf(columns);
         Map<String, Integer> idx = new HashMap<>();

@@ -220,8 +220,37 @@ public final class WorkerStageRunner implements AutoCloseable {
             return counting(r);
         }
         InputSlice.Inline in = (InputSlice.Inline) slice;
+        RowSignature sig = in.spec().signature();
         Iterator<List<Object>> it = in.spec().rows().iterator();
-        return counting(() -> it.hasNext() ? it.next().toArray() : null);
+        return counting(() -> {
+            if (!it.hasNext()) {
+                return null;
+            }
+            Object[] row = it.next().toArray();
+            for (int i = 0; i < row.length && i < sig.size(); i++) {
+                row[i] = coerce(row[i], sig.type(i));
+            }
+            return row;
+        });
+    }
+
+    /** Literal values may arrive as Integer/Double after serialisation; give them their column's runtime type. */
+    static Object coerce(Object v, io.sluice.engine.types.ColumnType type) {
+        if (!(v instanceof Number n)) {
+            return v;
+        }
+        switch (type) {
+            case LONG:
+                return n.longValue();
+            case DOUBLE:
+                return n.doubleValue();
+            case FLOAT:
+                return n.floatValue();
+            case STRING:
+                return String.valueOf(v);
+            default:
+                return v;
+        }
     }
 
     private RowSource external(InputSlice.External e) {
@@ -240,7 +269,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                             input.rows.incrementAndGet();
                             return row;
                         }
-                        input.bytes.addAndGet(current.bytesRead() - bytesBefore);
+                        input.bytes.addAndGet(current.uncompressedBytesRead() - bytesBefore);
                         current.close();
                         current = null;
                     }
@@ -258,7 +287,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             @Override
             public void close() {
                 if (current != null) {
-                    input.bytes.addAndGet(current.bytesRead() - bytesBefore);
+                    input.bytes.addAndGet(current.uncompressedBytesRead() - bytesBefore);
                     current.close();
                 }
             }

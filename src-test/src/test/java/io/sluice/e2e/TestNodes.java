@@ -1,0 +1,42 @@
+package io.sluice.e2e;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.sluice.node.NodeOptions;
+import io.sluice.node.SluiceNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+/** Starts real nodes on loopback with random ports, every message serialised (as across the network). */
+final class TestNodes {
+    private TestNodes() {}
+
+    static SluiceNode start(Path dataDir) throws Exception {
+        Config overrides = ConfigFactory.parseMap(Map.of(
+                "sluice.http.port", 0,
+                "akka.remote.artery.canonical.port", 0,
+                "akka.actor.serialize-messages", "on",
+                "akka.coordinated-shutdown.exit-jvm", "off",
+                "akka.coordinated-shutdown.run-by-jvm-shutdown-hook", "off",
+                "akka.loglevel", "WARNING"));
+        NodeOptions o = new NodeOptions(null, null, dataDir, null, List.of(), List.of(), null);
+        return SluiceNode.start(overrides.withFallback(SluiceNode.config(o)).resolve());
+    }
+
+    /** The wikipedia sample (39,244 rows), copied out of the test resources into {@code dir}. */
+    static Path wikipediaSample(Path dir) throws IOException {
+        Path target = dir.resolve("wikiticker-2015-09-12-sampled.json.gz");
+        if (!Files.exists(target)) {
+            Files.createDirectories(dir);
+            try (InputStream in = TestNodes.class.getResourceAsStream("/data/wikiticker-2015-09-12-sampled.json.gz")) {
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return target;
+    }
+}
