@@ -14,6 +14,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -96,21 +103,60 @@ final class OverlordRoutes extends AllDirectives {
 
     private Route tasks() {
         return parameterOptional("state", state -> parameterOptional("datasource", ds ->
-                parameterOptional("max", max -> parameterOptional("type", type -> {
+                parameterOptional("max", max -> parameterOptional("type", type ->
+                        parameterOptional("createdTimeInterval", interval -> {
                     Optional<String> normalized = state.map(s -> s.toLowerCase(Locale.ROOT));
                     if (normalized.isPresent() && !API_TASK_STATES.contains(normalized.get())) {
                         return complete(DruidJson.text(400, "Invalid task state[" + state.get()
                                 + "]. Must be one of " + API_TASK_STATES + "."));
                     }
-                    return list(normalized.orElse(null), ds.orElse(null), max, type.orElse(null));
-                }))));
+                    Instant[] window;
+                    try {
+                        window = interval.map(OverlordRoutes::parseInterval).orElse(null);
+                    } catch (RuntimeException e) {
+                        return complete(DruidJson.text(400, "Invalid createdTimeInterval[" + interval.get() + "]"));
+                    }
+                    return list(normalized.orElse(null), ds.orElse(null), max, type.orElse(null), window);
+                })))));
     }
 
     private Route shortcut(String state, Optional<String> n) {
-        return parameterOptional("type", type -> list(state, null, n, type.orElse(null)));
+        return parameterOptional("type", type -> list(state, null, n, type.orElse(null), null));
     }
 
-    private Route list(String state, String dataSource, Optional<String> max, String type) {
+    /**
+     * {@code start_end} or {@code start/end} (Druid takes {@code _} so the slash needs no escaping); each end is an
+     * ISO date or date-time, UTC unless it carries an offset. Returns {start inclusive, end exclusive}.
+     */
+    static Instant[] parseInterval(String text) {
+        int sep = text.indexOf('/') >= 0 ? text.indexOf('/') : text.indexOf('_');
+        if (sep < 0) {
+            throw new IllegalArgumentException("not an interval: " + text);
+        }
+        return new Instant[] {parseInstant(text.substring(0, sep)), parseInstant(text.substring(sep + 1))};
+    }
+
+    private static Instant parseInstant(String text) {
+        if (text.length() == 10) {
+            return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+        }
+        TemporalAccessor t = DateTimeFormatter.ISO_DATE_TIME.parseBest(text, OffsetDateTime::from, LocalDateTime::from);
+        return t instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) t).toInstant(ZoneOffset.UTC);
+    }
+
+    private static boolean createdWithin(JsonNode task, Instant[] window) {
+        String created = DruidJson.textOrNull(task, "createdTime");
+        if (window == null) {
+            return true;
+        }
+        if (created == null) {
+            return false;
+        }
+        Instant at = Instant.parse(created);
+        return !at.isBefore(window[0]) && at.isBefore(window[1]);
+    }
+
+    private Route list(String state, String dataSource, Optional<String> max, String type, Instant[] window) {
         Integer limit;
         try {
             limit = max.map(Integer::valueOf).orElse(null);
@@ -121,7 +167,7 @@ final class OverlordRoutes extends AllDirectives {
         return completeWithFuture(service.tasks(state, dataSource, limit).thenApply(tasks -> {
             ArrayNode out = DruidJson.MAPPER.createArrayNode();
             for (JsonNode t : tasks) {
-                if (type == null || type.equals(DruidJson.textOrNull(t, "type"))) {
+                if ((type == null || type.equals(DruidJson.textOrNull(t, "type"))) && createdWithin(t, window)) {
                     out.add(t);
                 }
             }

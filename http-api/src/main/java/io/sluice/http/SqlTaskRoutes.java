@@ -22,6 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /druid/v2/sql/task}: submit an MSQ statement ({@code SqlTaskResource} in Druid).
@@ -31,6 +33,7 @@ import java.util.concurrent.Executor;
  * {@code {"taskId":<bare sqlQueryId>,"state":"FAILED","error":{…}}} with the status of the error's category.
  */
 final class SqlTaskRoutes extends AllDirectives {
+    private static final Logger log = LoggerFactory.getLogger(SqlTaskRoutes.class);
     private static final ObjectReader REQUEST_READER = DruidJson.MAPPER.readerFor(SqlTaskRequest.class);
 
     private final TaskService service;
@@ -102,6 +105,9 @@ final class SqlTaskRoutes extends AllDirectives {
     }
 
     private static HttpResponse failed(String sqlQueryId, Throwable failure) {
+        if (!(failure instanceof DruidSqlException)) {
+            log.warn("Unexpected failure planning or submitting query [{}]", sqlQueryId, failure);
+        }
         DruidSqlException e = failure instanceof DruidSqlException d ? d : DruidErrors.unexpected(failure);
         return DruidJson.json(e.httpStatus(), DruidErrors.failedSubmit(sqlQueryId, e));
     }

@@ -310,6 +310,22 @@ class HttpApiTest {
     }
 
     @Test
+    void tasksListFiltersOnCreatedTimeInterval() {
+        loadTaskList();
+
+        HttpResponse<String> window = get(
+                "/druid/indexer/v1/tasks?datasource=wikipedia&createdTimeInterval=2026-11-24T16:04:55Z_2026-11-25");
+        assertThat(window.statusCode()).isEqualTo(200);
+        JsonNode tasks = parse(window.body());
+        assertThat(tasks).hasSize(1);
+        assertThat(tasks.get(0).get("type").asText()).isEqualTo("query_worker");
+
+        assertThat(parse(get("/druid/indexer/v1/tasks?datasource=wikipedia&createdTimeInterval=2026-11-24_2026-11-25")
+                        .body())).hasSize(2);
+        assertThat(get("/druid/indexer/v1/tasks?createdTimeInterval=yesterday").statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void taskListShortcutsAskForTheirState() {
         loadTaskList();
 
