@@ -191,6 +191,18 @@ class HttpApiTest {
             assertThat(response.headers().firstValue("Allow")).as(method).hasValue("POST,OPTIONS");
             assertThat(response.body()).as(method).isEmpty();
         }
+        HttpResponse<String> get = get(SQL_TASK);
+        assertThat(get.headers().firstValue("Cache-Control")).hasValue("no-cache, no-store, max-age=0");
+        assertThat(get.headers().firstValue("Content-Security-Policy")).hasValue("frame-ancestors 'none'");
+
+        HttpResponse<String> options = send(HttpRequest.newBuilder(uri(SQL_TASK))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+        assertThat(options.statusCode()).isEqualTo(200);
+        assertThat(options.headers().firstValue("Allow")).hasValue("POST,OPTIONS");
+
+        HttpResponse<String> getOnPostOnly = get("/druid/indexer/v1/task/x/shutdown");
+        assertThat(getOnPostOnly.statusCode()).isEqualTo(405);
+        assertThat(getOnPostOnly.headers().firstValue("Allow")).hasValue("POST");
     }
 
     @Test
@@ -200,6 +212,14 @@ class HttpApiTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"SELECT 1\"}")));
 
         assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(service.planner.calls.values()).noneMatch(c -> c.sql().equals("SELECT 1"));
+
+        HttpResponse<String> withCharset = send(HttpRequest.newBuilder(uri(SQL_TASK))
+                .header("Content-Type", "application/json; charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"query\":\"SELECT 2\",\"context\":{\"sqlQueryId\":\"charset-1\"}}")));
+        assertThat(withCharset.statusCode()).isEqualTo(202);
+        assertThat(withCharset.body()).isEqualTo("{\"taskId\":\"query-charset-1\",\"state\":\"RUNNING\"}");
     }
 
     @Test
