@@ -33,11 +33,26 @@ final class CoordinatorRoutes extends AllDirectives {
         return pathPrefix(PathMatchers.segment("druid").slash("coordinator").slash("v1"), () -> get(() -> concat(
                 path("datasources", () -> completeWithFuture(service.dataSources().thenApply(DruidJson::ok))),
                 path(PathMatchers.segment("datasources").slash(PathMatchers.segment()),
-                        ds -> completeWithFuture(ifExists(ds, () -> service.segments(ds).thenApply(CoordinatorRoutes::summary)))),
-                path(PathMatchers.segment("metadata").slash("datasources").slash(PathMatchers.segment()).slash("segments"),
-                        ds -> parameterOptional("full", full -> completeWithFuture(ifExists(ds,
-                                () -> service.segments(ds).thenApply(segs -> segments(segs, full.isPresent())))))),
-                path("loadstatus", () -> completeWithFuture(service.dataSources().thenApply(CoordinatorRoutes::loadStatus))))));
+                        ds -> completeWithFuture(summary(ds))),
+                path(PathMatchers.segment("metadata")
+                                .slash("datasources")
+                                .slash(PathMatchers.segment())
+                                .slash("segments"),
+                        ds -> parameterOptional("full", full -> completeWithFuture(segments(ds, full.isPresent())))),
+                path("loadstatus", () -> completeWithFuture(loadStatus())))));
+    }
+
+    private CompletionStage<HttpResponse> summary(String dataSource) {
+        return ifExists(dataSource, () -> service.segments(dataSource).thenApply(CoordinatorRoutes::summary));
+    }
+
+    /** Used segments: DataSegment objects with {@code ?full}, else their ids (Druid's MetadataResource). */
+    private CompletionStage<HttpResponse> segments(String dataSource, boolean full) {
+        return ifExists(dataSource, () -> service.segments(dataSource).thenApply(segs -> segments(segs, full)));
+    }
+
+    private CompletionStage<HttpResponse> loadStatus() {
+        return service.dataSources().thenApply(CoordinatorRoutes::loadStatus);
     }
 
     private CompletionStage<HttpResponse> ifExists(

@@ -45,7 +45,8 @@ public final class HttpApi extends AllDirectives {
     }
 
     /** Binds the routes on {@code host:port} (port 0 = any free port) and registers the unbind on shutdown. */
-    public static CompletionStage<ServerBinding> start(ActorSystem<?> system, String host, int port, TaskService service) {
+    public static CompletionStage<ServerBinding> start(
+            ActorSystem<?> system, String host, int port, TaskService service) {
         Route route = new HttpApi(system, service).routes();
         return Http.get(system).newServerAt(host, port).bind(route).whenComplete((binding, failure) -> {
             if (failure != null) {

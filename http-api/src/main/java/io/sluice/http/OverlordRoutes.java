@@ -65,11 +65,27 @@ final class OverlordRoutes extends AllDirectives {
 
     private Route task(String taskId) {
         return concat(
-                pathEnd(() -> get(() -> completeWithFuture(service.payload(taskId).thenApply(p -> payload(taskId, p))))),
-                path("status", () -> get(() -> completeWithFuture(service.status(taskId).thenApply(s -> status(taskId, s))))),
-                path("reports", () -> get(() -> completeWithFuture(service.report(taskId).thenApply(OverlordRoutes::report)))),
-                path("shutdown", () -> post(() -> completeWithFuture(
-                        service.shutdown(taskId).thenApply(ignored -> DruidJson.ok(taskOnly(taskId)))))));
+                pathEnd(() -> get(() -> completeWithFuture(payload(taskId)))),
+                path("status", () -> get(() -> completeWithFuture(status(taskId)))),
+                path("reports", () -> get(() -> completeWithFuture(report(taskId)))),
+                path("shutdown", () -> post(() -> completeWithFuture(shutdown(taskId)))));
+    }
+
+    private CompletionStage<HttpResponse> payload(String taskId) {
+        return service.payload(taskId).thenApply(p -> payload(taskId, p));
+    }
+
+    private CompletionStage<HttpResponse> status(String taskId) {
+        return service.status(taskId).thenApply(s -> status(taskId, s));
+    }
+
+    private CompletionStage<HttpResponse> report(String taskId) {
+        return service.report(taskId).thenApply(OverlordRoutes::report);
+    }
+
+    /** Always 200 {@code {"task":id}}, known or not, running or not: what Druid's {@code doShutdown} does. */
+    private CompletionStage<HttpResponse> shutdown(String taskId) {
+        return service.shutdown(taskId).thenApply(ignored -> DruidJson.ok(taskOnly(taskId)));
     }
 
     private static ObjectNode taskOnly(String taskId) {

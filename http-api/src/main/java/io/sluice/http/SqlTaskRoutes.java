@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code /druid/v2/sql/task}: submit an MSQ statement ({@code SqlTaskResource} in Druid).
  *
- * <p>Wire rules, from Druid's code rather than its docs: success is 202 {@code {"taskId":"query-…","state":"RUNNING"}};
- * a body Jackson cannot read is a 400 Jersey envelope; any failure while planning or submitting is
+ * <p>Wire rules, from Druid's code rather than its docs: success is 202
+ * {@code {"taskId":"query-…","state":"RUNNING"}}; a body Jackson cannot read is a 400 Jersey envelope; any failure
+ * while planning or submitting is
  * {@code {"taskId":<bare sqlQueryId>,"state":"FAILED","error":{…}}} with the status of the error's category.
  */
 final class SqlTaskRoutes extends AllDirectives {
@@ -70,7 +71,7 @@ final class SqlTaskRoutes extends AllDirectives {
     private Route submit(ByteString body) {
         SqlTaskRequest request;
         try {
-            // Reading from a stream keeps the request text out of Jackson's location ("Source: (ByteArrayInputStream)").
+            // A stream keeps the request text out of Jackson's location ("Source: (ByteArrayInputStream)").
             request = REQUEST_READER.readValue(new ByteArrayInputStream(body.toArray()));
         } catch (JsonProcessingException e) {
             return complete(DruidJson.json(400, DruidErrors.badJson(e)));
@@ -78,7 +79,8 @@ final class SqlTaskRoutes extends AllDirectives {
             throw new CompletionException(e);
         }
         if (request == null) {
-            return complete(DruidJson.json(400, DruidErrors.unknown(new IllegalArgumentException("Request body is null"))));
+            IllegalArgumentException nullBody = new IllegalArgumentException("Request body is null");
+            return complete(DruidJson.json(400, DruidErrors.unknown(nullBody)));
         }
         return completeWithFuture(submit(request));
     }

@@ -30,7 +30,8 @@ class DruidErrorsTest {
 
         assertThat(e.httpStatus()).isEqualTo(504);
         assertThat(new String(DruidJson.bytes(DruidErrors.envelope(e))))
-                .isEqualTo("{\"error\":\"Query timeout\",\"errorClass\":\"org.apache.druid.query.QueryTimeoutException\","
+                .isEqualTo("{\"error\":\"Query timeout\","
+                        + "\"errorClass\":\"org.apache.druid.query.QueryTimeoutException\","
                         + "\"host\":null,\"errorCode\":\"legacyQueryException\",\"persona\":\"ADMIN\","
                         + "\"category\":\"TIMEOUT\",\"errorMessage\":\"took too long\",\"context\":{\"host\":null,"
                         + "\"errorClass\":\"org.apache.druid.query.QueryTimeoutException\","

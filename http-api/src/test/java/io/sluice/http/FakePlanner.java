@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Fails with the exception registered for a SQL text, else plans a one-stage {@code SELECT 1 AS x}. */
 final class FakePlanner implements SqlPlanner {
     /** What the last successful or failed {@link #plan} call saw. */
-    record Call(String sql, Map<String, Object> context, List<SqlParameter> parameters, String queryId, String thread) {}
+    record Call(
+            String sql, Map<String, Object> context, List<SqlParameter> parameters, String queryId, String thread) {}
 
     private final Map<String, RuntimeException> failures = new ConcurrentHashMap<>();
     final Map<String, Call> calls = new ConcurrentHashMap<>();

@@ -83,7 +83,8 @@ class HttpApiTest {
         HttpResponse<String> response = postJson(SQL_TASK,
                 "{\"query\":\"SELECT ?\",\"resultFormat\":\"array\",\"header\":true,"
                         + "\"context\":{\"maxNumTasks\":2,\"dropped\":null},"
-                        + "\"parameters\":[{\"type\":\"VARCHAR\",\"value\":\"a.csv\"},{\"type\":\"BIGINT\",\"value\":7}]}");
+                        + "\"parameters\":[{\"type\":\"VARCHAR\",\"value\":\"a.csv\"},"
+                        + "{\"type\":\"BIGINT\",\"value\":7}]}");
 
         assertThat(response.statusCode()).isEqualTo(202);
         JsonNode json = parse(response.body());
@@ -178,7 +179,8 @@ class HttpApiTest {
         assertThat(response.statusCode()).isEqualTo(400);
         assertSameEnvelope(response.body(), fixture("58-err-missing-query-field"));
         assertThat(parse(response.body()).get("errorMessage").asText())
-                .startsWith("Cannot construct instance of `io.sluice.http.SqlTaskRequest`, problem: query\n at [Source: ")
+                .startsWith("Cannot construct instance of `io.sluice.http.SqlTaskRequest`, problem: query\n"
+                        + " at [Source: ")
                 .endsWith("line: 1, column: 11]");
     }
 
