@@ -13,6 +13,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * The few Coordinator endpoints MSQ users script against: datasource list and summary, used segments, load status.
@@ -56,7 +57,7 @@ final class CoordinatorRoutes extends AllDirectives {
     }
 
     private CompletionStage<HttpResponse> ifExists(
-            String dataSource, java.util.function.Supplier<CompletionStage<HttpResponse>> then) {
+            String dataSource, Supplier<CompletionStage<HttpResponse>> then) {
         return service.dataSources().thenCompose(names -> names.contains(dataSource)
                 ? then.get()
                 : CompletableFuture.completedFuture(DruidJson.notFound()));

@@ -1,9 +1,12 @@
 package io.sluice.http;
 
+import static java.util.Objects.requireNonNull;
+
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpMethods;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.AllDirectives;
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi extends AllDirectives {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    private static final List<akka.http.javadsl.model.HttpHeader> GET_HEADERS = List.of(
+    private static final List<HttpHeader> GET_HEADERS = List.of(
             RawHeader.create("Cache-Control", "no-cache, no-store, max-age=0"),
             RawHeader.create("Content-Security-Policy", "frame-ancestors 'none'"));
 
@@ -40,8 +43,8 @@ public final class HttpApi extends AllDirectives {
     }
 
     public HttpApi(TaskService service, Executor planningExecutor) {
-        this.service = java.util.Objects.requireNonNull(service, "service is null");
-        this.planningExecutor = java.util.Objects.requireNonNull(planningExecutor, "planningExecutor is null");
+        this.service = requireNonNull(service, "service is null");
+        this.planningExecutor = requireNonNull(planningExecutor, "planningExecutor is null");
     }
 
     /** Binds the routes on {@code host:port} (port 0 = any free port) and registers the unbind on shutdown. */
@@ -61,15 +64,14 @@ public final class HttpApi extends AllDirectives {
 
     /** All endpoints, with Druid's error handling around them. */
     public Route routes() {
+        Route all = concat(
+                new SqlTaskRoutes(service, planningExecutor).route(),
+                new OverlordRoutes(service).route(),
+                new CoordinatorRoutes(service).route(),
+                new StatusRoutes().route());
         return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () ->
-                extractMethod(method -> {
-                    Route all = concat(
-                            new SqlTaskRoutes(service, planningExecutor).route(),
-                            new OverlordRoutes(service).route(),
-                            new CoordinatorRoutes(service).route(),
-                            new StatusRoutes().route());
-                    return method.equals(HttpMethods.GET) ? respondWithHeaders(GET_HEADERS, () -> all) : all;
-                })));
+                extractMethod(method ->
+                        method.equals(HttpMethods.GET) ? respondWithHeaders(GET_HEADERS, () -> all) : all)));
     }
 
     private ExceptionHandler exceptionHandler() {

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +117,7 @@ final class SqlTaskRoutes extends AllDirectives {
 
     static Throwable unwrap(Throwable t) {
         Throwable cur = t;
-        while ((cur instanceof CompletionException || cur instanceof java.util.concurrent.ExecutionException)
+        while ((cur instanceof CompletionException || cur instanceof ExecutionException)
                 && cur.getCause() != null) {
             cur = cur.getCause();
         }

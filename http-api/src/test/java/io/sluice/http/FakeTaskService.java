@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,7 +92,7 @@ final class FakeTaskService implements TaskService {
 
     @Override
     public CompletionStage<List<String>> dataSources() {
-        return CompletableFuture.completedFuture(List.copyOf(new java.util.TreeSet<>(segments.keySet())));
+        return CompletableFuture.completedFuture(List.copyOf(new TreeSet<>(segments.keySet())));
     }
 
     @Override
