@@ -2,6 +2,8 @@ package io.sluice.engine.segment;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.types.ColumnSignature;
@@ -19,6 +21,7 @@ import java.util.Set;
  * @param metrics names of the rollup metric columns (a subset of {@code columns})
  * @param loadSpecPath deep-storage path of the segment file (empty for tombstones)
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record DataSegment(
         String dataSource,
         long start,
@@ -60,6 +63,7 @@ public record DataSegment(
         return new DataSegment(dataSource, start, end, version, 0, TOMBSTONE, 1, List.of(), List.of(), 0, 0, "");
     }
 
+    @JsonIgnore
     public boolean isTombstone() {
         return TOMBSTONE.equals(shardSpecType);
     }

@@ -79,7 +79,7 @@ public final class LocalDeepStorage implements DeepStorage {
             Files.deleteIfExists(p);
             // prune now-empty directories up to the root
             Path dir = p.getParent();
-            while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+            while (dir != null && !dir.equals(root) && dir.startsWith(root) && Files.isDirectory(dir)) {
                 try (var s = Files.list(dir)) {
                     if (s.findAny().isPresent()) {
                         break;

@@ -1,0 +1,162 @@
+package io.sluice.engine.segment;
+
+import static io.sluice.engine.segment.SegmentFileTest.drain;
+import static io.sluice.engine.segment.SegmentFileTest.source;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.plan.ColumnMapping;
+import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.storage.LocalDeepStorage;
+import io.sluice.engine.types.ColumnSignature;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.Granularity;
+import io.sluice.engine.types.Intervals;
+import io.sluice.engine.types.RowSignature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentGeneratorTest {
+    private static final long DAY = 86_400_000L;
+    private static final long D1 = Intervals.parseInstant("2024-01-01T00:00:00.000Z");
+
+    // upstream signature: v0 is the timestamp, d0/d1 dimensions, in a different order from storage
+    private static final RowSignature INPUT = RowSignature.builder()
+            .add("d1", ColumnType.LONG)
+            .add("v0", ColumnType.LONG)
+            .add("d0", ColumnType.STRING)
+            .build();
+    private static final List<ColumnMapping> MAPPINGS = List.of(
+            new ColumnMapping("v0", "__time"), new ColumnMapping("d0", "country"), new ColumnMapping("d1", "n"));
+    private static final List<ColumnSignature> DIMS =
+            List.of(new ColumnSignature("country", ColumnType.STRING), new ColumnSignature("n", ColumnType.LONG));
+
+    @TempDir
+    Path dir;
+
+    private SegmentGeneratorSpec spec(Granularity g, List<String> replace, long rowsPerSegment) {
+        return new SegmentGeneratorSpec("wiki", g, MAPPINGS, DIMS, List.of(), replace, List.of("country"),
+                rowsPerSegment, 100_000);
+    }
+
+    private List<GeneratedSegment> run(SegmentGeneratorSpec spec, List<Object[]> rows, SegmentGenerationCounters c) {
+        LocalDeepStorage deep = new LocalDeepStorage(dir.resolve("deep"));
+        return new SegmentGenerator()
+                .generate(spec, INPUT, source(rows), "2024-06-01T00:00:00.000Z", dir.resolve("tmp"), deep, c);
+    }
+
+    private static Object[] in(long time, String country, Long n) {
+        return new Object[] {n, time, country};
+    }
+
+    @Test
+    void oneSegmentPerDayWithRowsSortedByTimeThenClustering() {
+        List<Object[]> rows = new ArrayList<>();
+        // day 1 arrives sorted by clustering key (country), not by time
+        rows.add(in(D1 + 5000, "DE", 1L));
+        rows.add(in(D1 + 1000, "FR", 2L));
+        rows.add(in(D1 + 1000, "DE", 3L));
+        rows.add(in(D1 + DAY + 10, "US", null));
+        rows.add(in(D1 + 2 * DAY + 20, null, 5L));
+        rows.add(in(D1 + 2 * DAY + 30, "", 6L));
+        SegmentGenerationCounters counters = new SegmentGenerationCounters();
+
+        List<GeneratedSegment> segs = run(spec(Granularity.of("DAY"), null, 1000), rows, counters);
+
+        assertThat(segs).extracting(GeneratedSegment::start).containsExactly(D1, D1 + DAY, D1 + 2 * DAY);
+        assertThat(segs).extracting(GeneratedSegment::end).containsExactly(D1 + DAY, D1 + 2 * DAY, D1 + 3 * DAY);
+        assertThat(segs).extracting(GeneratedSegment::numRows).containsExactly(3L, 1L, 2L);
+        assertThat(segs.get(0).columns())
+                .containsExactly(new ColumnSignature("__time", ColumnType.LONG), DIMS.get(0), DIMS.get(1));
+        assertThat(segs.get(0).metrics()).isEmpty();
+        assertThat(counters.rowsProcessed()).isEqualTo(6);
+        assertThat(counters.rowsPersisted()).isEqualTo(6);
+        assertThat(counters.rowsMerged()).isEqualTo(6);
+        assertThat(counters.rowsPushed()).isEqualTo(6);
+
+        GeneratedSegment first = segs.get(0);
+        assertThat(first.loadSpecPath()).startsWith(dir.resolve("deep").resolve("wiki").toString());
+        assertThat(first.sizeBytes()).isEqualTo(fileSize(first.loadSpecPath()));
+        try (SegmentReader r = SegmentReader.open(Path.of(first.loadSpecPath()))) {
+            List<Object[]> got = drain(r.scan(List.of("__time", "country", "n"), Long.MIN_VALUE, Long.MAX_VALUE));
+            assertThat(got).extracting(x -> x[0]).containsExactly(D1 + 1000, D1 + 1000, D1 + 5000);
+            assertThat(got).extracting(x -> x[1]).containsExactly("DE", "FR", "DE");
+            assertThat(got).extracting(x -> x[2]).containsExactly(3L, 2L, 1L);
+            assertThat(r.timeSorted()).isTrue();
+        }
+        try (SegmentReader r = SegmentReader.open(Path.of(segs.get(2).loadSpecPath()))) {
+            assertThat(drain(r.scan(List.of("country"), Long.MIN_VALUE, Long.MAX_VALUE)))
+                    .extracting(x -> x[0])
+                    .containsExactly(null, "");
+        }
+        assertThat(dir.resolve("tmp")).isEmptyDirectory();
+    }
+
+    @Test
+    void splitsAtRowsPerSegment() {
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            rows.add(in(D1 + i, "c" + i, (long) i));
+        }
+        rows.add(in(D1 + DAY, "x", 7L));
+        List<GeneratedSegment> segs = run(spec(Granularity.of("DAY"), null, 3), rows, new SegmentGenerationCounters());
+        assertThat(segs).extracting(GeneratedSegment::numRows).containsExactly(3L, 3L, 1L, 1L);
+        assertThat(segs).extracting(GeneratedSegment::start).containsExactly(D1, D1, D1, D1 + DAY);
+        assertThat(segs).extracting(GeneratedSegment::loadSpecPath).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void allGranularityMakesEternitySegments() {
+        List<Object[]> rows = List.of(in(D1, "a", 1L), in(D1 + 10 * DAY, "b", 2L));
+        List<GeneratedSegment> segs = run(spec(Granularity.ALL, List.of("ETERNITY"), 100), rows,
+                new SegmentGenerationCounters());
+        assertThat(segs).hasSize(1);
+        assertThat(segs.get(0).start()).isEqualTo(Intervals.ETERNITY_START);
+        assertThat(segs.get(0).end()).isEqualTo(Intervals.ETERNITY_END);
+        assertThat(segs.get(0).numRows()).isEqualTo(2);
+    }
+
+    @Test
+    void nullTimeFails() {
+        List<Object[]> rows = List.of(in(D1, "a", 1L), new Object[] {2L, null, "b"});
+        assertThatThrownBy(() -> run(spec(Granularity.of("DAY"), null, 100), rows, new SegmentGenerationCounters()))
+                .isInstanceOfSatisfying(FaultException.class, e -> assertThat(e.fault().errorCode())
+                        .isEqualTo("InsertTimeNull"));
+    }
+
+    @Test
+    void rowOutsideReplaceIntervalsFails() {
+        String day1 = Intervals.format(D1, D1 + DAY);
+        List<Object[]> rows = List.of(in(D1 + 5, "a", 1L), in(D1 + DAY + 5, "b", 2L));
+        assertThatThrownBy(() -> run(spec(Granularity.of("DAY"), List.of(day1), 100), rows,
+                        new SegmentGenerationCounters()))
+                .isInstanceOfSatisfying(FaultException.class, e -> {
+                    assertThat(e.fault().errorCode()).isEqualTo("InsertTimeOutOfBounds");
+                    assertThat(e.fault().errorMessage())
+                            .isEqualTo("Inserted data contains time chunk[2024-01-02T00:00:00.000Z/"
+                                    + "2024-01-03T00:00:00.000Z] outside of bounds specified by replaceTimeChunks[["
+                                    + day1 + "]]");
+                });
+    }
+
+    @Test
+    void rowsInsideReplaceIntervalsPass() {
+        String twoDays = Intervals.format(D1, D1 + 2 * DAY);
+        List<Object[]> rows = List.of(in(D1 + 5, "a", 1L), in(D1 + DAY + 5, "b", 2L));
+        assertThat(run(spec(Granularity.of("DAY"), List.of(twoDays), 100), rows, new SegmentGenerationCounters()))
+                .hasSize(2);
+    }
+
+    private static long fileSize(String path) {
+        try {
+            return Files.size(Path.of(path));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
