@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.UUID;
 
 /**
@@ -30,8 +31,9 @@ import java.util.UUID;
  * {@code rowsPerSegment} rows, sorts each segment's rows by {@code [__time, clusteredBy…]}, writes the file, pushes
  * it to deep storage and describes it. Stateless; all I/O goes through the temp dir and the deep storage.
  *
- * <p>Each segment's rows are buffered in memory (at most {@code rowsPerSegment} of them); {@code maxRowsInMemory}
- * spilling is not implemented.
+ * <p>At most {@code maxRowsInMemory} rows are held in memory per segment; beyond that, sorted runs are spilled to
+ * the temp dir in the segment format and merged when the segment is complete ({@code segmentGenerationProgress}:
+ * processed → persisted (sorted, in memory or spilled) → merged → pushed).
  */
 public final class SegmentGenerator {
     public SegmentGenerator() {}
@@ -64,7 +66,7 @@ public final class SegmentGenerator {
         long rowsPerSegment = spec.rowsPerSegment() > 0 ? spec.rowsPerSegment() : 3_000_000L;
 
         List<GeneratedSegment> out = new ArrayList<>();
-        List<Object[]> buffer = new ArrayList<>();
+        Pending pending = null;
         long bucket = 0;
         try (sortedRows) {
             Object[] in;
@@ -76,21 +78,29 @@ public final class SegmentGenerator {
                 long time = timeOf(row[0]);
                 row[0] = time;
                 long rowBucket = granularity.bucketStart(time);
-                if (buffer.isEmpty() || rowBucket != bucket) {
+                if (pending == null || rowBucket != bucket) {
                     bounds.check(rowBucket, granularity.bucketEnd(rowBucket));
                 }
-                if (!buffer.isEmpty() && (rowBucket != bucket || buffer.size() >= rowsPerSegment)) {
-                    out.add(flush(spec, stored, metricNames, order, buffer, bucket, version, tempDir, deepStorage,
-                            counters));
-                    buffer = new ArrayList<>();
+                if (pending != null && (rowBucket != bucket || pending.rows >= rowsPerSegment)) {
+                    out.add(pending.finish());
+                    pending = null;
+                }
+                if (pending == null) {
+                    pending = new Pending(spec, stored, metricNames, order, rowBucket, version, tempDir, deepStorage,
+                            counters);
                 }
                 bucket = rowBucket;
-                buffer.add(row);
+                pending.add(row);
                 counters.addProcessed(1);
             }
-        }
-        if (!buffer.isEmpty()) {
-            out.add(flush(spec, stored, metricNames, order, buffer, bucket, version, tempDir, deepStorage, counters));
+            if (pending != null) {
+                out.add(pending.finish());
+                pending = null;
+            }
+        } finally {
+            if (pending != null) {
+                pending.discard();
+            }
         }
         return out;
     }
@@ -144,38 +154,163 @@ public final class SegmentGenerator {
         throw new IllegalArgumentException("__time must be a LONG, got " + v.getClass().getSimpleName());
     }
 
-    private static GeneratedSegment flush(
-            SegmentGeneratorSpec spec,
-            RowSignature stored,
-            List<String> metrics,
-            Comparator<Object[]> order,
-            List<Object[]> rows,
-            long bucket,
-            String version,
-            Path tempDir,
-            DeepStorage deepStorage,
-            SegmentGenerationCounters counters) {
-        rows.sort(order);
-        counters.addPersisted(rows.size());
-        long start = bucket;
-        long end = spec.segmentGranularity().bucketEnd(bucket);
-        String uniqueName = UUID.randomUUID().toString();
-        Path file = tempDir.resolve(uniqueName + ".sluice");
-        try {
-            Files.createDirectories(tempDir);
-            Iterator<Object[]> it = rows.iterator();
-            SegmentFileInfo info = SegmentWriter.write(file, stored, () -> it.hasNext() ? it.next() : null);
-            counters.addMerged(info.numRows());
-            String path = deepStorage.push(file, spec.dataSource(), start, end, version, uniqueName);
-            counters.addPushed(info.numRows());
-            return new GeneratedSegment(start, end, info.numRows(), info.sizeBytes(), path, stored.columns(), metrics);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create temp dir " + tempDir, e);
-        } finally {
+    /**
+     * One segment being built: rows buffered in memory up to {@code maxRowsInMemory}, then sorted and spilled to a
+     * run file (in the segment format) in the temp dir; {@link #finish} merges the runs and the in-memory rows into
+     * the final file and pushes it.
+     */
+    private static final class Pending {
+        private final SegmentGeneratorSpec spec;
+        private final RowSignature stored;
+        private final List<String> metrics;
+        private final Comparator<Object[]> order;
+        private final long bucket;
+        private final String version;
+        private final Path tempDir;
+        private final DeepStorage deepStorage;
+        private final SegmentGenerationCounters counters;
+        private final int maxRowsInMemory;
+        private final List<Path> runs = new ArrayList<>();
+        private List<Object[]> buffer = new ArrayList<>();
+        private long rows;
+
+        Pending(
+                SegmentGeneratorSpec spec,
+                RowSignature stored,
+                List<String> metrics,
+                Comparator<Object[]> order,
+                long bucket,
+                String version,
+                Path tempDir,
+                DeepStorage deepStorage,
+                SegmentGenerationCounters counters) {
+            this.spec = spec;
+            this.stored = stored;
+            this.metrics = metrics;
+            this.order = order;
+            this.bucket = bucket;
+            this.version = version;
+            this.tempDir = tempDir;
+            this.deepStorage = deepStorage;
+            this.counters = counters;
+            this.maxRowsInMemory = spec.maxRowsInMemory() > 0 ? spec.maxRowsInMemory() : Integer.MAX_VALUE;
+        }
+
+        void add(Object[] row) {
+            buffer.add(row);
+            rows++;
+            if (buffer.size() >= maxRowsInMemory) {
+                spill();
+            }
+        }
+
+        private void spill() {
+            buffer.sort(order);
+            Path run = tempFile("run");
+            runs.add(run);
+            Iterator<Object[]> it = buffer.iterator();
+            SegmentWriter.write(run, stored, () -> it.hasNext() ? it.next() : null);
+            counters.addPersisted(buffer.size());
+            buffer = new ArrayList<>();
+        }
+
+        GeneratedSegment finish() {
+            buffer.sort(order);
+            counters.addPersisted(buffer.size());
+            long start = bucket;
+            long end = spec.segmentGranularity().bucketEnd(bucket);
+            String uniqueName = UUID.randomUUID().toString();
+            Path file = tempFile("segment");
+            List<SegmentReader> readers = new ArrayList<>();
             try {
-                Files.deleteIfExists(file);
+                List<RowSource> sources = new ArrayList<>();
+                for (Path run : runs) {
+                    SegmentReader r = SegmentReader.open(run);
+                    readers.add(r);
+                    sources.add(r.scan(stored.names(), Long.MIN_VALUE, Long.MAX_VALUE));
+                }
+                Iterator<Object[]> it = buffer.iterator();
+                sources.add(() -> it.hasNext() ? it.next() : null);
+                RowSource merged = sources.size() == 1 ? sources.get(0) : new MergingRowSource(sources, order);
+                SegmentFileInfo info = SegmentWriter.write(file, stored, merged);
+                counters.addMerged(info.numRows());
+                String path = deepStorage.push(file, spec.dataSource(), start, end, version, uniqueName);
+                counters.addPushed(info.numRows());
+                return new GeneratedSegment(
+                        start, end, info.numRows(), info.sizeBytes(), path, stored.columns(), metrics);
+            } finally {
+                for (SegmentReader r : readers) {
+                    r.close();
+                }
+                deleteQuietly(file);
+                discard();
+            }
+        }
+
+        void discard() {
+            buffer = new ArrayList<>();
+            for (Path run : runs) {
+                deleteQuietly(run);
+            }
+            runs.clear();
+        }
+
+        private Path tempFile(String kind) {
+            try {
+                Files.createDirectories(tempDir);
+                return Files.createTempFile(tempDir, kind + "-", ".sluice");
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create a temp file in " + tempDir, e);
+            }
+        }
+
+        private static void deleteQuietly(Path p) {
+            try {
+                Files.deleteIfExists(p);
             } catch (IOException ignored) {
                 // best effort: the temp dir belongs to the worker and is removed with it
+            }
+        }
+    }
+
+    /** K-way merge of sorted row sources; ties go to the earlier source, keeping the merge stable. */
+    private static final class MergingRowSource implements RowSource {
+        private final List<RowSource> sources;
+        private final PriorityQueue<Head> heap;
+
+        private record Head(Object[] row, int source) {}
+
+        MergingRowSource(List<RowSource> sources, Comparator<Object[]> order) {
+            this.sources = sources;
+            this.heap = new PriorityQueue<>(Math.max(1, sources.size()), (a, b) -> {
+                int c = order.compare(a.row(), b.row());
+                return c != 0 ? c : Integer.compare(a.source(), b.source());
+            });
+            for (int i = 0; i < sources.size(); i++) {
+                Object[] r = sources.get(i).next();
+                if (r != null) {
+                    heap.add(new Head(r, i));
+                }
+            }
+        }
+
+        @Override
+        public Object[] next() {
+            Head h = heap.poll();
+            if (h == null) {
+                return null;
+            }
+            Object[] r = sources.get(h.source()).next();
+            if (r != null) {
+                heap.add(new Head(r, h.source()));
+            }
+            return h.row();
+        }
+
+        @Override
+        public void close() {
+            for (RowSource s : sources) {
+                s.close();
             }
         }
     }

@@ -40,8 +40,12 @@ class SegmentGeneratorTest {
     Path dir;
 
     private SegmentGeneratorSpec spec(Granularity g, List<String> replace, long rowsPerSegment) {
+        return spec(g, replace, rowsPerSegment, 100_000);
+    }
+
+    private SegmentGeneratorSpec spec(Granularity g, List<String> replace, long rowsPerSegment, int maxRowsInMemory) {
         return new SegmentGeneratorSpec("wiki", g, MAPPINGS, DIMS, List.of(), replace, List.of("country"),
-                rowsPerSegment, 100_000);
+                rowsPerSegment, maxRowsInMemory);
     }
 
     private List<GeneratedSegment> run(SegmentGeneratorSpec spec, List<Object[]> rows, SegmentGenerationCounters c) {
@@ -94,6 +98,35 @@ class SegmentGeneratorTest {
                     .extracting(x -> x[0])
                     .containsExactly(null, "");
         }
+        assertThat(dir.resolve("tmp")).isEmptyDirectory();
+    }
+
+    @Test
+    void spillsSortedRunsBeyondMaxRowsInMemoryAndMergesThem() {
+        List<Object[]> rows = new ArrayList<>();
+        // 10 rows of one day in descending time order; runs of 3 rows get spilled then merged
+        for (int i = 9; i >= 0; i--) {
+            rows.add(in(D1 + i * 100L, i % 2 == 0 ? "even" : "odd", (long) i));
+        }
+        rows.add(in(D1 + 50, "late", 99L)); // an 11th row that belongs in the middle of the first run
+        SegmentGenerationCounters counters = new SegmentGenerationCounters();
+
+        List<GeneratedSegment> segs = run(spec(Granularity.of("DAY"), null, 1000, 3), rows, counters);
+
+        assertThat(segs).singleElement().extracting(GeneratedSegment::numRows).isEqualTo(11L);
+        try (SegmentReader r = SegmentReader.open(Path.of(segs.get(0).loadSpecPath()))) {
+            List<Object[]> got = drain(r.scan(List.of("__time", "n", "country"), Long.MIN_VALUE, Long.MAX_VALUE));
+            assertThat(got).extracting(x -> x[0]).containsExactly(
+                    D1, D1 + 50, D1 + 100, D1 + 200, D1 + 300, D1 + 400, D1 + 500, D1 + 600, D1 + 700, D1 + 800,
+                    D1 + 900);
+            assertThat(got).extracting(x -> x[1]).containsExactly(0L, 99L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+            assertThat(got.get(0)[2]).isEqualTo("even");
+            assertThat(r.bitmapFor("country", "odd").orElseThrow().getCardinality()).isEqualTo(5);
+        }
+        assertThat(counters.rowsProcessed()).isEqualTo(11);
+        assertThat(counters.rowsPersisted()).isEqualTo(11);
+        assertThat(counters.rowsMerged()).isEqualTo(11);
+        assertThat(counters.rowsPushed()).isEqualTo(11);
         assertThat(dir.resolve("tmp")).isEmptyDirectory();
     }
 
