@@ -188,6 +188,17 @@ class MetadataStoreTest {
     }
 
     @Test
+    void connectByJdbcUrl() {
+        try (MetadataStore other = MetadataStore.connect("jdbc:h2:mem:connect-test;DB_CLOSE_DELAY=-1", "sa", "")) {
+            other.insertTask(task("t1", "wiki", "2024-01-01T00:00:00.000Z"));
+            other.publishSegments("wiki", List.of(seg(0, V1, 0, col("page", ColumnType.STRING))), null);
+            assertThat(other.findTask("t1")).isPresent();
+            assertThat(other.dataSources()).containsExactly("wiki");
+        }
+        assertThat(store.findTask("t1")).isEmpty(); // a different database from the file store
+    }
+
+    @Test
     void rejectsSegmentsOfAnotherDataSource() {
         assertThatThrownBy(() -> store.publishSegments("other", List.of(seg(0, V1, 0)), null))
                 .isInstanceOf(IllegalArgumentException.class);
