@@ -28,8 +28,13 @@ class MetadataStoreTest {
     private MetadataStore store;
 
     @BeforeEach
-    void open() {
-        store = MetadataStore.h2(dir);
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    /** The store under test; reopening must see the same data. */
+    protected MetadataStore openStore() throws Exception {
+        return MetadataStore.h2(dir);
     }
 
     @AfterEach
@@ -95,13 +100,13 @@ class MetadataStoreTest {
     }
 
     @Test
-    void failRunningTasksAtStartupAndDataSurvivesReopen() {
+    void failRunningTasksAtStartupAndDataSurvivesReopen() throws Exception {
         store.insertTask(task("t1", "wiki", "2024-01-01T00:00:00.000Z"));
         store.insertTask(task("t2", "wiki", "2024-01-02T00:00:00.000Z"));
         store.updateTaskStatus("t2", "SUCCESS", 5, null);
         store.close();
 
-        store = MetadataStore.h2(dir);
+        store = openStore();
         assertThat(store.failRunningTasks("Task was running when the server stopped")).containsExactly("t1");
         TaskRecord t1 = store.findTask("t1").orElseThrow();
         assertThat(t1.status()).isEqualTo("FAILED");
@@ -189,7 +194,8 @@ class MetadataStoreTest {
 
     @Test
     void connectByJdbcUrl() {
-        try (MetadataStore other = MetadataStore.connect("jdbc:h2:mem:connect-test;DB_CLOSE_DELAY=-1", "sa", "")) {
+        try (MetadataStore other = MetadataStore.connect(
+                "jdbc:h2:mem:" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "")) {
             other.insertTask(task("t1", "wiki", "2024-01-01T00:00:00.000Z"));
             other.publishSegments("wiki", List.of(seg(0, V1, 0, col("page", ColumnType.STRING))), null);
             assertThat(other.findTask("t1")).isPresent();
