@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -127,6 +128,14 @@ public final class SegmentReader implements AutoCloseable {
      * columns}; a column the segment lacks yields nulls.
      */
     public RowSource scan(List<String> columns, long startInclusive, long endExclusive) {
+        return scan(columns, startInclusive, endExclusive, null);
+    }
+
+    /**
+     * Like {@link #scan(List, long, long)}, restricted to the row numbers in {@code rowsOrNull} (e.g. the result of
+     * combining {@link #bitmapFor} bitmaps for a filter); null means every row.
+     */
+    public RowSource scan(List<String> columns, long startInclusive, long endExclusive, RoaringBitmap rowsOrNull) {
         List<String> cols = List.copyOf(columns);
         long[] time = ((LongColumn) column("__time")).values;
         Column[] readers = new Column[cols.size()];
@@ -142,13 +151,28 @@ public final class SegmentReader implements AutoCloseable {
         boolean check = !header.timeSorted();
         int first = from;
         int last = Math.max(from, to);
+        PeekableIntIterator selected = rowsOrNull == null ? null : rowsOrNull.getIntIterator();
+        if (selected != null) {
+            selected.advanceIfNeeded(first);
+        }
         return new RowSource() {
             private int row = first;
 
+            private int nextCandidate() {
+                if (selected == null) {
+                    return row < last ? row++ : -1;
+                }
+                if (!selected.hasNext()) {
+                    return -1;
+                }
+                int r = selected.next();
+                return r >= 0 && r < last ? r : -1;
+            }
+
             @Override
             public Object[] next() {
-                while (row < last) {
-                    int r = row++;
+                int r;
+                while ((r = nextCandidate()) >= 0) {
                     if (check && (time[r] < startInclusive || time[r] >= endExclusive)) {
                         continue;
                     }

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 /** Where segment files live once built. Paths returned by {@link #push} are the segments' load specs. */
 public interface DeepStorage {
     /**
-     * Moves (or copies) {@code localFile} into deep storage under the segment's datasource, interval, version and a
-     * name unique within them, and returns its load-spec path.
+     * Moves {@code localFile} (callers must not rely on it afterwards) into deep storage under the segment's
+     * datasource, interval, version and a name unique within them, and returns its load-spec path.
      */
     String push(Path localFile, String dataSource, long start, long end, String version, String uniqueName);
 

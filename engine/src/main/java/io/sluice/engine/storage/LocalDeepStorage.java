@@ -12,8 +12,9 @@ import java.nio.file.StandardCopyOption;
 /**
  * Deep storage in a local (or shared, mounted) directory:
  * {@code <root>/<dataSource>/<start>_<end>/<version>/<uniqueName>/index.sluice}, with {@code start}/{@code end} as
- * epoch millis and ':' (and path separators) replaced by '_' in names. Files are copied next to their target and
- * moved into place atomically, so a reader never sees a half-written segment.
+ * epoch millis and ':' (and path separators) replaced by '_' in names. The local file is moved (a rename on the same
+ * file system, a copy otherwise) next to its target, then renamed into place atomically, so a reader never sees a
+ * half-written segment.
  */
 public final class LocalDeepStorage implements DeepStorage {
     public static final String FILE_NAME = "index.sluice";
@@ -48,7 +49,7 @@ public final class LocalDeepStorage implements DeepStorage {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, ".push-", ".tmp");
             try {
-                Files.copy(localFile, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(localFile, tmp, StandardCopyOption.REPLACE_EXISTING);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {

@@ -166,6 +166,25 @@ class SegmentFileTest {
     }
 
     @Test
+    void scanRestrictedToBitmapRows() {
+        Path file = dir.resolve("seg.sluice");
+        SegmentWriter.write(file, ALL_TYPES, source(allTypesRows()));
+        try (SegmentReader r = SegmentReader.open(file)) {
+            RoaringBitmap xRows = r.bitmapFor("mv", "x").orElseThrow();
+            assertThat(drain(r.scan(List.of("__time", "s"), Long.MIN_VALUE, Long.MAX_VALUE, xRows)))
+                    .extracting(x -> x[0], x -> x[1])
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(1000L, "b"),
+                            org.assertj.core.groups.Tuple.tuple(4000L, "a"));
+            // combined with a time range that excludes row 0
+            assertThat(drain(r.scan(List.of("__time"), 1500, 5000, xRows)))
+                    .extracting(x -> x[0])
+                    .containsExactly(4000L);
+            assertThat(drain(r.scan(List.of("__time"), 1000, 4000, RoaringBitmap.bitmapOf(3)))).isEmpty();
+        }
+    }
+
+    @Test
     void emptySegment() {
         Path file = dir.resolve("empty.sluice");
         SegmentFileInfo info = SegmentWriter.write(file, ALL_TYPES, source(List.of()));

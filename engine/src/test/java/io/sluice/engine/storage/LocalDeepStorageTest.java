@@ -28,6 +28,7 @@ class LocalDeepStorageTest {
                 .resolve("index.sluice");
         assertThat(path).isEqualTo(expected.toString());
         assertThat(deep.localPath(path)).hasContent("segment-bytes");
+        assertThat(local).doesNotExist();
         try (var files = Files.list(expected.getParent())) {
             assertThat(files).containsExactly(expected); // no temp file left behind
         }
