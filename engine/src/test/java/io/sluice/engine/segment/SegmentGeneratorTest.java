@@ -5,6 +5,8 @@ import static io.sluice.engine.segment.SegmentFileTest.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.AggregatorSpec;
 import io.sluice.engine.fault.FaultException;
 import io.sluice.engine.plan.ColumnMapping;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
@@ -128,6 +130,49 @@ class SegmentGeneratorTest {
         assertThat(counters.rowsMerged()).isEqualTo(11);
         assertThat(counters.rowsPushed()).isEqualTo(11);
         assertThat(dir.resolve("tmp")).isEmptyDirectory();
+    }
+
+    @Test
+    void rollupMetricsAreStoredAfterDimensionsWithIntermediateTypes() {
+        RowSignature input = RowSignature.builder()
+                .add("d0", ColumnType.LONG)
+                .add("d1", ColumnType.STRING)
+                .add("a0", ColumnType.LONG)
+                .add("a1", ColumnType.COMPLEX_STATE)
+                .build();
+        List<AggregatorSpec> metrics = List.of(
+                new AggregatorSpec("cnt", AggKind.COUNT, null, null, ColumnType.LONG, false),
+                new AggregatorSpec("users", AggKind.APPROX_COUNT_DISTINCT_HLL, null, null, ColumnType.LONG, false));
+        SegmentGeneratorSpec spec = new SegmentGeneratorSpec(
+                "wiki",
+                Granularity.of("DAY"),
+                List.of(new ColumnMapping("d0", "__time"), new ColumnMapping("d1", "page"),
+                        new ColumnMapping("a0", "cnt"), new ColumnMapping("a1", "users")),
+                List.of(new ColumnSignature("page", ColumnType.STRING)),
+                metrics,
+                null,
+                List.of(),
+                1000,
+                1000);
+        List<Object[]> rows = List.<Object[]>of(new Object[] {D1, "Main", 3L, new byte[] {7, 7}});
+        List<GeneratedSegment> segs = new SegmentGenerator()
+                .generate(spec, input, source(rows), "v1", dir.resolve("tmp"), new LocalDeepStorage(dir.resolve("d")),
+                        new SegmentGenerationCounters());
+
+        assertThat(segs.get(0).columns()).containsExactly(
+                new ColumnSignature("__time", ColumnType.LONG),
+                new ColumnSignature("page", ColumnType.STRING),
+                new ColumnSignature("cnt", ColumnType.LONG),
+                new ColumnSignature("users", ColumnType.COMPLEX_STATE));
+        assertThat(segs.get(0).metrics()).containsExactly("cnt", "users");
+        try (SegmentReader r = SegmentReader.open(Path.of(segs.get(0).loadSpecPath()))) {
+            Object[] row = drain(r.scan(List.of("page", "cnt", "users"), Long.MIN_VALUE, Long.MAX_VALUE)).get(0);
+            assertThat(row[0]).isEqualTo("Main");
+            assertThat(row[1]).isEqualTo(3L);
+            assertThat((byte[]) row[2]).containsExactly(7, 7);
+        }
+        DataSegment published = segs.get(0).toDataSegment("wiki", "v1", 0, DataSegment.NUMBERED, 1);
+        assertThat(published.dimensionNames()).containsExactly("page");
     }
 
     @Test
