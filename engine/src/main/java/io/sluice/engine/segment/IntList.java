@@ -1,0 +1,24 @@
+package io.sluice.engine.segment;
+
+import java.util.Arrays;
+
+/** A growable int array. */
+final class IntList {
+    private int[] a = new int[1024];
+    private int size;
+
+    void add(int v) {
+        if (size == a.length) {
+            a = Arrays.copyOf(a, a.length * 2);
+        }
+        a[size++] = v;
+    }
+
+    int get(int i) {
+        return a[i];
+    }
+
+    int size() {
+        return size;
+    }
+}

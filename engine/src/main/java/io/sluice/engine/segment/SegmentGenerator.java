@@ -1,0 +1,408 @@
+package io.sluice.engine.segment;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.fault.Faults;
+import io.sluice.engine.plan.ColumnMapping;
+import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.storage.DeepStorage;
+import io.sluice.engine.types.ColumnSignature;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.Granularity;
+import io.sluice.engine.types.Intervals;
+import io.sluice.engine.types.RowSignature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.UUID;
+
+/**
+ * Turns one sorted partition of the upstream stage into segment files: maps upstream columns to stored columns
+ * ({@code [__time, dimensions…, metrics…]}), cuts a new segment at every time-chunk change and every
+ * {@code rowsPerSegment} rows, sorts each segment's rows by {@code [__time, clusteredBy…]}, writes the file, pushes
+ * it to deep storage and describes it. Stateless; all I/O goes through the temp dir and the deep storage.
+ *
+ * <p>At most {@code maxRowsInMemory} rows are held in memory per segment; beyond that, sorted runs are spilled to
+ * the temp dir in the segment format and merged when the segment is complete ({@code segmentGenerationProgress}:
+ * processed → persisted (sorted, in memory or spilled) → merged → pushed).
+ */
+public final class SegmentGenerator {
+    public SegmentGenerator() {}
+
+    public List<GeneratedSegment> generate(
+            SegmentGeneratorSpec spec,
+            RowSignature inputSignature,
+            RowSource sortedRows,
+            String version,
+            Path tempDir,
+            DeepStorage deepStorage,
+            SegmentGenerationCounters counters) {
+        requireNonNull(spec, "spec is null");
+        requireNonNull(inputSignature, "inputSignature is null");
+        requireNonNull(sortedRows, "sortedRows is null");
+        requireNonNull(version, "version is null");
+        requireNonNull(tempDir, "tempDir is null");
+        requireNonNull(deepStorage, "deepStorage is null");
+        requireNonNull(counters, "counters is null");
+
+        RowSignature stored = storedSignature(spec);
+        int[] sourceIndex = sourceIndexes(spec, inputSignature, stored);
+        List<String> metricNames = new ArrayList<>();
+        for (AggregatorSpec m : spec.metrics()) {
+            metricNames.add(m.name());
+        }
+        Comparator<Object[]> order = segmentOrder(stored, spec.clusteredBy());
+        ReplaceBounds bounds = ReplaceBounds.of(spec.replaceTimeChunks());
+        Granularity granularity = spec.segmentGranularity();
+        long rowsPerSegment = spec.rowsPerSegment() > 0 ? spec.rowsPerSegment() : 3_000_000L;
+
+        List<GeneratedSegment> out = new ArrayList<>();
+        Pending pending = null;
+        long bucket = 0;
+        try (sortedRows) {
+            Object[] in;
+            while ((in = sortedRows.next()) != null) {
+                Object[] row = new Object[stored.size()];
+                for (int c = 0; c < row.length; c++) {
+                    row[c] = sourceIndex[c] < 0 ? null : in[sourceIndex[c]];
+                }
+                long time = timeOf(row[0]);
+                row[0] = time;
+                long rowBucket = granularity.bucketStart(time);
+                if (pending == null || rowBucket != bucket) {
+                    bounds.check(rowBucket, granularity.bucketEnd(rowBucket));
+                }
+                if (pending != null && (rowBucket != bucket || pending.rows >= rowsPerSegment)) {
+                    out.add(pending.finish());
+                    pending = null;
+                }
+                if (pending == null) {
+                    pending = new Pending(spec, stored, metricNames, order, rowBucket, version, tempDir, deepStorage,
+                            counters);
+                }
+                bucket = rowBucket;
+                pending.add(row);
+                counters.addProcessed(1);
+            }
+            if (pending != null) {
+                out.add(pending.finish());
+                pending = null;
+            }
+        } finally {
+            if (pending != null) {
+                pending.discard();
+            }
+        }
+        return out;
+    }
+
+    /** The stored columns: {@code __time} LONG, the dimensions in spec order, then the metrics' intermediate types. */
+    public static RowSignature storedSignature(SegmentGeneratorSpec spec) {
+        List<ColumnSignature> cols = new ArrayList<>();
+        cols.add(new ColumnSignature("__time", ColumnType.LONG));
+        for (ColumnSignature d : spec.dimensions()) {
+            if (!d.name().equals("__time")) {
+                cols.add(d);
+            }
+        }
+        for (AggregatorSpec m : spec.metrics()) {
+            cols.add(new ColumnSignature(m.name(), m.intermediateType()));
+        }
+        return new RowSignature(cols);
+    }
+
+    private static int[] sourceIndexes(SegmentGeneratorSpec spec, RowSignature input, RowSignature stored) {
+        int[] idx = new int[stored.size()];
+        for (int c = 0; c < idx.length; c++) {
+            String name = stored.name(c);
+            int found = -1;
+            for (ColumnMapping m : spec.columnMappings()) {
+                if (m.outputColumn().equals(name)) {
+                    found = input.indexOf(m.queryColumn());
+                    if (found >= 0) {
+                        break;
+                    }
+                }
+            }
+            if (found < 0) {
+                found = input.indexOf(name);
+            }
+            idx[c] = found;
+        }
+        if (idx[0] < 0) {
+            throw new IllegalArgumentException("No input column maps to __time in " + input);
+        }
+        return idx;
+    }
+
+    private static long timeOf(Object v) {
+        if (v == null) {
+            throw new FaultException(Faults.insertTimeNull());
+        }
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        throw new IllegalArgumentException("__time must be a LONG, got " + v.getClass().getSimpleName());
+    }
+
+    /**
+     * One segment being built: rows buffered in memory up to {@code maxRowsInMemory}, then sorted and spilled to a
+     * run file (in the segment format) in the temp dir; {@link #finish} merges the runs and the in-memory rows into
+     * the final file and pushes it.
+     */
+    private static final class Pending {
+        private final SegmentGeneratorSpec spec;
+        private final RowSignature stored;
+        private final List<String> metrics;
+        private final Comparator<Object[]> order;
+        private final long bucket;
+        private final String version;
+        private final Path tempDir;
+        private final DeepStorage deepStorage;
+        private final SegmentGenerationCounters counters;
+        private final int maxRowsInMemory;
+        private final List<Path> runs = new ArrayList<>();
+        private List<Object[]> buffer = new ArrayList<>();
+        private long rows;
+
+        Pending(
+                SegmentGeneratorSpec spec,
+                RowSignature stored,
+                List<String> metrics,
+                Comparator<Object[]> order,
+                long bucket,
+                String version,
+                Path tempDir,
+                DeepStorage deepStorage,
+                SegmentGenerationCounters counters) {
+            this.spec = spec;
+            this.stored = stored;
+            this.metrics = metrics;
+            this.order = order;
+            this.bucket = bucket;
+            this.version = version;
+            this.tempDir = tempDir;
+            this.deepStorage = deepStorage;
+            this.counters = counters;
+            this.maxRowsInMemory = spec.maxRowsInMemory() > 0 ? spec.maxRowsInMemory() : Integer.MAX_VALUE;
+        }
+
+        void add(Object[] row) {
+            buffer.add(row);
+            rows++;
+            if (buffer.size() >= maxRowsInMemory) {
+                spill();
+            }
+        }
+
+        private void spill() {
+            buffer.sort(order);
+            Path run = tempFile("run");
+            runs.add(run);
+            Iterator<Object[]> it = buffer.iterator();
+            SegmentWriter.write(run, stored, () -> it.hasNext() ? it.next() : null);
+            counters.addPersisted(buffer.size());
+            buffer = new ArrayList<>();
+        }
+
+        GeneratedSegment finish() {
+            buffer.sort(order);
+            counters.addPersisted(buffer.size());
+            long start = bucket;
+            long end = spec.segmentGranularity().bucketEnd(bucket);
+            String uniqueName = UUID.randomUUID().toString();
+            Path file = tempFile("segment");
+            List<SegmentReader> readers = new ArrayList<>();
+            try {
+                List<RowSource> sources = new ArrayList<>();
+                for (Path run : runs) {
+                    SegmentReader r = SegmentReader.open(run);
+                    readers.add(r);
+                    sources.add(r.scan(stored.names(), Long.MIN_VALUE, Long.MAX_VALUE));
+                }
+                Iterator<Object[]> it = buffer.iterator();
+                sources.add(() -> it.hasNext() ? it.next() : null);
+                RowSource merged = sources.size() == 1 ? sources.get(0) : new MergingRowSource(sources, order);
+                SegmentFileInfo info = SegmentWriter.write(file, stored, merged);
+                counters.addMerged(info.numRows());
+                String path = deepStorage.push(file, spec.dataSource(), start, end, version, uniqueName);
+                counters.addPushed(info.numRows());
+                return new GeneratedSegment(
+                        start, end, info.numRows(), info.sizeBytes(), path, stored.columns(), metrics);
+            } finally {
+                for (SegmentReader r : readers) {
+                    r.close();
+                }
+                deleteQuietly(file);
+                discard();
+            }
+        }
+
+        void discard() {
+            buffer = new ArrayList<>();
+            for (Path run : runs) {
+                deleteQuietly(run);
+            }
+            runs.clear();
+        }
+
+        private Path tempFile(String kind) {
+            try {
+                Files.createDirectories(tempDir);
+                return Files.createTempFile(tempDir, kind + "-", ".sluice");
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create a temp file in " + tempDir, e);
+            }
+        }
+
+        private static void deleteQuietly(Path p) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // best effort: the temp dir belongs to the worker and is removed with it
+            }
+        }
+    }
+
+    /** K-way merge of sorted row sources; ties go to the earlier source, keeping the merge stable. */
+    private static final class MergingRowSource implements RowSource {
+        private final List<RowSource> sources;
+        private final PriorityQueue<Head> heap;
+
+        private record Head(Object[] row, int source) {}
+
+        MergingRowSource(List<RowSource> sources, Comparator<Object[]> order) {
+            this.sources = sources;
+            this.heap = new PriorityQueue<>(Math.max(1, sources.size()), (a, b) -> {
+                int c = order.compare(a.row(), b.row());
+                return c != 0 ? c : Integer.compare(a.source(), b.source());
+            });
+            for (int i = 0; i < sources.size(); i++) {
+                Object[] r = sources.get(i).next();
+                if (r != null) {
+                    heap.add(new Head(r, i));
+                }
+            }
+        }
+
+        @Override
+        public Object[] next() {
+            Head h = heap.poll();
+            if (h == null) {
+                return null;
+            }
+            Object[] r = sources.get(h.source()).next();
+            if (r != null) {
+                heap.add(new Head(r, h.source()));
+            }
+            return h.row();
+        }
+
+        @Override
+        public void close() {
+            for (RowSource s : sources) {
+                s.close();
+            }
+        }
+    }
+
+    private static Comparator<Object[]> segmentOrder(RowSignature stored, List<String> clusteredBy) {
+        List<Integer> keys = new ArrayList<>();
+        keys.add(0);
+        for (String c : clusteredBy) {
+            int i = stored.indexOf(c);
+            if (i > 0 && !keys.contains(i)) {
+                keys.add(i);
+            }
+        }
+        return (a, b) -> {
+            for (int k : keys) {
+                int cmp = compareValues(a[k], b[k]);
+                if (cmp != 0) {
+                    return cmp;
+                }
+            }
+            return 0;
+        };
+    }
+
+    /** Nulls first; numbers numerically; strings by UTF-16 order; lists element-wise; anything else by text. */
+    static int compareValues(Object a, Object b) {
+        if (a == b) {
+            return 0;
+        }
+        if (a == null) {
+            return -1;
+        }
+        if (b == null) {
+            return 1;
+        }
+        if (a instanceof Number x && b instanceof Number y) {
+            boolean integral = !(x instanceof Double || x instanceof Float || y instanceof Double || y instanceof Float);
+            return integral
+                    ? Long.compare(x.longValue(), y.longValue())
+                    : Double.compare(x.doubleValue(), y.doubleValue());
+        }
+        if (a instanceof String x && b instanceof String y) {
+            return x.compareTo(y);
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            int n = Math.min(x.size(), y.size());
+            for (int i = 0; i < n; i++) {
+                int cmp = compareValues(x.get(i), y.get(i));
+                if (cmp != 0) {
+                    return cmp;
+                }
+            }
+            return Integer.compare(x.size(), y.size());
+        }
+        if (a instanceof List<?> x) {
+            return x.isEmpty() ? -1 : compareValues(x.get(0), b);
+        }
+        if (b instanceof List<?> y) {
+            return y.isEmpty() ? 1 : compareValues(a, y.get(0));
+        }
+        return String.valueOf(a).compareTo(String.valueOf(b));
+    }
+
+    /** REPLACE's allowed time chunks; {@code null} bounds allow everything (INSERT or OVERWRITE ALL). */
+    private record ReplaceBounds(List<long[]> intervals, String text) {
+        static ReplaceBounds of(List<String> replaceTimeChunks) {
+            if (replaceTimeChunks == null) {
+                return new ReplaceBounds(null, null);
+            }
+            List<long[]> parsed = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (String s : replaceTimeChunks) {
+                long[] p = Intervals.parse(s);
+                if (p[0] <= Intervals.ETERNITY_START && p[1] >= Intervals.ETERNITY_END) {
+                    return new ReplaceBounds(null, null);
+                }
+                parsed.add(p);
+                names.add(Intervals.format(p[0], p[1]));
+            }
+            return new ReplaceBounds(parsed, names.toString());
+        }
+
+        void check(long chunkStart, long chunkEnd) {
+            if (intervals == null) {
+                return;
+            }
+            for (long[] p : intervals) {
+                if (p[0] <= chunkStart && chunkEnd <= p[1]) {
+                    return;
+                }
+            }
+            throw new FaultException(Faults.insertTimeOutOfBounds(Intervals.format(chunkStart, chunkEnd), text));
+        }
+    }
+}

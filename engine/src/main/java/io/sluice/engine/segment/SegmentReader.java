@@ -1,0 +1,457 @@
+package io.sluice.engine.segment;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.types.ColumnSignature;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.roaringbitmap.PeekableIntIterator;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Reads a segment file written by {@link SegmentWriter}. Only the header is read on open; a column's sections are
+ * memory-mapped, decompressed and cached the first time a scan or a bitmap lookup needs them. Thread-safe for
+ * concurrent scans; each returned {@link RowSource} is single-threaded.
+ */
+public final class SegmentReader implements AutoCloseable {
+    private final Path file;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final SegmentFormat.Header header;
+    private final RowSignature signature;
+    private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
+    private final Map<String, Column> decoded = new HashMap<>();
+
+    private SegmentReader(Path file, FileChannel channel, long dataStart, SegmentFormat.Header header) {
+        this.file = file;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.header = header;
+        List<ColumnSignature> cols = new ArrayList<>();
+        for (SegmentFormat.ColumnEntry e : header.columns()) {
+            cols.add(new ColumnSignature(e.name(), ColumnType.fromString(e.type())));
+            entries.put(e.name(), e);
+        }
+        this.signature = new RowSignature(cols);
+    }
+
+    public static SegmentReader open(Path file) {
+        requireNonNull(file, "file is null");
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+            ByteBuffer pre = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, pre, 0);
+            pre.flip();
+            byte[] magic = new byte[8];
+            pre.get(magic);
+            if (!Arrays.equals(magic, SegmentFormat.MAGIC)) {
+                throw new IllegalArgumentException("Not a Sluice segment file: " + file);
+            }
+            int version = pre.getInt();
+            if (version != SegmentFormat.VERSION) {
+                throw new IllegalArgumentException("Unsupported segment version " + version + " in " + file);
+            }
+            int headerLength = pre.getInt();
+            ByteBuffer hb = ByteBuffer.allocate(headerLength);
+            readFully(ch, hb, 16);
+            SegmentFormat.Header header = SegmentFormat.JSON.readValue(hb.array(), SegmentFormat.Header.class);
+            return new SegmentReader(file, ch, 16L + headerLength, header);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new UncheckedIOException("Cannot open segment " + file, e);
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("Unexpected end of segment file");
+            }
+            pos += n;
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+        }
+    }
+
+    public RowSignature signature() {
+        return signature;
+    }
+
+    public long numRows() {
+        return header.numRows();
+    }
+
+    public long minTime() {
+        return header.minTime();
+    }
+
+    public long maxTime() {
+        return header.maxTime();
+    }
+
+    /** True when rows are stored in non-decreasing {@code __time} order (time-range scans then binary-search). */
+    public boolean timeSorted() {
+        return header.timeSorted();
+    }
+
+    /**
+     * Rows with {@code startInclusive <= __time < endExclusive}, each an {@code Object[]} in the order of {@code
+     * columns}; a column the segment lacks yields nulls.
+     */
+    public RowSource scan(List<String> columns, long startInclusive, long endExclusive) {
+        return scan(columns, startInclusive, endExclusive, null);
+    }
+
+    /**
+     * Like {@link #scan(List, long, long)}, restricted to the row numbers in {@code rowsOrNull} (e.g. the result of
+     * combining {@link #bitmapFor} bitmaps for a filter); null means every row.
+     */
+    public RowSource scan(List<String> columns, long startInclusive, long endExclusive, RoaringBitmap rowsOrNull) {
+        List<String> cols = List.copyOf(columns);
+        long[] time = ((LongColumn) column("__time")).values;
+        Column[] readers = new Column[cols.size()];
+        for (int i = 0; i < readers.length; i++) {
+            readers[i] = entries.containsKey(cols.get(i)) ? column(cols.get(i)) : null;
+        }
+        int from = 0;
+        int to = time.length;
+        if (header.timeSorted()) {
+            from = lowerBound(time, startInclusive);
+            to = lowerBound(time, endExclusive);
+        }
+        boolean check = !header.timeSorted();
+        int first = from;
+        int last = Math.max(from, to);
+        PeekableIntIterator selected = rowsOrNull == null ? null : rowsOrNull.getIntIterator();
+        if (selected != null) {
+            selected.advanceIfNeeded(first);
+        }
+        return new RowSource() {
+            private int row = first;
+
+            private int nextCandidate() {
+                if (selected == null) {
+                    return row < last ? row++ : -1;
+                }
+                if (!selected.hasNext()) {
+                    return -1;
+                }
+                int r = selected.next();
+                return r >= 0 && r < last ? r : -1;
+            }
+
+            @Override
+            public Object[] next() {
+                int r;
+                while ((r = nextCandidate()) >= 0) {
+                    if (check && (time[r] < startInclusive || time[r] >= endExclusive)) {
+                        continue;
+                    }
+                    Object[] out = new Object[readers.length];
+                    for (int i = 0; i < readers.length; i++) {
+                        out[i] = readers[i] == null ? null : readers[i].get(r);
+                    }
+                    return out;
+                }
+                return null;
+            }
+        };
+    }
+
+    /** The rows holding {@code value} (null for SQL NULL) in a STRING column; empty if not a STRING column. */
+    public Optional<RoaringBitmap> bitmapFor(String column, String value) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.STRING) {
+            return Optional.empty();
+        }
+        StringColumn sc = (StringColumn) column(column);
+        int id = sc.idOf(value);
+        if (id < 0) {
+            return Optional.of(new RoaringBitmap());
+        }
+        return Optional.of(sc.bitmap(id).clone());
+    }
+
+    private static int lowerBound(long[] a, long key) {
+        int lo = 0;
+        int hi = a.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < key) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private synchronized Column column(String name) {
+        Column c = decoded.get(name);
+        if (c == null) {
+            c = decode(entries.get(name));
+            decoded.put(name, c);
+        }
+        return c;
+    }
+
+    private ByteBuffer section(SegmentFormat.ColumnEntry e, String name) {
+        long[] at = e.sections().get(name);
+        if (at == null) {
+            throw new IllegalStateException("Segment " + file + " column [" + e.name() + "] lacks section " + name);
+        }
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot read segment " + file, ex);
+        }
+    }
+
+    private ByteBuffer raw(SegmentFormat.ColumnEntry e, String name) {
+        return SegmentFormat.le(SegmentFormat.decompressBlocks(section(e, name)));
+    }
+
+    private Column decode(SegmentFormat.ColumnEntry e) {
+        int n = Math.toIntExact(header.numRows());
+        ColumnType type = ColumnType.fromString(e.type());
+        if (e.name().equals("__time") && e.sections().containsKey("time")) {
+            ByteBuffer b = raw(e, "time");
+            long[] v = new long[n];
+            long prev = 0;
+            for (int i = 0; i < n; i++) {
+                prev += b.getLong();
+                v[i] = prev;
+            }
+            return new LongColumn(v, new RoaringBitmap());
+        }
+        return switch (type) {
+            case STRING -> decodeString(e, n);
+            case LONG, DOUBLE, FLOAT -> decodeNumeric(e, type, n);
+            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE -> decodeBlob(e, type, n);
+        };
+    }
+
+    private Column decodeString(SegmentFormat.ColumnEntry e, int n) {
+        ByteBuffer d = raw(e, "dict");
+        int count = d.getInt();
+        String[] dict = new String[count + 1];
+        for (int i = 1; i <= count; i++) {
+            byte[] b = new byte[d.getInt()];
+            d.get(b);
+            dict[i] = new String(b, StandardCharsets.UTF_8);
+        }
+        ByteBuffer idBuf = raw(e, "ids");
+        int[] ids = new int[idBuf.remaining() / 4];
+        idBuf.asIntBuffer().get(ids);
+        int[] offsets = null;
+        if (e.multiValue()) {
+            ByteBuffer ob = raw(e, "offsets");
+            offsets = new int[n + 1];
+            ob.asIntBuffer().get(offsets);
+        }
+        return new StringColumn(e, dict, ids, offsets);
+    }
+
+    private Column decodeNumeric(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
+        ByteBuffer v = raw(e, "values");
+        RoaringBitmap nulls = bitmap(raw(e, "nulls"));
+        return switch (type) {
+            case LONG -> {
+                long[] a = new long[n];
+                v.asLongBuffer().get(a);
+                yield new LongColumn(a, nulls);
+            }
+            case DOUBLE -> {
+                double[] a = new double[n];
+                v.asDoubleBuffer().get(a);
+                yield new DoubleColumn(a, nulls);
+            }
+            case FLOAT -> {
+                float[] a = new float[n];
+                v.asFloatBuffer().get(a);
+                yield new FloatColumn(a, nulls);
+            }
+            default -> throw new IllegalStateException("Not numeric: " + type);
+        };
+    }
+
+    private Column decodeBlob(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
+        byte[] bytes = SegmentFormat.decompressBlocks(section(e, "values"));
+        ByteBuffer b = SegmentFormat.le(bytes);
+        int[] starts = new int[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            int len = b.getInt();
+            starts[i] = b.position();
+            lengths[i] = len;
+            if (len > 0) {
+                b.position(b.position() + len);
+            }
+        }
+        return new BlobColumn(e.name(), type, bytes, starts, lengths);
+    }
+
+    private static RoaringBitmap bitmap(ByteBuffer buf) {
+        RoaringBitmap b = new RoaringBitmap();
+        try {
+            b.deserialize(buf);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Corrupt bitmap", ex);
+        }
+        return b;
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot close segment " + file, e);
+        }
+    }
+
+    private interface Column {
+        Object get(int row);
+    }
+
+    private record LongColumn(long[] values, RoaringBitmap nulls) implements Column {
+        @Override
+        public Object get(int row) {
+            return nulls.contains(row) ? null : values[row];
+        }
+    }
+
+    private record DoubleColumn(double[] values, RoaringBitmap nulls) implements Column {
+        @Override
+        public Object get(int row) {
+            return nulls.contains(row) ? null : values[row];
+        }
+    }
+
+    private record FloatColumn(float[] values, RoaringBitmap nulls) implements Column {
+        @Override
+        public Object get(int row) {
+            return nulls.contains(row) ? null : values[row];
+        }
+    }
+
+    private final class StringColumn implements Column {
+        private final SegmentFormat.ColumnEntry entry;
+        private final String[] dict; // dict[0] = null
+        private final int[] ids;
+        private final int[] offsets; // null for single-value columns
+        private RoaringBitmap[] bitmaps;
+
+        StringColumn(SegmentFormat.ColumnEntry entry, String[] dict, int[] ids, int[] offsets) {
+            this.entry = entry;
+            this.dict = dict;
+            this.ids = ids;
+            this.offsets = offsets;
+        }
+
+        @Override
+        public Object get(int row) {
+            if (offsets == null) {
+                return dict[ids[row]];
+            }
+            int s = offsets[row];
+            int e = offsets[row + 1];
+            if (e - s == 1) {
+                return dict[ids[s]];
+            }
+            List<String> out = new ArrayList<>(e - s);
+            for (int k = s; k < e; k++) {
+                out.add(dict[ids[k]]);
+            }
+            return java.util.Collections.unmodifiableList(out);
+        }
+
+        int idOf(String value) {
+            if (value == null) {
+                return 0;
+            }
+            int i = Arrays.binarySearch(dict, 1, dict.length, value);
+            return i < 0 ? -1 : i;
+        }
+
+        RoaringBitmap bitmap(int id) {
+            synchronized (SegmentReader.this) {
+                if (bitmaps == null) {
+                    ByteBuffer b = raw(entry, "bitmaps");
+                    RoaringBitmap[] all = new RoaringBitmap[dict.length];
+                    for (int i = 0; i < all.length; i++) {
+                        int len = b.getInt();
+                        ByteBuffer slice = b.slice(b.position(), len);
+                        all[i] = SegmentReader.bitmap(slice);
+                        b.position(b.position() + len);
+                    }
+                    bitmaps = all;
+                }
+                return bitmaps[id];
+            }
+        }
+    }
+
+    private record BlobColumn(String name, ColumnType type, byte[] bytes, int[] starts, int[] lengths)
+            implements Column {
+        @Override
+        public Object get(int row) {
+            int len = lengths[row];
+            if (len < 0) {
+                return null;
+            }
+            if (type == ColumnType.COMPLEX_STATE) {
+                return Arrays.copyOfRange(bytes, starts[row], starts[row] + len);
+            }
+            try {
+                Object v = SegmentFormat.JSON.readValue(bytes, starts[row], len, Object.class);
+                return switch (type) {
+                    case STRING_ARRAY -> convertList(v, x -> x == null ? null : String.valueOf(x));
+                    case LONG_ARRAY -> convertList(v, x -> x == null ? null : ((Number) x).longValue());
+                    case DOUBLE_ARRAY -> convertList(v, x -> x == null ? null : ((Number) x).doubleValue());
+                    default -> v;
+                };
+            } catch (IOException e) {
+                throw new UncheckedIOException("Corrupt value in column [" + name + "] row " + row, e);
+            }
+        }
+
+        private static List<Object> convertList(Object v, java.util.function.Function<Object, Object> f) {
+            List<?> in = (List<?>) v;
+            List<Object> out = new ArrayList<>(in.size());
+            for (Object o : in) {
+                out.add(f.apply(o));
+            }
+            return java.util.Collections.unmodifiableList(out);
+        }
+    }
+}
