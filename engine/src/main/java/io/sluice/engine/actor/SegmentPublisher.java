@@ -41,19 +41,7 @@ final class SegmentPublisher {
         for (List<GeneratedSegment> chunk : byInterval.values()) {
             for (int i = 0; i < chunk.size(); i++) {
                 GeneratedSegment g = chunk.get(i);
-                segments.add(new DataSegment(
-                        dest.dataSource(),
-                        g.start(),
-                        g.end(),
-                        version,
-                        i,
-                        "numbered",
-                        chunk.size(),
-                        g.columns(),
-                        g.metrics(),
-                        g.sizeBytes(),
-                        g.numRows(),
-                        g.loadSpecPath()));
+                segments.add(g.toDataSegment(dest.dataSource(), version, i, DataSegment.NUMBERED, chunk.size()));
             }
         }
         metadata.publishSegments(dest.dataSource(), segments, dest.replaceTimeChunks());

@@ -91,7 +91,7 @@ public final class WorkerStageRunner implements AutoCloseable {
         RowSignature inputSignature = signatureOf(primary);
         try (RowSource in = open(primary)) {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
-                segments.addAll(SegmentGenerator.generate(
+                segments.addAll(new SegmentGenerator().generate(
                         sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
                         segmentCounters));
                 return null;
