@@ -1,0 +1,159 @@
+package io.sluice.engine.frame;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Sluice's compact binary value layout, shared by frames and aggregator state. Every value is type-tagged, so a
+ * row decodes without its signature (only the column count is needed):
+ *
+ * <pre>
+ *   0 NULL | 1 LONG zigzag-varint | 2 FLOAT 4 bytes | 3 DOUBLE 8 bytes | 4 STRING varint length + UTF-8
+ *   5 LIST varint count + values | 6 BYTES varint length + bytes | 7 JSON (any other object) varint length + JSON
+ * </pre>
+ */
+public final class RowCodec {
+    static final byte NULL = 0;
+    static final byte LONG = 1;
+    static final byte FLOAT = 2;
+    static final byte DOUBLE = 3;
+    static final byte STRING = 4;
+    static final byte LIST = 5;
+    static final byte BYTES = 6;
+    static final byte JSON = 7;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private RowCodec() {}
+
+    /** Appends one tagged value. */
+    public static void writeValue(ByteSink out, Object v) {
+        if (v == null) {
+            out.write(NULL);
+        } else if (v instanceof Long l) {
+            out.write(LONG);
+            out.writeVarLong(zigzag(l));
+        } else if (v instanceof String s) {
+            out.write(STRING);
+            out.writeUtf8WithLength(s);
+        } else if (v instanceof Double d) {
+            out.write(DOUBLE);
+            out.writeLong(Double.doubleToRawLongBits(d));
+        } else if (v instanceof Integer i) {
+            out.write(LONG);
+            out.writeVarLong(zigzag(i));
+        } else if (v instanceof Float f) {
+            out.write(FLOAT);
+            out.writeInt(Float.floatToRawIntBits(f));
+        } else if (v instanceof List<?> list) {
+            out.write(LIST);
+            out.writeVarLong(list.size());
+            for (int i = 0, n = list.size(); i < n; i++) {
+                writeValue(out, list.get(i));
+            }
+        } else if (v instanceof byte[] b) {
+            out.write(BYTES);
+            out.writeVarLong(b.length);
+            out.write(b, 0, b.length);
+        } else if (v instanceof Boolean b) {
+            out.write(LONG);
+            out.writeVarLong(zigzag(b ? 1 : 0));
+        } else if (v instanceof Number n) {
+            out.write(DOUBLE);
+            out.writeLong(Double.doubleToRawLongBits(n.doubleValue()));
+        } else {
+            try {
+                byte[] json = MAPPER.writeValueAsBytes(v);
+                out.write(JSON);
+                out.writeVarLong(json.length);
+                out.write(json, 0, json.length);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("Cannot encode value of " + v.getClass(), e);
+            }
+        }
+    }
+
+    /** Reads one tagged value at the source's position. */
+    public static Object readValue(ByteSource in) {
+        byte tag = in.read();
+        switch (tag) {
+            case NULL:
+                return null;
+            case LONG:
+                return unzigzag(in.readVarLong());
+            case FLOAT:
+                return Float.intBitsToFloat(in.readInt());
+            case DOUBLE:
+                return Double.longBitsToDouble(in.readLong());
+            case STRING:
+                return in.readUtf8((int) in.readVarLong());
+            case LIST: {
+                int n = (int) in.readVarLong();
+                List<Object> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(readValue(in));
+                }
+                return Collections.unmodifiableList(out);
+            }
+            case BYTES:
+                return in.readBytes((int) in.readVarLong());
+            case JSON: {
+                byte[] json = in.readBytes((int) in.readVarLong());
+                try {
+                    return MAPPER.readValue(json, Object.class);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("Corrupt JSON value in frame", e);
+                }
+            }
+            default:
+                throw new IllegalStateException("Corrupt frame: unknown value tag " + tag);
+        }
+    }
+
+    /** Appends a row's values (no length prefix: the reader knows the column count). */
+    public static void writeRow(ByteSink out, Object[] row, int columns) {
+        for (int i = 0; i < columns; i++) {
+            writeValue(out, i < row.length ? row[i] : null);
+        }
+    }
+
+    public static Object[] readRow(ByteSource in, int columns) {
+        Object[] row = new Object[columns];
+        for (int i = 0; i < columns; i++) {
+            row[i] = readValue(in);
+        }
+        return row;
+    }
+
+    /** Encodes values to a standalone byte array (used for aggregator state). */
+    public static byte[] encodeValues(Object... values) {
+        ByteSink sink = new ByteSink(32);
+        sink.writeVarLong(values.length);
+        for (Object v : values) {
+            writeValue(sink, v);
+        }
+        return sink.toByteArray();
+    }
+
+    public static Object[] decodeValues(byte[] bytes) {
+        ByteSource src = new ByteSource(bytes, 0, bytes.length);
+        int n = (int) src.readVarLong();
+        return readRow(src, n);
+    }
+
+    static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    static long unzigzag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
