@@ -114,6 +114,77 @@ public final class RowCodec {
         }
     }
 
+    /** Encoded size of one tagged value, without encoding it (JSON values are estimated). */
+    public static int sizeOf(Object v) {
+        if (v == null) {
+            return 1;
+        }
+        if (v instanceof Long l) {
+            return 1 + varLongSize(zigzag(l));
+        }
+        if (v instanceof String s) {
+            int n = utf8Length(s);
+            return 1 + varLongSize(n) + n;
+        }
+        if (v instanceof Double) {
+            return 9;
+        }
+        if (v instanceof Float) {
+            return 5;
+        }
+        if (v instanceof List<?> list) {
+            int n = 1 + varLongSize(list.size());
+            for (int i = 0, m = list.size(); i < m; i++) {
+                n += sizeOf(list.get(i));
+            }
+            return n;
+        }
+        if (v instanceof byte[] b) {
+            return 1 + varLongSize(b.length) + b.length;
+        }
+        if (v instanceof Number) {
+            return 9;
+        }
+        return 1 + 64;
+    }
+
+    /** Encoded size of a row of {@code columns} values. */
+    public static int rowSize(Object[] row, int columns) {
+        int n = 0;
+        for (int i = 0; i < columns; i++) {
+            n += sizeOf(i < row.length ? row[i] : null);
+        }
+        return n;
+    }
+
+    static int varLongSize(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) {
+            n++;
+            v >>>= 7;
+        }
+        return n;
+    }
+
+    static int utf8Length(String s) {
+        int n = s.length();
+        int len = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    len += 1;
+                } else if (Character.isHighSurrogate(c)) {
+                    len += 2;
+                    i++;
+                } else {
+                    len += 2;
+                }
+            }
+        }
+        return len;
+    }
+
     /** Appends a row's values (no length prefix: the reader knows the column count). */
     public static void writeRow(ByteSink out, Object[] row, int columns) {
         for (int i = 0; i < columns; i++) {
