@@ -1,0 +1,609 @@
+package io.sluice.engine.agg;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.expr.CompiledExpr;
+import io.sluice.engine.expr.ExprEvaluator;
+import io.sluice.engine.expr.Values;
+import io.sluice.engine.frame.RowCodec;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.Union;
+import org.apache.datasketches.memory.Memory;
+import org.apache.datasketches.theta.SetOperation;
+import org.apache.datasketches.theta.Sketch;
+import org.apache.datasketches.theta.UpdateSketch;
+
+/**
+ * Builds {@link Aggregator}s. Semantics: COUNT skips NULL inputs (COUNT(*) counts rows); SUM/MIN/MAX give NULL
+ * over no non-NULL input; ANY_VALUE keeps the first non-NULL value; EARLIEST/LATEST keep the non-NULL value at the
+ * smallest/largest {@code __time} (ties: first seen); HLL uses lgK 12, Theta 16384 nominal entries; COUNT DISTINCT
+ * is exact (a set of values serialised with {@link RowCodec}).
+ */
+public final class Aggregators {
+    public static final String TIME_COLUMN = "__time";
+    static final int HLL_LG_K = 12;
+    static final int THETA_ENTRIES = 16384;
+
+    private Aggregators() {}
+
+    public static Aggregator create(AggregatorSpec spec, RowSignature inputSignature) {
+        requireNonNull(spec, "spec is null");
+        requireNonNull(inputSignature, "inputSignature is null");
+        CompiledExpr input = spec.input() == null ? null : ExprEvaluator.compile(spec.input(), inputSignature);
+        CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), inputSignature);
+        if (spec.distinct() && spec.kind() == AggKind.COUNT) {
+            return new DistinctCount(spec, input, filter);
+        }
+        return switch (spec.kind()) {
+            case COUNT -> new Count(spec, input, filter);
+            case SUM -> spec.outputType() == ColumnType.LONG
+                    ? new LongSum(spec, input, filter)
+                    : new DoubleSum(spec, input, filter);
+            case MIN -> new MinMax(spec, input, filter, true);
+            case MAX -> new MinMax(spec, input, filter, false);
+            case ANY_VALUE -> new AnyValue(spec, input, filter);
+            case EARLIEST, LATEST -> {
+                int t = inputSignature.indexOf(TIME_COLUMN);
+                yield new EarliestLatest(spec, input, filter, t, spec.kind() == AggKind.EARLIEST);
+            }
+            case APPROX_COUNT_DISTINCT_HLL -> new Hll(spec, input, filter);
+            case APPROX_COUNT_DISTINCT_THETA -> new Theta(spec, input, filter);
+        };
+    }
+
+    /** Aggregators for all specs, in order. */
+    public static Aggregator[] createAll(List<AggregatorSpec> specs, RowSignature inputSignature) {
+        Aggregator[] out = new Aggregator[specs.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = create(specs.get(i), inputSignature);
+        }
+        return out;
+    }
+
+    private abstract static class Base implements Aggregator {
+        final AggregatorSpec spec;
+        final CompiledExpr input;
+        final CompiledExpr filter;
+
+        Base(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            this.spec = spec;
+            this.input = input;
+            this.filter = filter;
+        }
+
+        @Override
+        public AggregatorSpec spec() {
+            return spec;
+        }
+
+        final boolean passes(Object[] row) {
+            return filter == null || ExprEvaluator.isTrue(filter.eval(row));
+        }
+
+        final Object value(Object[] row) {
+            return input == null ? null : input.eval(row);
+        }
+
+        @Override
+        public Object finalizeValue(Object intermediate) {
+            return Values.coerce(intermediate, spec.outputType());
+        }
+    }
+
+    /** Mutable holders used as states. */
+    static final class LongBox {
+        long value;
+        boolean seen;
+    }
+
+    static final class DoubleBox {
+        double value;
+        boolean seen;
+    }
+
+    static final class ObjBox {
+        Object value;
+        long time;
+    }
+
+    private static final class Count extends Base {
+        Count(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        @Override
+        public Object newState() {
+            return new LongBox();
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (passes(row) && (input == null || input.eval(row) != null)) {
+                ((LongBox) state).value++;
+            }
+            return state;
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            if (intermediate != null) {
+                ((LongBox) state).value += ((Number) intermediate).longValue();
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            return ((LongBox) state).value;
+        }
+
+        @Override
+        public Object finalizeValue(Object intermediate) {
+            return intermediate == null ? 0L : Values.coerce(intermediate, spec.outputType());
+        }
+    }
+
+    private static final class LongSum extends Base {
+        LongSum(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        @Override
+        public Object newState() {
+            return new LongBox();
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (passes(row)) {
+                Object v = value(row);
+                if (v != null) {
+                    Long l = v instanceof Long x ? x : Values.toLong(v);
+                    if (l != null) {
+                        LongBox b = (LongBox) state;
+                        b.value += l;
+                        b.seen = true;
+                    }
+                }
+            }
+            return state;
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            Long l = Values.toLong(intermediate);
+            if (l != null) {
+                LongBox b = (LongBox) state;
+                b.value += l;
+                b.seen = true;
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            LongBox b = (LongBox) state;
+            return b.seen ? b.value : null;
+        }
+    }
+
+    private static final class DoubleSum extends Base {
+        DoubleSum(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        @Override
+        public Object newState() {
+            return new DoubleBox();
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (passes(row)) {
+                Object v = value(row);
+                if (v != null) {
+                    Double d = Values.toDouble(v);
+                    if (d != null) {
+                        DoubleBox b = (DoubleBox) state;
+                        b.value += d;
+                        b.seen = true;
+                    }
+                }
+            }
+            return state;
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            Double d = Values.toDouble(intermediate);
+            if (d != null) {
+                DoubleBox b = (DoubleBox) state;
+                b.value += d;
+                b.seen = true;
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            DoubleBox b = (DoubleBox) state;
+            return b.seen ? Values.coerce(b.value, spec.outputType()) : null;
+        }
+    }
+
+    private static final class MinMax extends Base {
+        private final boolean min;
+        private final ColumnType type;
+
+        MinMax(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter, boolean min) {
+            super(spec, input, filter);
+            this.min = min;
+            this.type = spec.outputType();
+        }
+
+        @Override
+        public Object newState() {
+            return new ObjBox();
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (passes(row)) {
+                accept((ObjBox) state, value(row));
+            }
+            return state;
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private void accept(ObjBox box, Object raw) {
+            Object v = Values.coerce(raw, type);
+            if (v == null || v instanceof List) {
+                return;
+            }
+            if (box.value == null) {
+                box.value = v;
+                return;
+            }
+            int c = ((Comparable) v).compareTo(box.value);
+            if (min ? c < 0 : c > 0) {
+                box.value = v;
+            }
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            accept((ObjBox) state, intermediate);
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            return ((ObjBox) state).value;
+        }
+    }
+
+    private static final class AnyValue extends Base {
+        AnyValue(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        @Override
+        public Object newState() {
+            return new ObjBox();
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            ObjBox b = (ObjBox) state;
+            if (b.value == null && passes(row)) {
+                b.value = Values.coerce(value(row), spec.outputType());
+            }
+            return state;
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            ObjBox b = (ObjBox) state;
+            if (b.value == null) {
+                b.value = intermediate;
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            return ((ObjBox) state).value;
+        }
+    }
+
+    /** State (time, value); intermediate = RowCodec values [time, value] or null when nothing was seen. */
+    private static final class EarliestLatest extends Base {
+        private final int timeIndex;
+        private final boolean earliest;
+
+        EarliestLatest(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter, int timeIndex, boolean earliest) {
+            super(spec, input, filter);
+            if (timeIndex < 0 && input != null) {
+                // allowed for post-shuffle use (no raw rows are folded there); folding raw rows needs __time
+                this.timeIndex = -1;
+            } else {
+                this.timeIndex = timeIndex;
+            }
+            this.earliest = earliest;
+        }
+
+        @Override
+        public Object newState() {
+            ObjBox b = new ObjBox();
+            b.time = Long.MIN_VALUE;
+            return b;
+        }
+
+        private void accept(ObjBox b, long t, Object v) {
+            if (v == null) {
+                return;
+            }
+            if (b.value == null || (earliest ? t < b.time : t > b.time)) {
+                b.value = v;
+                b.time = t;
+            }
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (timeIndex < 0) {
+                throw new IllegalStateException(spec.kind() + " needs a " + TIME_COLUMN + " column in its input");
+            }
+            if (passes(row)) {
+                Long t = Values.toLong(row[timeIndex]);
+                if (t != null) {
+                    accept((ObjBox) state, t, Values.coerce(value(row), spec.outputType()));
+                }
+            }
+            return state;
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            if (intermediate instanceof byte[] bytes) {
+                Object[] tv = RowCodec.decodeValues(bytes);
+                accept((ObjBox) state, (Long) tv[0], tv[1]);
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            ObjBox b = (ObjBox) state;
+            return b.value == null ? null : RowCodec.encodeValues(b.time, b.value);
+        }
+
+        @Override
+        public Object finalizeValue(Object intermediate) {
+            if (!(intermediate instanceof byte[] bytes)) {
+                return null;
+            }
+            return Values.coerce(RowCodec.decodeValues(bytes)[1], spec.outputType());
+        }
+    }
+
+    private static final class DistinctCount extends Base {
+        DistinctCount(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        @Override
+        public Object newState() {
+            return new HashSet<Object>();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Object fold(Object state, Object[] row) {
+            if (passes(row)) {
+                Object v = value(row);
+                if (v instanceof Collection<?> c) {
+                    for (Object o : c) {
+                        if (o != null) {
+                            ((Set<Object>) state).add(o);
+                        }
+                    }
+                } else if (v != null) {
+                    ((Set<Object>) state).add(v);
+                }
+            }
+            return state;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            if (intermediate instanceof byte[] bytes) {
+                Collections2.addAll((Set<Object>) state, RowCodec.decodeValues(bytes));
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            return RowCodec.encodeValues(((Set<?>) state).toArray());
+        }
+
+        @Override
+        public Object finalizeValue(Object intermediate) {
+            if (!(intermediate instanceof byte[] bytes)) {
+                return 0L;
+            }
+            Set<Object> s = new HashSet<>();
+            Collections2.addAll(s, RowCodec.decodeValues(bytes));
+            return (long) s.size();
+        }
+    }
+
+    private static final class Collections2 {
+        static void addAll(Set<Object> s, Object[] values) {
+            for (Object o : values) {
+                s.add(o);
+            }
+        }
+    }
+
+    private static final class Hll extends Base {
+        Hll(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        @Override
+        public Object newState() {
+            return new Union(HLL_LG_K);
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (passes(row)) {
+                Object v = value(row);
+                if (v != null) {
+                    Union u = (Union) state;
+                    if (v instanceof List<?> l) {
+                        for (Object o : l) {
+                            update(u, o);
+                        }
+                    } else {
+                        update(u, v);
+                    }
+                }
+            }
+            return state;
+        }
+
+        private static void update(Union u, Object v) {
+            if (v == null) {
+                return;
+            }
+            if (v instanceof Long l) {
+                u.update(l);
+            } else if (v instanceof Double || v instanceof Float) {
+                u.update(((Number) v).doubleValue());
+            } else if (v instanceof byte[] b) {
+                u.update(b);
+            } else {
+                u.update(Values.toStr(v));
+            }
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            if (intermediate instanceof byte[] bytes) {
+                ((Union) state).update(HllSketch.heapify(bytes));
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            return ((Union) state).getResult().toCompactByteArray();
+        }
+
+        @Override
+        public Object finalizeValue(Object intermediate) {
+            if (!(intermediate instanceof byte[] bytes)) {
+                return 0L;
+            }
+            return Values.coerce(Math.round(HllSketch.heapify(bytes).getEstimate()), spec.outputType());
+        }
+    }
+
+    private static final class Theta extends Base {
+        Theta(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
+            super(spec, input, filter);
+        }
+
+        /** State: an update sketch for raw rows plus a union for merged intermediates, created lazily. */
+        private static final class State {
+            UpdateSketch sketch;
+            org.apache.datasketches.theta.Union union;
+        }
+
+        @Override
+        public Object newState() {
+            return new State();
+        }
+
+        @Override
+        public Object fold(Object state, Object[] row) {
+            if (passes(row)) {
+                Object v = value(row);
+                if (v != null) {
+                    State s = (State) state;
+                    if (s.sketch == null) {
+                        s.sketch = UpdateSketch.builder().setNominalEntries(THETA_ENTRIES).build();
+                    }
+                    if (v instanceof List<?> l) {
+                        for (Object o : l) {
+                            update(s.sketch, o);
+                        }
+                    } else {
+                        update(s.sketch, v);
+                    }
+                }
+            }
+            return state;
+        }
+
+        private static void update(UpdateSketch s, Object v) {
+            if (v == null) {
+                return;
+            }
+            if (v instanceof Long l) {
+                s.update(l);
+            } else if (v instanceof Double || v instanceof Float) {
+                s.update(((Number) v).doubleValue());
+            } else if (v instanceof byte[] b) {
+                s.update(b);
+            } else {
+                s.update(Values.toStr(v));
+            }
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            if (intermediate instanceof byte[] bytes) {
+                State s = (State) state;
+                if (s.union == null) {
+                    s.union = SetOperation.builder().setNominalEntries(THETA_ENTRIES).buildUnion();
+                }
+                s.union.union(Sketch.heapify(Memory.wrap(bytes)));
+            }
+            return state;
+        }
+
+        @Override
+        public Object intermediate(Object state) {
+            State s = (State) state;
+            if (s.union == null) {
+                return s.sketch == null
+                        ? UpdateSketch.builder().setNominalEntries(THETA_ENTRIES).build().compact().toByteArray()
+                        : s.sketch.compact().toByteArray();
+            }
+            if (s.sketch != null) {
+                s.union.union(s.sketch);
+                s.sketch = null;
+            }
+            return s.union.getResult().toByteArray();
+        }
+
+        @Override
+        public Object finalizeValue(Object intermediate) {
+            if (!(intermediate instanceof byte[] bytes)) {
+                return 0L;
+            }
+            return Values.coerce(Math.round(Sketch.wrap(Memory.wrap(bytes)).getEstimate()), spec.outputType());
+        }
+    }
+}

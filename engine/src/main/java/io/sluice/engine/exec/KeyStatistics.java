@@ -1,0 +1,227 @@
+package io.sluice.engine.exec;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A mergeable summary of a worker's output keys, for range partitioning. Per bucket (the encoded bucket-by prefix
+ * of the key) it holds the exact row count and a bounded weighted sample of keys: every sampled key carries the
+ * number of rows it stands for, so weights always sum to the count. When a bucket's sample grows past twice its
+ * share of {@code maxKeys}, it is compacted: keys are sorted and adjacent pairs collapse into one of the two (picked
+ * at random in proportion to weight) with the summed weight — quantiles stay unbiased and mass is conserved.
+ *
+ * <p>Serialises with Jackson: {@code {"maxKeys":10000,"buckets":[{"bucket":"<b64>","count":n,"keys":["<b64>"…],
+ * "weights":[…]}]}}. Not thread-safe.
+ */
+public final class KeyStatistics {
+    public static final int DEFAULT_MAX_KEYS = 10_000;
+
+    private final int maxKeys;
+    private final TreeMap<byte[], Bucket> buckets = new TreeMap<>(Arrays::compareUnsigned);
+    private final SplittableRandom random = new SplittableRandom(0x5EED);
+
+    /** One bucket's summary (also the JSON shape). */
+    public record BucketSummary(
+            @JsonProperty("bucket") byte[] bucket,
+            @JsonProperty("count") long count,
+            @JsonProperty("keys") List<byte[]> keys,
+            @JsonProperty("weights") long[] weights) {
+        @JsonCreator
+        public BucketSummary {
+            keys = List.copyOf(keys);
+            if (weights.length != keys.size()) {
+                throw new IllegalArgumentException("keys and weights differ in length");
+            }
+        }
+    }
+
+    private static final class Bucket {
+        long count;
+        byte[][] keys = new byte[16][];
+        long[] weights = new long[16];
+        int size;
+
+        void append(byte[] key, long weight) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                weights = Arrays.copyOf(weights, size * 2);
+            }
+            keys[size] = key;
+            weights[size] = weight;
+            size++;
+        }
+
+        void sortByKey() {
+            Integer[] idx = new Integer[size];
+            for (int i = 0; i < size; i++) {
+                idx[i] = i;
+            }
+            byte[][] k = keys;
+            Arrays.sort(idx, (a, b) -> Arrays.compareUnsigned(k[a], k[b]));
+            byte[][] nk = new byte[Math.max(16, size)][];
+            long[] nw = new long[Math.max(16, size)];
+            for (int i = 0; i < size; i++) {
+                nk[i] = keys[idx[i]];
+                nw[i] = weights[idx[i]];
+            }
+            keys = nk;
+            weights = nw;
+        }
+
+        void compact(int cap, SplittableRandom random) {
+            while (size > cap && size > 1) {
+                sortByKey();
+                int w = 0;
+                int i = 0;
+                for (; i + 1 < size; i += 2) {
+                    long wa = weights[i];
+                    long wb = weights[i + 1];
+                    boolean pickA = random.nextLong(wa + wb) < wa;
+                    keys[w] = pickA ? keys[i] : keys[i + 1];
+                    weights[w] = wa + wb;
+                    w++;
+                }
+                if (i < size) {
+                    keys[w] = keys[i];
+                    weights[w] = weights[i];
+                    w++;
+                }
+                for (int j = w; j < size; j++) {
+                    keys[j] = null;
+                }
+                size = w;
+            }
+        }
+    }
+
+    public KeyStatistics() {
+        this(DEFAULT_MAX_KEYS);
+    }
+
+    public KeyStatistics(int maxKeys) {
+        if (maxKeys < 2) {
+            throw new IllegalArgumentException("maxKeys must be >= 2");
+        }
+        this.maxKeys = maxKeys;
+    }
+
+    @JsonCreator
+    public static KeyStatistics fromJson(
+            @JsonProperty("maxKeys") int maxKeys, @JsonProperty("buckets") List<BucketSummary> buckets) {
+        KeyStatistics s = new KeyStatistics(maxKeys <= 1 ? DEFAULT_MAX_KEYS : maxKeys);
+        if (buckets != null) {
+            for (BucketSummary b : buckets) {
+                s.addSummary(b);
+            }
+        }
+        return s;
+    }
+
+    @JsonProperty("maxKeys")
+    public int maxKeys() {
+        return maxKeys;
+    }
+
+    private int cap() {
+        return Math.max(2, maxKeys / Math.max(1, buckets.size()));
+    }
+
+    /** Records one key of the given bucket (the bucket prefix may be the empty array). */
+    public void add(byte[] bucket, byte[] key) {
+        Bucket b = buckets.get(bucket);
+        if (b == null) {
+            b = new Bucket();
+            buckets.put(bucket, b);
+        }
+        b.count++;
+        b.append(key, 1);
+        int cap = cap();
+        if (b.size > 2 * cap) {
+            b.compact(cap, random);
+        }
+    }
+
+    private void addSummary(BucketSummary s) {
+        Bucket b = buckets.get(s.bucket());
+        if (b == null) {
+            b = new Bucket();
+            buckets.put(s.bucket(), b);
+        }
+        b.count += s.count();
+        for (int i = 0; i < s.keys().size(); i++) {
+            b.append(s.keys().get(i), s.weights()[i]);
+        }
+    }
+
+    /** Adds another worker's statistics into this one. */
+    public KeyStatistics merge(KeyStatistics other) {
+        for (BucketSummary s : other.buckets()) {
+            addSummary(s);
+        }
+        compactAll();
+        return this;
+    }
+
+    private void compactAll() {
+        int cap = cap();
+        for (Bucket b : buckets.values()) {
+            if (b.size > cap) {
+                b.compact(cap, random);
+            }
+        }
+    }
+
+    /** Buckets in key order, each with its sample sorted by key (compacted to the size bound). */
+    @JsonProperty("buckets")
+    public List<BucketSummary> buckets() {
+        compactAll();
+        List<BucketSummary> out = new ArrayList<>(buckets.size());
+        for (var e : buckets.entrySet()) {
+            Bucket b = e.getValue();
+            b.sortByKey();
+            List<byte[]> keys = new ArrayList<>(b.size);
+            for (int i = 0; i < b.size; i++) {
+                keys.add(b.keys[i]);
+            }
+            out.add(new BucketSummary(e.getKey(), b.count, keys, Arrays.copyOf(b.weights, b.size)));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    @JsonIgnore
+    public long totalCount() {
+        long t = 0;
+        for (Bucket b : buckets.values()) {
+            t += b.count;
+        }
+        return t;
+    }
+
+    @JsonIgnore
+    public int bucketCount() {
+        return buckets.size();
+    }
+
+    @JsonIgnore
+    public boolean isEmpty() {
+        return buckets.isEmpty();
+    }
+
+    /** Number of sampled keys held (bounded by about {@code maxKeys}). */
+    @JsonIgnore
+    public int sampleSize() {
+        compactAll();
+        int n = 0;
+        for (Bucket b : buckets.values()) {
+            n += b.size;
+        }
+        return n;
+    }
+}

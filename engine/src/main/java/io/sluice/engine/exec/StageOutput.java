@@ -1,0 +1,405 @@
+package io.sluice.engine.exec;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.frame.Frame;
+import io.sluice.engine.frame.FrameReader;
+import io.sluice.engine.frame.FrameWriter;
+import io.sluice.engine.frame.KeyCodec;
+import io.sluice.engine.frame.RowCodec;
+import io.sluice.engine.plan.ClusterBy;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.plan.ShuffleSpec;
+import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.types.RowSignature;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * A worker's output of one stage: takes the processor's rows, sorts and partitions them as the stage's shuffle
+ * spec says, and keeps each partition as frames in one local file, ready to be served to consumers.
+ *
+ * <ul>
+ *   <li>no shuffle spec, or {@code mix}: rows kept in arrival order as partition 0 (written as they come);</li>
+ *   <li>{@code hash}: rows sorted by (hash partition, key) — so each partition is sorted by the cluster key;
+ *       without key columns, rows go round-robin and keep arrival order;</li>
+ *   <li>{@code maxCount} / {@code targetSize}: rows sorted by key (spilling to disk past the memory budget) while
+ *       {@link KeyStatistics} are collected; the controller turns merged statistics into boundaries and
+ *       {@link #partition(PartitionBoundaries)} writes the partitions.</li>
+ * </ul>
+ *
+ * <p>Group-by pre-shuffle stages with an aggregating shuffle (maxCount aggregate=true, or hash) on exactly their
+ * dimensions fold rows with equal keys while sorting. Lifecycle: {@code add}* → {@link #finishAndCollectStatistics()}
+ * → {@code partition(…)} → {@link #readPartition(int)}* → {@link #close()}. Counters may be read from any thread.
+ */
+public final class StageOutput implements AutoCloseable {
+    private enum Mode {
+        DIRECT,
+        HASH,
+        RANGE
+    }
+
+    private final StageDefinition stage;
+    private final RowSignature signature;
+    private final int columns;
+    private final int maxFrameBytes;
+    private final Mode mode;
+    private final boolean countShuffle;
+    private final KeyCodec keyCodec;
+    private final int bucketByCount;
+    private final ExternalSorter sorter;
+    private final HashPartitioner hashPartitioner;
+    private final KeyStatistics statistics = new KeyStatistics();
+    private final ChannelCounters output = new ChannelCounters();
+    private final ChannelCounters shuffle = new ChannelCounters();
+    private final Path dir;
+    private final Path partitionFile;
+
+    private DataOutputStream directOut;
+    private FrameWriter directWriter;
+    private long directBytes;
+
+    private long outputFrameFill;
+    private long roundRobin;
+    private byte[] lastBucket = new byte[0];
+    private boolean finished;
+    private boolean partitioned;
+    private long[] offsets;
+    private int partitionCount = -1;
+
+    public StageOutput(StageDefinition stage, Path workDir, long memoryBudgetBytes, int maxFrameBytes) {
+        this.stage = requireNonNull(stage, "stage is null");
+        requireNonNull(workDir, "workDir is null");
+        this.signature = stage.signature();
+        this.columns = signature.size();
+        this.maxFrameBytes = maxFrameBytes;
+        ShuffleSpec spec = stage.shuffleSpec();
+        try {
+            Files.createDirectories(workDir);
+            this.dir = Files.createTempDirectory(workDir, "stage" + stage.stageNumber() + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.partitionFile = dir.resolve("partitions.frames");
+        ClusterBy clusterBy = spec == null ? ClusterBy.none() : spec.clusterBy();
+        this.bucketByCount = clusterBy.bucketByCount();
+        this.countShuffle = spec != null;
+        if (spec == null || spec instanceof ShuffleSpec.Mix) {
+            mode = Mode.DIRECT;
+            keyCodec = null;
+            sorter = null;
+            hashPartitioner = null;
+            openDirect();
+        } else {
+            mode = spec instanceof ShuffleSpec.Hash ? Mode.HASH : Mode.RANGE;
+            keyCodec = new KeyCodec(signature, clusterBy.columns());
+            hashPartitioner = spec instanceof ShuffleSpec.Hash h ? new HashPartitioner(h.partitions()) : null;
+            RowCombiner combiner = combinerFor(stage, spec);
+            sorter = new ExternalSorter(signature, null, dir, memoryBudgetBytes, maxFrameBytes,
+                    ExternalSorter.DEFAULT_MAX_FAN_IN, combiner);
+        }
+    }
+
+    private static RowCombiner combinerFor(StageDefinition stage, ShuffleSpec spec) {
+        if (!(stage.processor() instanceof GroupByPreShuffleSpec g)) {
+            return null;
+        }
+        boolean aggregating = (spec instanceof ShuffleSpec.MaxCount mc && mc.aggregate()) || spec instanceof ShuffleSpec.Hash;
+        if (!aggregating) {
+            return null;
+        }
+        Set<String> keyNames = new HashSet<>();
+        for (KeyColumn k : spec.clusterBy().columns()) {
+            keyNames.add(k.columnName());
+        }
+        Set<String> dimNames = new HashSet<>();
+        for (int i = 0; i < g.dimensions().size(); i++) {
+            dimNames.add(g.dimensions().get(i).name());
+        }
+        List<String> firstColumns = stage.signature().names().subList(0, Math.min(g.dimensions().size(), stage.signature().size()));
+        if (!keyNames.equals(dimNames) || !dimNames.equals(new HashSet<>(firstColumns))) {
+            return null;
+        }
+        return StageProcessors.preShuffleCombiner(g, stage.signature());
+    }
+
+    private void openDirect() {
+        try {
+            directOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(partitionFile), 1 << 16));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        directWriter = new FrameWriter(signature, maxFrameBytes);
+    }
+
+    public StageDefinition stage() {
+        return stage;
+    }
+
+    /** True when {@link #partition(PartitionBoundaries)} needs boundaries from the controller. */
+    public boolean needsBoundaries() {
+        return mode == Mode.RANGE;
+    }
+
+    /** Adds one output row (the array is kept). */
+    public void add(Object[] row) {
+        if (finished) {
+            throw new IllegalStateException("output already finished");
+        }
+        countOutput(row);
+        switch (mode) {
+            case DIRECT -> {
+                if (!directWriter.add(row)) {
+                    flushDirect(false);
+                    directWriter.add(row);
+                }
+            }
+            case HASH -> {
+                byte[] k = keyCodec.encode(row);
+                int p = keyCodec.keyColumnCount() == 0
+                        ? (int) (roundRobin++ % hashPartitioner.partitions())
+                        : hashPartitioner.partition(k);
+                byte[] key = new byte[4 + k.length];
+                key[0] = (byte) (p >>> 24);
+                key[1] = (byte) (p >>> 16);
+                key[2] = (byte) (p >>> 8);
+                key[3] = (byte) p;
+                System.arraycopy(k, 0, key, 4, k.length);
+                sorter.add(key, row);
+            }
+            case RANGE -> {
+                byte[] key = keyCodec.encode(row);
+                statistics.add(bucketOf(key), key);
+                sorter.add(key, row);
+            }
+        }
+    }
+
+    private byte[] bucketOf(byte[] key) {
+        if (bucketByCount == 0) {
+            return lastBucket;
+        }
+        int len = keyCodec.prefixLength(key, bucketByCount);
+        if (len != lastBucket.length || !Arrays.equals(key, 0, len, lastBucket, 0, len)) {
+            lastBucket = Arrays.copyOf(key, len);
+        }
+        return lastBucket;
+    }
+
+    private void countOutput(Object[] row) {
+        int size = RowCodec.rowSize(row, columns);
+        long frames = 0;
+        if (outputFrameFill == 0) {
+            outputFrameFill = 8;
+            frames = 1;
+        } else if (outputFrameFill + size > maxFrameBytes) {
+            outputFrameFill = 8;
+            frames = 1;
+        }
+        outputFrameFill += size;
+        output.add(0, 1, size + (frames == 1 ? 8 : 0), frames);
+    }
+
+    private void flushDirect(boolean last) {
+        if (!directWriter.isEmpty()) {
+            Frame f = directWriter.build();
+            directBytes += FrameFile.write(directOut, f);
+            if (countShuffle) {
+                shuffle.add(0, f.numRows(), f.sizeBytes(), 1);
+            }
+        }
+        if (last) {
+            try {
+                directOut.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Ends input. Returns the key statistics (empty unless the stage range-partitions). */
+    public KeyStatistics finishAndCollectStatistics() {
+        if (!finished) {
+            finished = true;
+            if (mode == Mode.DIRECT) {
+                flushDirect(true);
+                offsets = new long[] {0, directBytes};
+                partitionCount = 1;
+                partitioned = true;
+            }
+        }
+        return statistics;
+    }
+
+    /** Writes the partitions of a range-partitioned stage. */
+    public void partition(PartitionBoundaries boundaries) {
+        requireNonNull(boundaries, "boundaries is null");
+        if (mode != Mode.RANGE) {
+            throw new IllegalStateException("only range shuffles take boundaries");
+        }
+        finishAndCollectStatistics();
+        writePartitions(boundaries.partitionCount(), boundaries);
+    }
+
+    /** Writes the partitions of a hash, mix or unshuffled stage (no boundaries needed). */
+    public void partition() {
+        finishAndCollectStatistics();
+        if (mode == Mode.RANGE) {
+            throw new IllegalStateException("range shuffles need boundaries");
+        }
+        if (mode == Mode.HASH) {
+            writePartitions(hashPartitioner.partitions(), null);
+        }
+    }
+
+    private void writePartitions(int count, PartitionBoundaries boundaries) {
+        if (partitioned) {
+            throw new IllegalStateException("already partitioned");
+        }
+        partitioned = true;
+        partitionCount = count;
+        offsets = new long[count + 1];
+        shuffle.ensurePartitions(count);
+        FrameWriter writer = new FrameWriter(signature, maxFrameBytes);
+        long pos = 0;
+        int current = 0;
+        try (KeyedRowSource rows = sorter.sortedWithKeys();
+                DataOutputStream out = new DataOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(partitionFile), 1 << 16))) {
+            while (rows.advance()) {
+                byte[] key = rows.key();
+                int p = boundaries == null
+                        ? ((key[0] & 0xFF) << 24) | ((key[1] & 0xFF) << 16) | ((key[2] & 0xFF) << 8) | (key[3] & 0xFF)
+                        : partitionAtOrAfter(boundaries, key, current);
+                if (count == 0) {
+                    throw new IllegalStateException("rows present but zero partitions");
+                }
+                while (current < p) {
+                    pos += flushPartition(out, writer, current);
+                    current++;
+                    offsets[current] = pos;
+                }
+                if (!writer.add(rows.row())) {
+                    pos += flushPartition(out, writer, current);
+                    writer.add(rows.row());
+                }
+            }
+            while (current < count) {
+                pos += flushPartition(out, writer, current);
+                current++;
+                offsets[current] = pos;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int partitionAtOrAfter(PartitionBoundaries b, byte[] key, int current) {
+        int p = current;
+        List<byte[]> starts = b.starts();
+        while (p + 1 < starts.size() && Arrays.compareUnsigned(starts.get(p + 1), key) <= 0) {
+            p++;
+        }
+        return p;
+    }
+
+    private int flushPartition(DataOutputStream out, FrameWriter writer, int partition) {
+        if (writer.isEmpty()) {
+            return 0;
+        }
+        Frame f = writer.build();
+        shuffle.add(partition, f.numRows(), f.sizeBytes(), 1);
+        return FrameFile.write(out, f);
+    }
+
+    public int partitionCount() {
+        if (!partitioned) {
+            throw new IllegalStateException("not partitioned yet");
+        }
+        return partitionCount;
+    }
+
+    /** Frames of one partition; a fresh iterator each call, reading the file lazily. */
+    public Iterator<Frame> readPartition(int p) {
+        if (!partitioned) {
+            throw new IllegalStateException("not partitioned yet");
+        }
+        if (p < 0 || p >= partitionCount) {
+            throw new IndexOutOfBoundsException("partition " + p + " of " + partitionCount);
+        }
+        long start = offsets[p];
+        long end = offsets[p + 1];
+        return new Iterator<>() {
+            private long pos = start;
+
+            @Override
+            public boolean hasNext() {
+                return pos < end;
+            }
+
+            @Override
+            public Frame next() {
+                if (pos >= end) {
+                    throw new NoSuchElementException();
+                }
+                try (RandomAccessFile f = new RandomAccessFile(partitionFile.toFile(), "r")) {
+                    f.seek(pos);
+                    int len = f.readInt();
+                    byte[] b = new byte[len];
+                    f.readFully(b);
+                    pos += 4 + len;
+                    return new Frame(b, FrameReader.rowCount(b));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** Processor output (one channel): rows, bytes and frames as frames would hold them. */
+    public ChannelCounters output() {
+        return output;
+    }
+
+    /** What was written to the shuffle, per output partition. */
+    public ChannelCounters shuffle() {
+        return shuffle;
+    }
+
+    public SortProgress sortProgress() {
+        return sorter == null ? SortProgress.trivial() : sorter.progress();
+    }
+
+    /** Number of sorted runs spilled to disk (0 when everything fit in memory). */
+    public int spilledRuns() {
+        return sorter == null ? 0 : sorter.spilledRuns();
+    }
+
+    @Override
+    public void close() {
+        if (directOut != null) {
+            try {
+                directOut.close();
+            } catch (IOException e) {
+                // best effort
+            }
+        }
+        if (sorter != null) {
+            sorter.close();
+        }
+        ExternalSorter.deleteQuietly(partitionFile);
+        ExternalSorter.deleteQuietly(dir);
+    }
+}

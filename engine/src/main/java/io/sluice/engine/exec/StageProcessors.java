@@ -1,0 +1,366 @@
+package io.sluice.engine.exec;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.agg.Aggregator;
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.agg.Aggregators;
+import io.sluice.engine.expr.CompiledExpr;
+import io.sluice.engine.expr.ExprEvaluator;
+import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.expr.Values;
+import io.sluice.engine.plan.GroupByPostShuffleSpec;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.plan.LimitProcessorSpec;
+import io.sluice.engine.plan.ProcessorSpec;
+import io.sluice.engine.plan.ScanProcessorSpec;
+import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.util.Arrays;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds the row-level processors of scan, groupByPreShuffle, groupByPostShuffle and limit stages. Output values
+ * are coerced to the output signature's types. Pre-shuffle aggregation holds its groups in an in-memory hash map.
+ */
+public final class StageProcessors {
+    private StageProcessors() {}
+
+    public static RowTransformer create(
+            ProcessorSpec spec, RowSignature inputSignature, RowSignature outputSignature, int workerNumber) {
+        requireNonNull(spec, "spec is null");
+        requireNonNull(inputSignature, "inputSignature is null");
+        requireNonNull(outputSignature, "outputSignature is null");
+        if (spec instanceof ScanProcessorSpec s) {
+            return scan(s, inputSignature, outputSignature);
+        }
+        if (spec instanceof GroupByPreShuffleSpec g) {
+            return preShuffle(g, inputSignature, outputSignature, workerNumber);
+        }
+        if (spec instanceof GroupByPostShuffleSpec g) {
+            return postShuffle(g, inputSignature, outputSignature);
+        }
+        if (spec instanceof LimitProcessorSpec l) {
+            return limit(l.offset(), l.limit());
+        }
+        if (spec instanceof SegmentGeneratorSpec) {
+            throw new IllegalArgumentException("segmentGenerator is not a row processor");
+        }
+        throw new IllegalArgumentException("Unknown processor " + spec.getClass().getSimpleName());
+    }
+
+    private static ColumnType[] types(List<NamedExpr> exprs) {
+        ColumnType[] t = new ColumnType[exprs.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = exprs.get(i).type();
+        }
+        return t;
+    }
+
+    private static CompiledExpr[] compileAll(List<NamedExpr> exprs, RowSignature sig) {
+        CompiledExpr[] out = new CompiledExpr[exprs.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ExprEvaluator.compile(exprs.get(i).expr(), sig);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ scan
+
+    private static RowTransformer scan(ScanProcessorSpec spec, RowSignature in, RowSignature out) {
+        CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
+        CompiledExpr[] cols = compileAll(spec.columns(), in);
+        ColumnType[] types = types(spec.columns());
+        long limit = spec.limit() == null ? Long.MAX_VALUE : spec.limit();
+        return input -> new RowSource() {
+            private long emitted;
+
+            @Override
+            public Object[] next() {
+                while (emitted < limit) {
+                    Object[] row = input.next();
+                    if (row == null) {
+                        return null;
+                    }
+                    if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
+                        continue;
+                    }
+                    Object[] o = new Object[cols.length];
+                    for (int i = 0; i < cols.length; i++) {
+                        o[i] = Values.coerce(cols[i].eval(row), types[i]);
+                    }
+                    emitted++;
+                    return o;
+                }
+                return null;
+            }
+
+            @Override
+            public void close() {
+                input.close();
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ group by
+
+    /** A group key: dimension values with value equality. */
+    private static final class GroupKey {
+        final Object[] values;
+        final int hash;
+
+        GroupKey(Object[] values) {
+            this.values = values;
+            this.hash = Arrays.deepHashCode(values);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GroupKey g && g.hash == hash && Arrays.deepEquals(g.values, values);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    private static RowTransformer preShuffle(
+            GroupByPreShuffleSpec spec, RowSignature in, RowSignature out, int workerNumber) {
+        CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
+        CompiledExpr[] dims = compileAll(spec.dimensions(), in);
+        ColumnType[] dimTypes = types(spec.dimensions());
+        Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
+        int nd = dims.length;
+        return input -> new RowSource() {
+            private Iterator<Map.Entry<GroupKey, Object[]>> results;
+
+            private void consume() {
+                Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
+                Object[] probe = new Object[nd];
+                Object[] row;
+                while ((row = input.next()) != null) {
+                    if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
+                        continue;
+                    }
+                    for (int i = 0; i < nd; i++) {
+                        probe[i] = Values.coerce(dims[i].eval(row), dimTypes[i]);
+                    }
+                    GroupKey key = new GroupKey(probe);
+                    Object[] states = groups.get(key);
+                    if (states == null) {
+                        states = new Object[aggs.length];
+                        for (int a = 0; a < aggs.length; a++) {
+                            states[a] = aggs[a].newState();
+                        }
+                        groups.put(key, states);
+                        probe = new Object[nd];
+                    }
+                    for (int a = 0; a < aggs.length; a++) {
+                        states[a] = aggs[a].fold(states[a], row);
+                    }
+                }
+                input.close();
+                if (groups.isEmpty() && nd == 0 && workerNumber == 0) {
+                    Object[] states = new Object[aggs.length];
+                    for (int a = 0; a < aggs.length; a++) {
+                        states[a] = aggs[a].newState();
+                    }
+                    groups.put(new GroupKey(new Object[0]), states);
+                }
+                results = groups.entrySet().iterator();
+            }
+
+            @Override
+            public Object[] next() {
+                if (results == null) {
+                    consume();
+                }
+                if (!results.hasNext()) {
+                    return null;
+                }
+                Map.Entry<GroupKey, Object[]> e = results.next();
+                results.remove();
+                Object[] o = new Object[nd + aggs.length];
+                System.arraycopy(e.getKey().values, 0, o, 0, nd);
+                Object[] states = e.getValue();
+                for (int a = 0; a < aggs.length; a++) {
+                    o[nd + a] = aggs[a].intermediate(states[a]);
+                }
+                return o;
+            }
+
+            @Override
+            public void close() {
+                input.close();
+            }
+        };
+    }
+
+    /** Combines the intermediate aggregator columns of pre-shuffle rows with equal dimensions. */
+    static RowCombiner preShuffleCombiner(GroupByPreShuffleSpec spec, RowSignature in) {
+        Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
+        int nd = spec.dimensions().size();
+        return (a, b) -> {
+            for (int i = 0; i < aggs.length; i++) {
+                a[nd + i] = aggs[i].combine(a[nd + i], b[nd + i]);
+            }
+            return a;
+        };
+    }
+
+    private static RowTransformer postShuffle(GroupByPostShuffleSpec spec, RowSignature in, RowSignature out) {
+        List<String> dimNames = spec.dimensions();
+        int nd = dimNames.size();
+        int[] dimPos = new int[nd];
+        RowSignature.Builder aggSig = RowSignature.builder();
+        for (int i = 0; i < nd; i++) {
+            dimPos[i] = in.indexOf(dimNames.get(i));
+            if (dimPos[i] < 0) {
+                throw new IllegalArgumentException("dimension [" + dimNames.get(i) + "] not in input " + in.names());
+            }
+            aggSig.add(dimNames.get(i), in.type(dimPos[i]));
+        }
+        List<AggregatorSpec> specs = spec.aggregations();
+        Aggregator[] aggs = Aggregators.createAll(specs, in);
+        int[] aggPos = new int[aggs.length];
+        for (int a = 0; a < aggs.length; a++) {
+            aggPos[a] = in.indexOf(specs.get(a).name());
+            if (aggPos[a] < 0) {
+                throw new IllegalArgumentException("aggregator [" + specs.get(a).name() + "] not in input " + in.names());
+            }
+            aggSig.add(specs.get(a).name(),
+                    spec.finalizeAggregations() ? specs.get(a).outputType() : specs.get(a).intermediateType());
+        }
+        RowSignature grouped = aggSig.build();
+        CompiledExpr having = spec.having() == null ? null : ExprEvaluator.compile(spec.having(), grouped);
+        CompiledExpr[] post = spec.postProjection() == null ? null : compileAll(spec.postProjection(), grouped);
+        ColumnType[] postTypes = spec.postProjection() == null ? null : types(spec.postProjection());
+        boolean finalize = spec.finalizeAggregations();
+        return input -> new RowSource() {
+            private Object[] pending;
+            private boolean started;
+            private boolean exhausted;
+            private boolean emittedAny;
+
+            private Object[] groupRow(Object[] dimsValues, Object[] states) {
+                Object[] g = new Object[nd + aggs.length];
+                System.arraycopy(dimsValues, 0, g, 0, nd);
+                for (int a = 0; a < aggs.length; a++) {
+                    Object inter = aggs[a].intermediate(states[a]);
+                    g[nd + a] = finalize ? aggs[a].finalizeValue(inter) : inter;
+                }
+                return g;
+            }
+
+            private Object[] nextGroup() {
+                if (!started) {
+                    started = true;
+                    pending = input.next();
+                }
+                if (pending == null) {
+                    if (!emittedAny && nd == 0 && !exhausted) {
+                        exhausted = true;
+                        emittedAny = true;
+                        Object[] states = new Object[aggs.length];
+                        for (int a = 0; a < aggs.length; a++) {
+                            states[a] = aggs[a].newState();
+                        }
+                        return groupRow(new Object[0], states);
+                    }
+                    exhausted = true;
+                    return null;
+                }
+                Object[] dimsValues = new Object[nd];
+                for (int i = 0; i < nd; i++) {
+                    dimsValues[i] = pending[dimPos[i]];
+                }
+                Object[] states = new Object[aggs.length];
+                for (int a = 0; a < aggs.length; a++) {
+                    states[a] = aggs[a].mergeIntermediate(aggs[a].newState(), pending[aggPos[a]]);
+                }
+                while ((pending = input.next()) != null) {
+                    boolean same = true;
+                    for (int i = 0; i < nd; i++) {
+                        if (!Objects.deepEquals(dimsValues[i], pending[dimPos[i]])) {
+                            same = false;
+                            break;
+                        }
+                    }
+                    if (!same) {
+                        break;
+                    }
+                    for (int a = 0; a < aggs.length; a++) {
+                        states[a] = aggs[a].mergeIntermediate(states[a], pending[aggPos[a]]);
+                    }
+                }
+                emittedAny = true;
+                return groupRow(dimsValues, states);
+            }
+
+            @Override
+            public Object[] next() {
+                Object[] g;
+                while ((g = nextGroup()) != null) {
+                    if (having != null && !ExprEvaluator.isTrue(having.eval(g))) {
+                        continue;
+                    }
+                    if (post == null) {
+                        return g;
+                    }
+                    Object[] o = new Object[post.length];
+                    for (int i = 0; i < post.length; i++) {
+                        o[i] = Values.coerce(post[i].eval(g), postTypes[i]);
+                    }
+                    return o;
+                }
+                return null;
+            }
+
+            @Override
+            public void close() {
+                input.close();
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ limit
+
+    private static RowTransformer limit(long offset, Long limit) {
+        long max = limit == null ? Long.MAX_VALUE : limit;
+        return input -> new RowSource() {
+            private long skipped;
+            private long emitted;
+
+            @Override
+            public Object[] next() {
+                while (skipped < offset) {
+                    if (input.next() == null) {
+                        return null;
+                    }
+                    skipped++;
+                }
+                if (emitted >= max) {
+                    return null;
+                }
+                Object[] row = input.next();
+                if (row != null) {
+                    emitted++;
+                }
+                return row;
+            }
+
+            @Override
+            public void close() {
+                input.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package io.sluice.engine.frame;
+
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.types.RowSignature;
+
+/** Decodes the rows of a {@link Frame} written by {@link FrameWriter}. */
+public final class FrameReader {
+    private FrameReader() {}
+
+    public static RowSource rows(RowSignature sig, Frame frame) {
+        return rows(sig.size(), frame);
+    }
+
+    /** Rows of a frame whose rows have {@code columns} values. */
+    public static RowSource rows(int columns, Frame frame) {
+        byte[] b = frame.bytes();
+        ByteSource src = new ByteSource(b, 0, b.length);
+        if (b.length < FrameWriter.HEADER_BYTES || src.readInt() != FrameWriter.MAGIC) {
+            throw new IllegalStateException("Not a Sluice frame");
+        }
+        int n = src.readInt();
+        return new RowSource() {
+            private int read;
+
+            @Override
+            public Object[] next() {
+                if (read >= n) {
+                    return null;
+                }
+                read++;
+                return RowCodec.readRow(src, columns);
+            }
+        };
+    }
+
+    /** Row count stored in a frame's header. */
+    public static int rowCount(byte[] frameBytes) {
+        ByteSource src = new ByteSource(frameBytes, 4, frameBytes.length);
+        return src.readInt();
+    }
+}

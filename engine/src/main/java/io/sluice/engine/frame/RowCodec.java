@@ -1,0 +1,230 @@
+package io.sluice.engine.frame;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Sluice's compact binary value layout, shared by frames and aggregator state. Every value is type-tagged, so a
+ * row decodes without its signature (only the column count is needed):
+ *
+ * <pre>
+ *   0 NULL | 1 LONG zigzag-varint | 2 FLOAT 4 bytes | 3 DOUBLE 8 bytes | 4 STRING varint length + UTF-8
+ *   5 LIST varint count + values | 6 BYTES varint length + bytes | 7 JSON (any other object) varint length + JSON
+ * </pre>
+ */
+public final class RowCodec {
+    static final byte NULL = 0;
+    static final byte LONG = 1;
+    static final byte FLOAT = 2;
+    static final byte DOUBLE = 3;
+    static final byte STRING = 4;
+    static final byte LIST = 5;
+    static final byte BYTES = 6;
+    static final byte JSON = 7;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private RowCodec() {}
+
+    /** Appends one tagged value. */
+    public static void writeValue(ByteSink out, Object v) {
+        if (v == null) {
+            out.write(NULL);
+        } else if (v instanceof Long l) {
+            out.write(LONG);
+            out.writeVarLong(zigzag(l));
+        } else if (v instanceof String s) {
+            out.write(STRING);
+            out.writeUtf8WithLength(s);
+        } else if (v instanceof Double d) {
+            out.write(DOUBLE);
+            out.writeLong(Double.doubleToRawLongBits(d));
+        } else if (v instanceof Integer i) {
+            out.write(LONG);
+            out.writeVarLong(zigzag(i));
+        } else if (v instanceof Float f) {
+            out.write(FLOAT);
+            out.writeInt(Float.floatToRawIntBits(f));
+        } else if (v instanceof List<?> list) {
+            out.write(LIST);
+            out.writeVarLong(list.size());
+            for (int i = 0, n = list.size(); i < n; i++) {
+                writeValue(out, list.get(i));
+            }
+        } else if (v instanceof byte[] b) {
+            out.write(BYTES);
+            out.writeVarLong(b.length);
+            out.write(b, 0, b.length);
+        } else if (v instanceof Boolean b) {
+            out.write(LONG);
+            out.writeVarLong(zigzag(b ? 1 : 0));
+        } else if (v instanceof Number n) {
+            out.write(DOUBLE);
+            out.writeLong(Double.doubleToRawLongBits(n.doubleValue()));
+        } else {
+            try {
+                byte[] json = MAPPER.writeValueAsBytes(v);
+                out.write(JSON);
+                out.writeVarLong(json.length);
+                out.write(json, 0, json.length);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("Cannot encode value of " + v.getClass(), e);
+            }
+        }
+    }
+
+    /** Reads one tagged value at the source's position. */
+    public static Object readValue(ByteSource in) {
+        byte tag = in.read();
+        switch (tag) {
+            case NULL:
+                return null;
+            case LONG:
+                return unzigzag(in.readVarLong());
+            case FLOAT:
+                return Float.intBitsToFloat(in.readInt());
+            case DOUBLE:
+                return Double.longBitsToDouble(in.readLong());
+            case STRING:
+                return in.readUtf8((int) in.readVarLong());
+            case LIST: {
+                int n = (int) in.readVarLong();
+                List<Object> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(readValue(in));
+                }
+                return Collections.unmodifiableList(out);
+            }
+            case BYTES:
+                return in.readBytes((int) in.readVarLong());
+            case JSON: {
+                byte[] json = in.readBytes((int) in.readVarLong());
+                try {
+                    return MAPPER.readValue(json, Object.class);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("Corrupt JSON value in frame", e);
+                }
+            }
+            default:
+                throw new IllegalStateException("Corrupt frame: unknown value tag " + tag);
+        }
+    }
+
+    /** Encoded size of one tagged value, without encoding it (JSON values are estimated). */
+    public static int sizeOf(Object v) {
+        if (v == null) {
+            return 1;
+        }
+        if (v instanceof Long l) {
+            return 1 + varLongSize(zigzag(l));
+        }
+        if (v instanceof String s) {
+            int n = utf8Length(s);
+            return 1 + varLongSize(n) + n;
+        }
+        if (v instanceof Double) {
+            return 9;
+        }
+        if (v instanceof Float) {
+            return 5;
+        }
+        if (v instanceof List<?> list) {
+            int n = 1 + varLongSize(list.size());
+            for (int i = 0, m = list.size(); i < m; i++) {
+                n += sizeOf(list.get(i));
+            }
+            return n;
+        }
+        if (v instanceof byte[] b) {
+            return 1 + varLongSize(b.length) + b.length;
+        }
+        if (v instanceof Number) {
+            return 9;
+        }
+        return 1 + 64;
+    }
+
+    /** Encoded size of a row of {@code columns} values. */
+    public static int rowSize(Object[] row, int columns) {
+        int n = 0;
+        for (int i = 0; i < columns; i++) {
+            n += sizeOf(i < row.length ? row[i] : null);
+        }
+        return n;
+    }
+
+    static int varLongSize(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) {
+            n++;
+            v >>>= 7;
+        }
+        return n;
+    }
+
+    static int utf8Length(String s) {
+        int n = s.length();
+        int len = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    len += 1;
+                } else if (Character.isHighSurrogate(c)) {
+                    len += 2;
+                    i++;
+                } else {
+                    len += 2;
+                }
+            }
+        }
+        return len;
+    }
+
+    /** Appends a row's values (no length prefix: the reader knows the column count). */
+    public static void writeRow(ByteSink out, Object[] row, int columns) {
+        for (int i = 0; i < columns; i++) {
+            writeValue(out, i < row.length ? row[i] : null);
+        }
+    }
+
+    public static Object[] readRow(ByteSource in, int columns) {
+        Object[] row = new Object[columns];
+        for (int i = 0; i < columns; i++) {
+            row[i] = readValue(in);
+        }
+        return row;
+    }
+
+    /** Encodes values to a standalone byte array (used for aggregator state). */
+    public static byte[] encodeValues(Object... values) {
+        ByteSink sink = new ByteSink(32);
+        sink.writeVarLong(values.length);
+        for (Object v : values) {
+            writeValue(sink, v);
+        }
+        return sink.toByteArray();
+    }
+
+    public static Object[] decodeValues(byte[] bytes) {
+        ByteSource src = new ByteSource(bytes, 0, bytes.length);
+        int n = (int) src.readVarLong();
+        return readRow(src, n);
+    }
+
+    static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    static long unzigzag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
