@@ -36,7 +36,6 @@ import io.sluice.planner.translate.RexTranslator;
 import io.sluice.planner.translate.SqlTypes;
 import io.sluice.planner.translate.StageBuilder;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +51,6 @@ import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.rel.core.Sort;
-import org.apache.calcite.rel.rules.AggregateReduceFunctionsRule;
 import org.apache.calcite.rel.rules.CoreRules;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeField;
@@ -114,6 +112,7 @@ public final class CalcitePlanner implements SqlPlanner {
         FrameworkConfig config = Frameworks.newConfigBuilder()
                 .parserConfig(PARSER_CONFIG)
                 .defaultSchema(druid)
+                .typeSystem(io.sluice.planner.calcite.DruidTypeSystem.INSTANCE)
                 .operatorTable(DruidOperators.table())
                 .sqlValidatorConfig(SqlValidator.Config.DEFAULT
                         .withConformance(SqlConformanceEnum.LENIENT)
@@ -322,9 +321,6 @@ public final class CalcitePlanner implements SqlPlanner {
 
     private static RelNode optimize(RelNode rel) {
         HepProgram program = new HepProgramBuilder()
-                .addRuleInstance(AggregateReduceFunctionsRule.Config.DEFAULT
-                        .withFunctionsToReduce(EnumSet.of(SqlKind.AVG))
-                        .toRule())
                 .addRuleInstance(CoreRules.PROJECT_MERGE)
                 .addRuleInstance(CoreRules.FILTER_MERGE)
                 .addRuleInstance(CoreRules.PROJECT_REMOVE)

@@ -240,13 +240,40 @@ public final class StageBuilder {
             k++;
         }
         List<AggregatorSpec> aggs = new ArrayList<>();
+        List<Expr> fields = new ArrayList<>();
+        for (String d : dimNames) {
+            fields.add(new ColumnRef(d));
+        }
         int j = 0;
+        int ci = 0;
         for (AggregateCall call : agg.getAggCallList()) {
-            AggregatorSpec spec = aggregator("a" + j, call, in, outTypes.get(k + j));
-            aggs.add(spec);
-            preSig.add(spec.name(), spec.intermediateType());
-            postSig.add(spec.name(), context.finalizeAggregations() ? spec.outputType() : spec.intermediateType());
-            j++;
+            ColumnType outType = outTypes.get(k + ci++);
+            List<AggregatorSpec> specs = new ArrayList<>();
+            if (call.getAggregation().getKind() == SqlKind.AVG) {
+                if (call.isDistinct()) {
+                    throw RexTranslator.unsupported("AVG(DISTINCT ...)");
+                }
+                Expr input = in.fields.get(call.getArgList().get(0));
+                Expr filter = call.filterArg >= 0 ? in.fields.get(call.filterArg) : null;
+                ColumnType sumType = in.types.get(call.getArgList().get(0)) == ColumnType.LONG
+                        ? ColumnType.LONG
+                        : ColumnType.DOUBLE;
+                specs.add(new AggregatorSpec("a" + j, AggKind.SUM, input, filter, sumType, false));
+                specs.add(new AggregatorSpec("a" + (j + 1), AggKind.COUNT, input, filter, ColumnType.LONG, false));
+                fields.add(io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.DIVIDE,
+                        io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.CAST, new ColumnRef("a" + j),
+                                Literal.of("DOUBLE")),
+                        new ColumnRef("a" + (j + 1))));
+            } else {
+                specs.add(aggregator("a" + j, call, in, outType));
+                fields.add(new ColumnRef("a" + j));
+            }
+            for (AggregatorSpec spec : specs) {
+                aggs.add(spec);
+                preSig.add(spec.name(), spec.intermediateType());
+                postSig.add(spec.name(), context.finalizeAggregations() ? spec.outputType() : spec.intermediateType());
+                j++;
+            }
         }
         int pre = stages.size();
         List<KeyColumn> keys = new ArrayList<>();
@@ -262,10 +289,7 @@ public final class StageBuilder {
         p.dims = dimNames;
         p.aggs = aggs;
         p.postSignature = postSig.build();
-        p.fields = new ArrayList<>();
-        for (String n : postSig.build().names()) {
-            p.fields.add(new ColumnRef(n));
-        }
+        p.fields = fields;
         p.types = outTypes;
         return p;
     }
