@@ -14,6 +14,12 @@ public final class DruidTypeSystem extends RelDataTypeSystemImpl {
         return tf.createTypeWithNullability(tf.createSqlType(SqlTypeName.DOUBLE), true);
     }
 
+    /** CASE branches of different string lengths are VARCHAR, not blank-padded CHAR. */
+    @Override
+    public boolean shouldConvertRaggedUnionTypesToVarying() {
+        return true;
+    }
+
     @Override
     public int getDefaultPrecision(SqlTypeName typeName) {
         return typeName == SqlTypeName.TIMESTAMP ? 3 : super.getDefaultPrecision(typeName);
