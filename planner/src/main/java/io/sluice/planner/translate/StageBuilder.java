@@ -1,0 +1,503 @@
+package io.sluice.planner.translate;
+
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.expr.ColumnRef;
+import io.sluice.engine.expr.Expr;
+import io.sluice.engine.expr.Literal;
+import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.plan.ClusterBy;
+import io.sluice.engine.plan.ExternalInputSpec;
+import io.sluice.engine.plan.GroupByPostShuffleSpec;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.plan.InlineRowsInputSpec;
+import io.sluice.engine.plan.InputSpec;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.plan.LimitProcessorSpec;
+import io.sluice.engine.plan.ProcessorSpec;
+import io.sluice.engine.plan.ScanProcessorSpec;
+import io.sluice.engine.plan.ShuffleSpec;
+import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.plan.StageInputSpec;
+import io.sluice.engine.plan.TableInputSpec;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.Intervals;
+import io.sluice.engine.types.RowSignature;
+import io.sluice.planner.PlannerContext;
+import io.sluice.planner.calcite.DruidTable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.calcite.rel.RelFieldCollation;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.TableScan;
+import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rex.RexLiteral;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.sql.SqlKind;
+
+/**
+ * The one visitor from an optimised logical plan to stages. Scan, filter and project fold into a pending stage;
+ * aggregates, sorts and limits close it and open the next, in the shapes Druid's MSQ planner makes.
+ */
+public final class StageBuilder {
+    /** A stage not emitted yet: its input, a filter and the projected fields, all over the input's columns. */
+    public static final class Pending {
+        List<InputSpec> inputs;
+        Expr filter;
+        List<Expr> fields;
+        List<ColumnType> types;
+        Long limit;
+        /** For a post-aggregation stage: the pre-shuffle stage, dimension names and aggregators. */
+        Integer preStage;
+        List<String> dims;
+        List<AggregatorSpec> aggs;
+        RowSignature postSignature;
+
+        boolean isPostAgg() {
+            return preStage != null;
+        }
+
+        /** The aggregators when this is a post-aggregation stage, else null. */
+        public List<AggregatorSpec> aggregators() {
+            return aggs;
+        }
+    }
+
+    /** A stage emitted: its number and, for each field of the pending it came from, the column name. */
+    public record Emitted(int stage, List<String> names) {}
+
+    private final String queryId;
+    private final PlannerContext context;
+    private final RexTranslator rex;
+    private final List<StageDefinition> stages = new ArrayList<>();
+
+    public StageBuilder(String queryId, PlannerContext context, RexTranslator rex) {
+        this.queryId = queryId;
+        this.context = context;
+        this.rex = rex;
+    }
+
+    public List<StageDefinition> stages() {
+        return List.copyOf(stages);
+    }
+
+    public int workers() {
+        return context.maxWorkers();
+    }
+
+    /** Translates a whole query and emits its last stage (unless it would only copy an emitted stage). */
+    public Emitted finish(RelNode rel) {
+        Pending p = visit(rel);
+        if (isPassThrough(p)) {
+            List<String> names = new ArrayList<>();
+            p.fields.forEach(f -> names.add(((ColumnRef) f).column()));
+            return new Emitted(((StageInputSpec) p.inputs.get(0)).stage(), names);
+        }
+        return emit(p, null, List.of(), null);
+    }
+
+    /** Translates a query and leaves its last stage open, for the ingestion tail. */
+    public Pending pending(RelNode rel) {
+        return open(visit(rel));
+    }
+
+    /** The expression of a field of a pending stage. */
+    public Expr field(Pending p, int index) {
+        return p.fields.get(index);
+    }
+
+    /** The column names {@link #emitFinal} will give the pending's fields. */
+    public List<String> previewNames(Pending p, List<NamedExpr> extra) {
+        return names(p, extra);
+    }
+
+    /** Emits the last stage of an ingestion with extra columns and a given shuffle. */
+    public Emitted emitFinal(Pending p, List<NamedExpr> extra, ShuffleSpec shuffle) {
+        return emit(p, null, extra, shuffle);
+    }
+
+    public void add(StageDefinition stage) {
+        stages.add(stage);
+    }
+
+    Pending visit(RelNode rel) {
+        if (rel instanceof TableScan scan) {
+            return scan(scan);
+        }
+        if (rel instanceof Values values) {
+            return values(values);
+        }
+        if (rel instanceof Filter filter) {
+            Pending p = open(visit(filter.getInput()));
+            Expr cond = rex.translate(filter.getCondition(), p.fields);
+            p.filter = p.filter == null ? cond : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.AND, p.filter, cond);
+            return p;
+        }
+        if (rel instanceof Project project) {
+            Pending p = open(visit(project.getInput()));
+            List<Expr> fields = new ArrayList<>();
+            for (RexNode e : project.getProjects()) {
+                fields.add(rex.translate(e, p.fields));
+            }
+            p.fields = fields;
+            p.types = types(rel);
+            return p;
+        }
+        if (rel instanceof Aggregate agg) {
+            return aggregate(agg);
+        }
+        if (rel instanceof Sort sort) {
+            return sort(sort);
+        }
+        String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
+        throw RexTranslator.unsupported(switch (what) {
+            case "JOIN", "CORRELATE" -> "JOIN";
+            case "WINDOW" -> "window functions";
+            case "UNCOLLECT" -> "UNNEST";
+            case "UNION", "INTERSECT", "MINUS" -> what;
+            default -> what;
+        });
+    }
+
+    /** A pending that may take another filter/projection: one with a per-worker limit must be emitted first. */
+    private Pending open(Pending p) {
+        if (p.limit == null) {
+            return p;
+        }
+        return overStage(emit(p, null, List.of(), null));
+    }
+
+    private Pending scan(TableScan scan) {
+        DruidTable table = scan.getTable().unwrap(DruidTable.class);
+        Pending p = new Pending();
+        RowSignature sig = table.signature();
+        p.inputs = List.of(table.extern() != null
+                ? new ExternalInputSpec(table.extern().inputSource(), table.extern().inputFormat(), sig)
+                : new TableInputSpec(table.dataSource(), List.of(Intervals.ETERNITY)));
+        p.fields = new ArrayList<>();
+        for (String n : sig.names()) {
+            p.fields.add(new ColumnRef(n));
+        }
+        p.types = types(scan);
+        return p;
+    }
+
+    private Pending values(Values values) {
+        List<RelDataTypeField> fs = values.getRowType().getFieldList();
+        RowSignature.Builder sb = RowSignature.builder();
+        List<ColumnType> types = types(values);
+        for (int i = 0; i < fs.size(); i++) {
+            sb.add(fs.get(i).getName(), types.get(i));
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        for (List<RexLiteral> tuple : values.getTuples()) {
+            List<Object> row = new ArrayList<>();
+            for (RexLiteral l : tuple) {
+                row.add(rex.literal(l).value());
+            }
+            rows.add(java.util.Collections.unmodifiableList(row));
+        }
+        Pending p = new Pending();
+        RowSignature sig = sb.build();
+        p.inputs = List.of(new InlineRowsInputSpec(sig, rows));
+        p.fields = new ArrayList<>();
+        for (String n : sig.names()) {
+            p.fields.add(new ColumnRef(n));
+        }
+        p.types = types;
+        return p;
+    }
+
+    private Pending aggregate(Aggregate agg) {
+        if (agg.getGroupType() != Aggregate.Group.SIMPLE) {
+            throw RexTranslator.unsupported("GROUPING SETS, ROLLUP and CUBE");
+        }
+        Pending in = visit(agg.getInput());
+        if (in.isPostAgg() || in.limit != null) {
+            in = overStage(emit(in, null, List.of(), null));
+        }
+        List<ColumnType> outTypes = types(agg);
+        List<NamedExpr> dims = new ArrayList<>();
+        List<String> dimNames = new ArrayList<>();
+        RowSignature.Builder preSig = RowSignature.builder();
+        RowSignature.Builder postSig = RowSignature.builder();
+        int k = 0;
+        for (int g : agg.getGroupSet()) {
+            String name = "d" + k;
+            dims.add(new NamedExpr(name, in.fields.get(g), in.types.get(g)));
+            dimNames.add(name);
+            preSig.add(name, in.types.get(g));
+            postSig.add(name, in.types.get(g));
+            k++;
+        }
+        List<AggregatorSpec> aggs = new ArrayList<>();
+        List<Expr> fields = new ArrayList<>();
+        for (String d : dimNames) {
+            fields.add(new ColumnRef(d));
+        }
+        int j = 0;
+        int ci = 0;
+        for (AggregateCall call : agg.getAggCallList()) {
+            ColumnType outType = outTypes.get(k + ci++);
+            List<AggregatorSpec> specs = new ArrayList<>();
+            if (call.getAggregation().getKind() == SqlKind.AVG) {
+                if (call.isDistinct()) {
+                    throw RexTranslator.unsupported("AVG(DISTINCT ...)");
+                }
+                Expr input = in.fields.get(call.getArgList().get(0));
+                Expr filter = call.filterArg >= 0 ? in.fields.get(call.filterArg) : null;
+                ColumnType sumType = in.types.get(call.getArgList().get(0)) == ColumnType.LONG
+                        ? ColumnType.LONG
+                        : ColumnType.DOUBLE;
+                specs.add(new AggregatorSpec("a" + j, AggKind.SUM, input, filter, sumType, false));
+                specs.add(new AggregatorSpec("a" + (j + 1), AggKind.COUNT, input, filter, ColumnType.LONG, false));
+                fields.add(io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.DIVIDE,
+                        io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.CAST, new ColumnRef("a" + j),
+                                Literal.of("DOUBLE")),
+                        new ColumnRef("a" + (j + 1))));
+            } else {
+                specs.add(aggregator("a" + j, call, in, outType));
+                fields.add(new ColumnRef("a" + j));
+            }
+            for (AggregatorSpec spec : specs) {
+                aggs.add(spec);
+                preSig.add(spec.name(), spec.intermediateType());
+                postSig.add(spec.name(), context.finalizeAggregations() ? spec.outputType() : spec.intermediateType());
+                j++;
+            }
+        }
+        int pre = stages.size();
+        List<KeyColumn> keys = new ArrayList<>();
+        for (String d : dimNames) {
+            keys.add(KeyColumn.asc(d));
+        }
+        stages.add(new StageDefinition(pre, stageId(pre), in.inputs, null,
+                new GroupByPreShuffleSpec(in.filter, dims, aggs), preSig.build(),
+                new ShuffleSpec.MaxCount(new ClusterBy(keys, 0), 1, true), workers()));
+        Pending p = new Pending();
+        p.inputs = List.of(new StageInputSpec(pre));
+        p.preStage = pre;
+        p.dims = dimNames;
+        p.aggs = aggs;
+        p.postSignature = postSig.build();
+        p.fields = fields;
+        p.types = outTypes;
+        return p;
+    }
+
+    private AggregatorSpec aggregator(String name, AggregateCall call, Pending in, ColumnType outType) {
+        String fn = call.getAggregation().getName().toUpperCase(Locale.ROOT);
+        SqlKind kind = call.getAggregation().getKind();
+        List<Integer> args = call.getArgList();
+        Expr input = args.isEmpty() ? null : in.fields.get(args.get(0));
+        Expr filter = call.filterArg >= 0 ? in.fields.get(call.filterArg) : null;
+        if (args.size() > 1 && !fn.startsWith("EARLIEST") && !fn.startsWith("LATEST")) {
+            throw RexTranslator.unsupported("aggregate [" + fn + "] with " + args.size() + " arguments");
+        }
+        AggKind k;
+        boolean distinct = false;
+        switch (fn) {
+            case "APPROX_COUNT_DISTINCT", "APPROX_COUNT_DISTINCT_DS_HLL" -> k = AggKind.APPROX_COUNT_DISTINCT_HLL;
+            case "APPROX_COUNT_DISTINCT_DS_THETA" -> k = AggKind.APPROX_COUNT_DISTINCT_THETA;
+            case "EARLIEST", "EARLIEST_BY" -> k = AggKind.EARLIEST;
+            case "LATEST", "LATEST_BY" -> k = AggKind.LATEST;
+            case "ANY_VALUE" -> k = AggKind.ANY_VALUE;
+            default -> {
+                switch (kind) {
+                    case COUNT -> {
+                        if (call.isApproximate() || (call.isDistinct() && context.useApproximateCountDistinct())) {
+                            k = AggKind.APPROX_COUNT_DISTINCT_HLL;
+                        } else {
+                            k = AggKind.COUNT;
+                            distinct = call.isDistinct();
+                        }
+                    }
+                    case SUM, SUM0 -> k = AggKind.SUM;
+                    case MIN -> k = AggKind.MIN;
+                    case MAX -> k = AggKind.MAX;
+                    case ANY_VALUE -> k = AggKind.ANY_VALUE;
+                    default -> throw RexTranslator.unsupported("aggregate function [" + fn + "]");
+                }
+            }
+        }
+        if (call.isDistinct() && k != AggKind.COUNT && k != AggKind.APPROX_COUNT_DISTINCT_HLL
+                && k != AggKind.MIN && k != AggKind.MAX) {
+            throw RexTranslator.unsupported("DISTINCT in aggregate [" + fn + "]");
+        }
+        return new AggregatorSpec(name, k, input, filter, outType, distinct);
+    }
+
+    private Pending sort(Sort sort) {
+        Pending in = visit(sort.getInput());
+        long offset = sort.offset == null ? 0 : ((RexLiteral) sort.offset).getValueAs(Long.class);
+        Long fetch = sort.fetch == null ? null : ((RexLiteral) sort.fetch).getValueAs(Long.class);
+        List<RelFieldCollation> coll = sort.getCollation().getFieldCollations();
+        Emitted e;
+        if (coll.isEmpty()) {
+            if (fetch == null && offset == 0) {
+                return in;
+            }
+            if (fetch != null && !in.isPostAgg()) {
+                Pending open = in.limit == null ? in : overStage(emit(in, null, List.of(), null));
+                open.limit = offset + fetch;
+                in = open;
+            }
+            e = emit(in, null, List.of(), null);
+        } else {
+            e = emit(in, coll, List.of(), null);
+        }
+        if (fetch == null && offset == 0) {
+            return overStage(e);
+        }
+        int n = stages.size();
+        StageDefinition prev = stages.get(e.stage());
+        stages.add(new StageDefinition(n, stageId(n), List.of(new StageInputSpec(e.stage())), null,
+                new LimitProcessorSpec(offset, fetch), prev.signature(), null, 1));
+        return overStage(new Emitted(n, e.names()));
+    }
+
+    /** A pending that reads an emitted stage's columns as they are. */
+    Pending overStage(Emitted e) {
+        StageDefinition st = stages.get(e.stage());
+        Pending p = new Pending();
+        p.inputs = List.of(new StageInputSpec(e.stage()));
+        p.fields = new ArrayList<>();
+        p.types = new ArrayList<>();
+        for (String n : e.names()) {
+            p.fields.add(new ColumnRef(n));
+            p.types.add(st.signature().typeOf(n).orElseThrow());
+        }
+        return p;
+    }
+
+    /** True when the pending reads an emitted stage's columns unchanged, so no stage needs to be added. */
+    static boolean isPassThrough(Pending p) {
+        if (p.isPostAgg() || p.filter != null || p.limit != null || p.inputs.size() != 1
+                || !(p.inputs.get(0) instanceof StageInputSpec)) {
+            return false;
+        }
+        return p.fields.stream().allMatch(f -> f instanceof ColumnRef);
+    }
+
+    /**
+     * Emits the pending as a stage. {@code sortKeys} (field collations) become a MaxCount sort shuffle unless
+     * {@code shuffle} is given; {@code extra} adds named columns (e.g. {@code __bucket}); key columns lead the
+     * signature.
+     */
+    Emitted emit(Pending p, List<RelFieldCollation> sortKeys, List<NamedExpr> extra, ShuffleSpec shuffle) {
+        List<String> names = names(p, extra);
+        List<NamedExpr> columns = new ArrayList<>();
+        for (int i = 0; i < p.fields.size(); i++) {
+            columns.add(new NamedExpr(names.get(i), p.fields.get(i), p.types.get(i)));
+        }
+        columns.addAll(extra);
+        return emitColumns(p, columns, names, sortKeys, extra, shuffle);
+    }
+
+    private List<String> names(Pending p, List<NamedExpr> extra) {
+        List<String> names = new ArrayList<>();
+        Set<String> used = new HashSet<>();
+        for (NamedExpr x : extra) {
+            used.add(x.name());
+        }
+        Set<String> baseNames = new HashSet<>();
+        for (Expr f : p.fields) {
+            if (f instanceof ColumnRef c) {
+                baseNames.add(c.column());
+            }
+        }
+        int v = 0;
+        for (int i = 0; i < p.fields.size(); i++) {
+            Expr f = p.fields.get(i);
+            String name;
+            if (f instanceof ColumnRef c && !used.contains(c.column())) {
+                name = c.column();
+            } else {
+                String prefix = p.isPostAgg() ? "p" : "v";
+                do {
+                    name = prefix + v++;
+                } while (used.contains(name) || baseNames.contains(name));
+            }
+            used.add(name);
+            names.add(name);
+        }
+        return names;
+    }
+
+    private Emitted emitColumns(Pending p, List<NamedExpr> columns, List<String> names,
+            List<RelFieldCollation> sortKeys, List<NamedExpr> extra, ShuffleSpec shuffle) {
+        List<KeyColumn> keys = new ArrayList<>();
+        if (shuffle == null && sortKeys != null) {
+            for (RelFieldCollation c : sortKeys) {
+                String n = names.get(c.getFieldIndex());
+                keys.add(c.getDirection().isDescending() ? KeyColumn.desc(n) : KeyColumn.asc(n));
+            }
+            shuffle = new ShuffleSpec.MaxCount(new ClusterBy(keys, 0), 1, false);
+        } else if (shuffle != null) {
+            keys = shuffle.clusterBy().columns();
+        }
+        // Key columns first, as the frame sort requires; then the rest in order.
+        List<NamedExpr> ordered = new ArrayList<>();
+        Set<String> keyNames = new HashSet<>();
+        for (KeyColumn kc : keys) {
+            if (keyNames.add(kc.columnName())) {
+                columns.stream().filter(c -> c.name().equals(kc.columnName())).findFirst().ifPresent(ordered::add);
+            }
+        }
+        for (NamedExpr c : columns) {
+            if (!keyNames.contains(c.name())) {
+                ordered.add(c);
+            }
+        }
+        RowSignature.Builder sig = RowSignature.builder();
+        int n = stages.size();
+        ProcessorSpec processor;
+        if (p.isPostAgg()) {
+            boolean identity = extra.isEmpty() && keys.isEmpty() && names.size() == p.dims.size() + p.aggs.size();
+            List<String> natural = new ArrayList<>(p.dims);
+            p.aggs.forEach(a -> natural.add(a.name()));
+            identity = identity && names.equals(natural) && p.fields.stream().allMatch(f -> f instanceof ColumnRef);
+            if (identity) {
+                p.postSignature.columns().forEach(c -> sig.add(c.name(), c.type()));
+            } else {
+                for (NamedExpr c : ordered) {
+                    sig.add(c.name(), c.type());
+                }
+            }
+            processor = new GroupByPostShuffleSpec(p.dims, p.aggs, context.finalizeAggregations(), p.filter,
+                    identity ? null : ordered);
+        } else {
+            for (NamedExpr c : ordered) {
+                sig.add(c.name(), c.type());
+            }
+            processor = new ScanProcessorSpec(p.filter, ordered, p.limit);
+        }
+        stages.add(new StageDefinition(n, stageId(n), p.inputs, null, processor, sig.build(), shuffle, workers()));
+        return new Emitted(n, names);
+    }
+
+    private String stageId(int n) {
+        return queryId + "_" + n;
+    }
+
+    private static List<ColumnType> types(RelNode rel) {
+        List<ColumnType> out = new ArrayList<>();
+        for (RelDataTypeField f : rel.getRowType().getFieldList()) {
+            out.add(SqlTypes.nativeType(f.getType()));
+        }
+        return out;
+    }
+
+    static Literal zero() {
+        return Literal.of(0L);
+    }
+}
