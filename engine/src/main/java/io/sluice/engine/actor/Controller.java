@@ -115,7 +115,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         this.wantedWorkers = Math.max(1, maxStageWorkers);
         this.kernel = new ControllerQueryKernel<>(
                 spec.queryDefinition(), (stage, stats) -> BoundaryCalculator.compute(
-                        stage.shuffleSpec(), KeyStatistics.mergeAll(stats), cc.maxPartitions()));
+                        stage.shuffleSpec(), stats.stream().reduce(new KeyStatistics(), KeyStatistics::merge), cc.maxPartitions()));
         this.report = new ReportState(taskId, spec, createdMillis, cc.host());
         ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new);
         ctx.getSystem().receptionist().tell(Receptionist.find(WorkerHost.KEY, adapter));

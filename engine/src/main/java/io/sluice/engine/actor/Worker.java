@@ -195,7 +195,13 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             r.close();
         }
         runners.clear();
-        WorkerStageRunner.deleteQuietly(resources.tempRoot().resolve(taskId).resolve("worker" + workerNumber));
+        java.nio.file.Path taskDir = resources.tempRoot().resolve(taskId);
+        WorkerStageRunner.deleteQuietly(taskDir.resolve("worker" + workerNumber));
+        try {
+            java.nio.file.Files.deleteIfExists(taskDir); // the last worker of the task on this node removes it
+        } catch (java.io.IOException e) {
+            // another worker of the same task still has files here; it removes the folder when it stops
+        }
         return this;
     }
 

@@ -21,6 +21,7 @@ public final class Granularity {
     private final String name;
     private final String period; // ISO period, null for ALL
 
+    @JsonCreator(mode = JsonCreator.Mode.DISABLED)
     private Granularity(String name, String period) {
         this.name = name;
         this.period = period;

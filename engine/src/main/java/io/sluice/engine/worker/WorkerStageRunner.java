@@ -112,8 +112,15 @@ public final class WorkerStageRunner implements AutoCloseable {
 
     /** Writes the output partitions (boundaries null unless the stage is range-partitioned). */
     public void runPhaseTwo(PartitionBoundaries boundaries) {
-        if (output != null) {
+        if (output == null) {
+            return;
+        }
+        if (boundaries != null) {
             output.partition(boundaries);
+        } else if (output.needsBoundaries()) {
+            output.partition(PartitionBoundaries.single()); // a single range partition: no statistics needed
+        } else {
+            output.partition();
         }
     }
 

@@ -1,0 +1,107 @@
+package io.sluice.engine.actor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.Serializers;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.exec.KeyStatistics;
+import io.sluice.engine.exec.PartitionBoundaries;
+import io.sluice.engine.expr.Call;
+import io.sluice.engine.expr.ColumnRef;
+import io.sluice.engine.expr.Fn;
+import io.sluice.engine.expr.Literal;
+import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.fault.Faults;
+import io.sluice.engine.json.Json;
+import io.sluice.engine.plan.ClusterBy;
+import io.sluice.engine.plan.ColumnMapping;
+import io.sluice.engine.plan.Destination;
+import io.sluice.engine.plan.ExternalInputSpec;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.plan.QueryDefinition;
+import io.sluice.engine.plan.QuerySpec;
+import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.plan.ShuffleSpec;
+import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.plan.StageInputSpec;
+import io.sluice.engine.types.ColumnSignature;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.Granularity;
+import io.sluice.engine.types.RowSignature;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Every control message must survive Akka's Jackson CBOR serializer (the wire between nodes). */
+class MessageSerializationTest {
+    static final ActorTestKit KIT = ActorTestKit.create();
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    static QuerySpec spec() {
+        RowSignature ext = RowSignature.builder().add("t", ColumnType.STRING).add("x", ColumnType.LONG).build();
+        ObjectNode source = Json.MAPPER.createObjectNode().put("type", "inline").put("data", "{}");
+        ObjectNode format = Json.MAPPER.createObjectNode().put("type", "json");
+        RowSignature s0 = RowSignature.builder()
+                .add("d0", ColumnType.STRING)
+                .add("a0", ColumnType.LONG)
+                .build();
+        StageDefinition stage0 = new StageDefinition(
+                0, "q_0", List.of(new ExternalInputSpec(source, format, ext)), Set.of(),
+                new GroupByPreShuffleSpec(
+                        Call.of(Fn.GT, new ColumnRef("x"), Literal.of(1)),
+                        List.of(new NamedExpr("d0", new ColumnRef("t"), ColumnType.STRING)),
+                        List.of(new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false))),
+                s0, new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 1, true), 1);
+        StageDefinition stage1 = new StageDefinition(
+                1, "q_1", List.of(new StageInputSpec(0)), Set.of(),
+                new SegmentGeneratorSpec("ds", Granularity.of("DAY"), List.of(new ColumnMapping("d0", "__time")),
+                        List.of(new ColumnSignature("a0", ColumnType.LONG)), List.of(), List.of("ETERNITY"),
+                        List.of(), 3_000_000, 100_000),
+                RowSignature.empty(), null, 1);
+        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1)),
+                List.of(new ColumnMapping("d0", "d")), s0, List.of("VARCHAR", "BIGINT"),
+                new Destination.DataSource("ds", Granularity.of("DAY"), null), Map.of("maxNumTasks", 2));
+    }
+
+    private static Object roundTrip(Object msg) throws Exception {
+        Serialization ser = SerializationExtension.get(KIT.system());
+        byte[] bytes = ser.serialize(msg).get();
+        akka.serialization.Serializer s = ser.findSerializerFor(msg);
+        assertThat(s.getClass().getSimpleName()).contains("Jackson");
+        return ser.deserialize(bytes, s.identifier(), Serializers.manifestFor(s, msg)).get();
+    }
+
+    @Test
+    void controlMessagesRoundTripThroughCbor() throws Exception {
+        ActorRef<TaskMaster.SubmitReply> probe = KIT.<TaskMaster.SubmitReply>createTestProbe().ref();
+        TaskMaster.Submit submit = new TaskMaster.Submit("query-q", spec(), probe);
+        TaskMaster.Submit back = (TaskMaster.Submit) roundTrip(submit);
+        assertThat(back.spec()).isEqualTo(submit.spec());
+        assertThat(back.replyTo()).isEqualTo(probe);
+
+        KeyStatistics stats = new KeyStatistics();
+        stats.add(new byte[] {1}, new byte[] {1, 2, 3});
+        Controller.WorkerKeyStatistics ks = new Controller.WorkerKeyStatistics(0, 1, stats, Json.MAPPER.createObjectNode());
+        Controller.WorkerKeyStatistics ksBack = (Controller.WorkerKeyStatistics) roundTrip(ks);
+        assertThat(ksBack.statistics().totalCount()).isEqualTo(1);
+
+        PartitionBoundaries b = PartitionBoundaries.fromSplits(List.of(new byte[] {5}));
+        assertThat(((Worker.PostBoundaries) roundTrip(new Worker.PostBoundaries(0, b))).boundaries()).isEqualTo(b);
+
+        Controller.WorkerFailed wf = new Controller.WorkerFailed(0, 0, "w", Faults.insertTimeNull());
+        assertThat(((Controller.WorkerFailed) roundTrip(wf)).fault()).isEqualTo(wf.fault());
+    }
+}
