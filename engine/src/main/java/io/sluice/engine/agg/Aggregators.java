@@ -329,12 +329,8 @@ public final class Aggregators {
 
         EarliestLatest(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter, int timeIndex, boolean earliest) {
             super(spec, input, filter);
-            if (timeIndex < 0 && input != null) {
-                // allowed for post-shuffle use (no raw rows are folded there); folding raw rows needs __time
-                this.timeIndex = -1;
-            } else {
-                this.timeIndex = timeIndex;
-            }
+            // -1 is allowed for post-shuffle use (only intermediates are merged); folding raw rows needs __time
+            this.timeIndex = timeIndex;
             this.earliest = earliest;
         }
 

@@ -142,6 +142,38 @@ public final class StageProcessors {
         return input -> new RowSource() {
             private Iterator<Map.Entry<GroupKey, Object[]>> results;
 
+            private Object[] newStates() {
+                Object[] states = new Object[aggs.length];
+                for (int a = 0; a < aggs.length; a++) {
+                    states[a] = aggs[a].newState();
+                }
+                return states;
+            }
+
+            /** Folds the row into every combination of the multi-value dimensions' values (empty list = NULL). */
+            private void explode(Map<GroupKey, Object[]> groups, Object[] values, int from, Object[] row) {
+                for (int i = from; i < nd; i++) {
+                    if (values[i] instanceof List<?> list && dimTypes[i] == ColumnType.STRING) {
+                        if (list.isEmpty()) {
+                            Object[] copy = values.clone();
+                            copy[i] = null;
+                            explode(groups, copy, i + 1, row);
+                        } else {
+                            for (Object v : list) {
+                                Object[] copy = values.clone();
+                                copy[i] = v;
+                                explode(groups, copy, i + 1, row);
+                            }
+                        }
+                        return;
+                    }
+                }
+                Object[] states = groups.computeIfAbsent(new GroupKey(values), k -> newStates());
+                for (int a = 0; a < aggs.length; a++) {
+                    states[a] = aggs[a].fold(states[a], row);
+                }
+            }
+
             private void consume() {
                 Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
                 Object[] probe = new Object[nd];
@@ -150,16 +182,23 @@ public final class StageProcessors {
                     if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
                         continue;
                     }
+                    boolean multi = false;
                     for (int i = 0; i < nd; i++) {
-                        probe[i] = Values.coerce(dims[i].eval(row), dimTypes[i]);
+                        Object v = Values.coerce(dims[i].eval(row), dimTypes[i]);
+                        if (v instanceof List<?> && dimTypes[i] == ColumnType.STRING) {
+                            multi = true;
+                        }
+                        probe[i] = v;
+                    }
+                    if (multi) {
+                        // Druid semantics: a multi-value STRING dimension groups the row under each of its values
+                        explode(groups, probe.clone(), 0, row);
+                        continue;
                     }
                     GroupKey key = new GroupKey(probe);
                     Object[] states = groups.get(key);
                     if (states == null) {
-                        states = new Object[aggs.length];
-                        for (int a = 0; a < aggs.length; a++) {
-                            states[a] = aggs[a].newState();
-                        }
+                        states = newStates();
                         groups.put(key, states);
                         probe = new Object[nd];
                     }

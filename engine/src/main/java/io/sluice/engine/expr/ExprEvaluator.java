@@ -1026,7 +1026,7 @@ public final class ExprEvaluator {
             long utc = io.sluice.engine.types.TimeParsing.parseIsoMillis(s);
             if (zone != ZoneOffset.UTC && !hasZoneDesignator(s)) {
                 LocalDateTime local = LocalDateTime.ofEpochSecond(
-                        Math.floorDiv(utc, 1000), (int) Math.floorMod(utc, 1000) * 1_000_000, ZoneOffset.UTC);
+                        Math.floorDiv(utc, 1000), Math.floorMod(utc, 1000) * 1_000_000, ZoneOffset.UTC);
                 return local.atZone(zone).toInstant().toEpochMilli();
             }
             return utc;

@@ -201,6 +201,27 @@ class StageProcessorsTest {
     }
 
     @Test
+    void multiValueDimensionGroupsUnderEachValue() {
+        GroupByPreShuffleSpec pre = new GroupByPreShuffleSpec(null,
+                List.of(new NamedExpr("d0", col("country"), ColumnType.STRING)),
+                List.of(new AggregatorSpec("cnt", AggKind.COUNT, null, null, ColumnType.LONG, false)));
+        RowSignature out = RowSignature.builder().add("d0", ColumnType.STRING).add("cnt", ColumnType.LONG).build();
+        List<Object[]> rows = List.of(
+                new Object[] {0L, List.of("a", "b"), "u", 1L},
+                new Object[] {0L, "a", "u", 1L},
+                new Object[] {0L, List.of(), "u", 1L});
+        Map<Object, Object> counts = new HashMap<>();
+        for (Object[] r : drain(StageProcessors.create(pre, IN, out, 0).transform(source(rows)))) {
+            counts.put(r[0], r[1]);
+        }
+        Map<Object, Object> expected = new HashMap<>();
+        expected.put("a", 2L);
+        expected.put("b", 1L);
+        expected.put(null, 1L);
+        assertThat(counts).isEqualTo(expected);
+    }
+
+    @Test
     void segmentGeneratorIsNotARowProcessor() {
         SegmentGeneratorSpec sg = new SegmentGeneratorSpec(
                 "ds", Granularity.of("DAY"), List.of(), List.of(), null, null, null, 1000, 1000);

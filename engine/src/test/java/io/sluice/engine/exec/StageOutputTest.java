@@ -1,0 +1,181 @@
+package io.sluice.engine.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.expr.ColumnRef;
+import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.frame.Frame;
+import io.sluice.engine.frame.FrameReader;
+import io.sluice.engine.plan.ClusterBy;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.plan.ScanProcessorSpec;
+import io.sluice.engine.plan.ShuffleSpec;
+import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StageOutputTest {
+    private static final RowSignature SIG = RowSignature.builder()
+            .add("k", ColumnType.STRING)
+            .add("v", ColumnType.LONG)
+            .build();
+
+    @TempDir
+    Path tmp;
+
+    private static StageDefinition stage(ShuffleSpec shuffle) {
+        return new StageDefinition(0, "q_0", List.of(), null,
+                new ScanProcessorSpec(null, List.of(new NamedExpr("k", new ColumnRef("k"), ColumnType.STRING),
+                        new NamedExpr("v", new ColumnRef("v"), ColumnType.LONG)), null),
+                SIG, shuffle, 2);
+    }
+
+    private static List<Object[]> read(StageOutput out, int p, RowSignature sig) {
+        List<Object[]> rows = new ArrayList<>();
+        Iterator<Frame> it = out.readPartition(p);
+        while (it.hasNext()) {
+            RowSource rs = FrameReader.rows(sig, it.next());
+            Object[] r;
+            while ((r = rs.next()) != null) {
+                rows.add(r);
+            }
+        }
+        return rows;
+    }
+
+    private static long files(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
+    void rangeShuffleEndToEndWithThreePartitions() throws Exception {
+        ShuffleSpec spec = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("k"), KeyColumn.desc("v")), 0), 3, false);
+        StageDefinition st = stage(spec);
+        List<StageOutput> workers = List.of(
+                new StageOutput(st, tmp.resolve("w0"), 300_000, 32 * 1024),
+                new StageOutput(st, tmp.resolve("w1"), 300_000, 32 * 1024));
+        Random r = new Random(5);
+        int n = 60_000;
+        for (int i = 0; i < n; i++) {
+            workers.get(i % 2).add(new Object[] {"key" + r.nextInt(1000), (long) r.nextInt(100)});
+        }
+        assertThat(workers.get(0).spilledRuns()).isGreaterThan(0);
+        KeyStatistics merged = new KeyStatistics();
+        for (StageOutput w : workers) {
+            assertThat(w.needsBoundaries()).isTrue();
+            merged.merge(w.finishAndCollectStatistics());
+        }
+        PartitionBoundaries b = BoundaryCalculator.compute(spec, merged, BoundaryCalculator.DEFAULT_MAX_PARTITIONS);
+        assertThat(b.partitionCount()).isEqualTo(3);
+        for (StageOutput w : workers) {
+            w.partition(b);
+        }
+        long total = 0;
+        String prevMax = null;
+        for (int p = 0; p < 3; p++) {
+            List<Object[]> part = new ArrayList<>();
+            for (StageOutput w : workers) {
+                assertThat(w.partitionCount()).isEqualTo(3);
+                List<Object[]> rows = read(w, p, SIG);
+                // each worker's partition is sorted by (k asc, v desc)
+                for (int i = 1; i < rows.size(); i++) {
+                    int c = ((String) rows.get(i - 1)[0]).compareTo((String) rows.get(i)[0]);
+                    assertThat(c <= 0).isTrue();
+                    if (c == 0) {
+                        assertThat((Long) rows.get(i - 1)[1]).isGreaterThanOrEqualTo((Long) rows.get(i)[1]);
+                    }
+                }
+                part.addAll(rows);
+                // a fresh iterator each call
+                assertThat(read(w, p, SIG)).hasSameSizeAs(rows);
+            }
+            assertThat(part.size()).isBetween(n / 6, n / 2);
+            String min = part.stream().map(x -> (String) x[0]).min(String::compareTo).orElseThrow();
+            String max = part.stream().map(x -> (String) x[0]).max(String::compareTo).orElseThrow();
+            if (prevMax != null) {
+                assertThat(min.compareTo(prevMax)).isGreaterThanOrEqualTo(0);
+            }
+            prevMax = max;
+            total += part.size();
+        }
+        assertThat(total).isEqualTo(n);
+        StageOutput w0 = workers.get(0);
+        assertThat(w0.output().rows()).containsExactly(n / 2);
+        assertThat(w0.shuffle().rows()).hasSize(3);
+        assertThat(w0.shuffle().totalRows()).isEqualTo(n / 2);
+        assertThat(w0.shuffle().frames()[0]).isPositive();
+        assertThat(w0.sortProgress().progressDigest()).isEqualTo(1.0);
+        assertThat(files(tmp)).isPositive();
+        for (StageOutput w : workers) {
+            w.close();
+        }
+        assertThat(files(tmp)).isZero();
+    }
+
+    @Test
+    void noShuffleKeepsArrivalOrderInOnePartition() {
+        StageDefinition st = stage(null);
+        try (StageOutput out = new StageOutput(st, tmp, 1 << 20, 1024)) {
+            for (long i = 0; i < 1000; i++) {
+                out.add(new Object[] {"x" + (999 - i), i});
+            }
+            assertThat(out.finishAndCollectStatistics().isEmpty()).isTrue();
+            out.partition();
+            assertThat(out.partitionCount()).isEqualTo(1);
+            List<Object[]> rows = read(out, 0, SIG);
+            assertThat(rows).hasSize(1000);
+            for (int i = 0; i < 1000; i++) {
+                assertThat(rows.get(i)[1]).isEqualTo((long) i);
+            }
+            assertThat(out.output().frames()[0]).isGreaterThan(1);
+            assertThat(out.shuffle().isEmpty()).isTrue();
+            assertThat(out.sortProgress().triviallyComplete()).isTrue();
+        }
+    }
+
+    @Test
+    void hashShuffleCombinesPreAggregatedGroups() {
+        List<AggregatorSpec> aggs = List.of(new AggregatorSpec("cnt", AggKind.COUNT, null, null, ColumnType.LONG, false));
+        RowSignature sig = RowSignature.builder().add("d0", ColumnType.STRING).add("cnt", ColumnType.LONG).build();
+        StageDefinition st = new StageDefinition(0, "q_0", List.of(), null,
+                new GroupByPreShuffleSpec(null, List.of(new NamedExpr("d0", new ColumnRef("k"), ColumnType.STRING)), aggs),
+                sig, new ShuffleSpec.Hash(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 3), 1);
+        try (StageOutput out = new StageOutput(st, tmp, 10_000, 4096)) {
+            for (int i = 0; i < 3000; i++) {
+                out.add(new Object[] {"g" + (i % 30), 1L});
+            }
+            out.finishAndCollectStatistics();
+            out.partition();
+            assertThat(out.partitionCount()).isEqualTo(3);
+            int groups = 0;
+            HashPartitioner hp = new HashPartitioner(3);
+            for (int p = 0; p < 3; p++) {
+                List<Object[]> rows = read(out, p, sig);
+                for (int i = 0; i < rows.size(); i++) {
+                    assertThat(rows.get(i)[1]).isEqualTo(100L);
+                    if (i > 0) {
+                        assertThat(((String) rows.get(i - 1)[0]).compareTo((String) rows.get(i)[0])).isNegative();
+                    }
+                }
+                groups += rows.size();
+            }
+            assertThat(groups).isEqualTo(30);
+            assertThat(hp.partitions()).isEqualTo(3);
+        }
+    }
+}
