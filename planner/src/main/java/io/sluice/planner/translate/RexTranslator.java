@@ -56,6 +56,9 @@ public final class RexTranslator {
         if (node instanceof RexLiteral lit) {
             return literal(lit);
         }
+        if (node instanceof org.apache.calcite.rex.RexOver) {
+            throw unsupported("window functions");
+        }
         if (node instanceof org.apache.calcite.rex.RexSubQuery) {
             throw unsupported("sub-queries");
         }

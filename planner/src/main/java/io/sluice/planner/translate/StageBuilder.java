@@ -159,6 +159,10 @@ public final class StageBuilder {
             return sort(sort);
         }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
+        if (rel instanceof org.apache.calcite.rel.core.Correlate c
+                && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
+            what = "UNCOLLECT";
+        }
         throw RexTranslator.unsupported(switch (what) {
             case "JOIN", "CORRELATE" -> "JOIN";
             case "WINDOW" -> "window functions";
