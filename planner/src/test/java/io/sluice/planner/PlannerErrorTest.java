@@ -132,6 +132,8 @@ class PlannerErrorTest {
                         + "'EIGHT_HOUR', 'DAY', 'MONTH', 'QUARTER', 'YEAR', 'ALL', ALL TIME, FLOOR() or TIME_FLOOR()");
         assertInvalid(error("INSERT INTO t SELECT dim1 FROM " + EXT + " CLUSTERED BY dim1 PARTITIONED BY DAY"),
                 "CLUSTERED BY found before PARTITIONED BY, CLUSTERED BY must come after the PARTITIONED BY clause");
+        assertInvalid(error("INSERT INTO t SELECT dim1 FROM " + EXT + " CLUSTERED BY dim1"),
+                "CLUSTERED BY found before PARTITIONED BY, CLUSTERED BY must come after the PARTITIONED BY clause");
         assertInvalid(error("INSERT INTO t SELECT dim1 FROM " + EXT + " PARTITIONED BY ALL CLUSTERED BY dim1 DESC"),
                 "Invalid CLUSTERED BY clause [`dim1` DESC]: cannot sort in descending order.");
     }
@@ -248,8 +250,14 @@ class PlannerErrorTest {
         DruidSqlException join = error("SELECT a.channel FROM wikipedia a JOIN wikipedia b ON a.page = b.page");
         assertThat(join.category()).isEqualTo("UNSUPPORTED");
         assertThat(join.getMessage()).contains("JOIN").contains("not supported yet");
+        DruidSqlException unnest = error("SELECT d FROM wikipedia, UNNEST(MV_TO_ARRAY(page)) AS u(d)");
+        assertThat(unnest.getMessage()).isEqualTo("SQL feature is not supported yet by this engine: UNNEST");
+        DruidSqlException export = error("INSERT INTO EXTERN(local(exportPath => '/tmp')) AS CSV SELECT page FROM "
+                + "wikipedia");
+        assertThat(export.category()).isEqualTo("UNSUPPORTED");
         DruidSqlException window = error("SELECT channel, ROW_NUMBER() OVER (ORDER BY added) AS r FROM wikipedia");
         assertThat(window.category()).isEqualTo("UNSUPPORTED");
         assertThat(window.httpStatus()).isEqualTo(501);
+        assertThat(window.getMessage()).isEqualTo("SQL feature is not supported yet by this engine: window functions");
     }
 }

@@ -191,4 +191,13 @@ class SelectPlanTest {
             assertThat(back).as(sql).isEqualTo(spec);
         }
     }
+
+    @Test
+    void repeatedSelectAliasesKeepTheirNamesInTheMappings() {
+        QuerySpec spec = f.plan("SELECT added AS x, page AS x FROM wikipedia");
+        assertThat(spec.columnMappings()).extracting(ColumnMapping::outputColumn).containsExactly("x", "x");
+        assertThat(spec.columnMappings()).extracting(ColumnMapping::queryColumn).containsExactly("added", "page");
+        assertThat(spec.resultSignature().names()).containsExactly("x", "x1");
+        assertThat(spec.sqlTypeNames()).containsExactly("BIGINT", "VARCHAR");
+    }
 }
