@@ -200,4 +200,14 @@ class SelectPlanTest {
         assertThat(spec.resultSignature().names()).containsExactly("x", "x1");
         assertThat(spec.sqlTypeNames()).containsExactly("BIGINT", "VARCHAR");
     }
+
+    @Test
+    void timeBoundsOfTheFilterNarrowTheTableIntervals() {
+        QuerySpec spec = f.plan("SELECT page FROM wikipedia WHERE __time >= TIMESTAMP '2015-09-12' "
+                + "AND __time < TIMESTAMP '2015-09-13' AND channel = '#en'");
+        StageDefinition scan = spec.queryDefinition().stage(0);
+        assertThat(scan.inputs()).containsExactly(new TableInputSpec("wikipedia",
+                List.of("2015-09-12T00:00:00.000Z/2015-09-13T00:00:00.000Z")));
+        assertThat(((ScanProcessorSpec) scan.processor()).filter().toDruidString()).contains("__time");
+    }
 }
