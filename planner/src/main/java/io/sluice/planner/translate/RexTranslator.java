@@ -224,6 +224,10 @@ public final class RexTranslator {
                 return new Call(Fn.TIMESTAMP_PARSE.id(), p);
             case "SUBSTRING":
                 return new Call(Fn.SUBSTRING.id(), a);
+            case "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "NOW":
+                return Literal.of(System.currentTimeMillis());
+            case "CURRENT_DATE":
+                return Literal.of(Math.floorDiv(System.currentTimeMillis(), 86_400_000L) * 86_400_000L);
             default:
                 break;
         }
