@@ -255,6 +255,7 @@ class PlannerErrorTest {
         DruidSqlException export = error("INSERT INTO EXTERN(local(exportPath => '/tmp')) AS CSV SELECT page FROM "
                 + "wikipedia");
         assertThat(export.category()).isEqualTo("UNSUPPORTED");
+        assertThat(error("EXPLAIN PLAN FOR SELECT page FROM wikipedia").category()).isEqualTo("UNSUPPORTED");
         DruidSqlException window = error("SELECT channel, ROW_NUMBER() OVER (ORDER BY added) AS r FROM wikipedia");
         assertThat(window.category()).isEqualTo("UNSUPPORTED");
         assertThat(window.httpStatus()).isEqualTo(501);

@@ -62,6 +62,10 @@ public final class MsqStatementParser {
                 throw DruidSqlException.invalidSqlInput("Unsupported SQL statement [" + unsupported + "]");
             }
         }
+        if (first.isWord("EXPLAIN")) {
+            throw new DruidSqlException("general", "USER", "UNSUPPORTED",
+                    "SQL feature is not supported yet by this engine: EXPLAIN PLAN FOR", Map.of());
+        }
         MsqStatement.Kind kind;
         if (first.isWord("INSERT")) {
             kind = MsqStatement.Kind.INSERT;

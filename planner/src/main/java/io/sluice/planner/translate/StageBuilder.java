@@ -168,7 +168,6 @@ public final class StageBuilder {
             case "JOIN", "CORRELATE" -> "JOIN";
             case "WINDOW" -> "window functions";
             case "UNCOLLECT" -> "UNNEST";
-            case "UNION", "INTERSECT", "MINUS" -> what;
             default -> what;
         });
     }
@@ -550,9 +549,5 @@ public final class StageBuilder {
             out.add(SqlTypes.nativeType(f.getType()));
         }
         return out;
-    }
-
-    static Literal zero() {
-        return Literal.of(0L);
     }
 }
