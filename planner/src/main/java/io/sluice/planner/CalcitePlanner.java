@@ -171,10 +171,17 @@ public final class CalcitePlanner implements SqlPlanner {
             List<ColumnMapping> mappings = new ArrayList<>();
             RowSignature.Builder sig = RowSignature.builder();
             List<String> sqlTypes = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
             for (int i = 0; i < fields.size(); i++) {
                 RelDataTypeField f = outType.getFieldList().get(i);
-                mappings.add(new ColumnMapping(out.names().get(fields.get(i).getKey()), fields.get(i).getValue()));
-                sig.add(fields.get(i).getValue(), SqlTypes.nativeType(f.getType()));
+                String alias = fields.get(i).getValue();
+                mappings.add(new ColumnMapping(out.names().get(fields.get(i).getKey()), alias));
+                // RowSignature names are unique; a repeated SELECT alias keeps its name in the column mappings.
+                String unique = alias;
+                for (int n = 1; !seen.add(unique); n++) {
+                    unique = alias + n;
+                }
+                sig.add(unique, SqlTypes.nativeType(f.getType()));
                 sqlTypes.add(SqlTypes.sqlTypeName(f.getType()));
             }
             return new QuerySpec(sql, SELECT_DATASOURCE, new QueryDefinition(queryId, builder.stages()), mappings,
@@ -196,9 +203,11 @@ public final class CalcitePlanner implements SqlPlanner {
         Granularity granularity = st.granularity();
         List<RelFieldCollation> clusterKeys = List.of();
         RelNode query = rel;
-        if (!st.clusteredBy().isEmpty() && rel instanceof Sort sort && sort.fetch == null && sort.offset == null) {
+        if (!st.clusteredBy().isEmpty() && rel instanceof Sort sort) {
             clusterKeys = sort.getCollation().getFieldCollations();
-            query = sort.getInput();
+            if (sort.fetch == null && sort.offset == null) {
+                query = sort.getInput();
+            }
         }
         StageBuilder.Pending p = builder.pending(query);
         int timeIndex = -1;

@@ -188,4 +188,29 @@ class IngestPlanTest {
                 new ColumnSignature("x", ColumnType.STRING), new ColumnSignature("y", ColumnType.LONG));
         assertThat(in.inputFormat().get("type").asText()).isEqualTo("csv");
     }
+
+    @Test
+    void outerLimitWithClusteredByKeepsBothWithPartitionedByAll() {
+        QuerySpec spec = f.plan("INSERT INTO t SELECT dim1, m1 FROM " + PlannerFixtures.SMALL_EXTERN
+                + "\nLIMIT 5\nPARTITIONED BY ALL\nCLUSTERED BY dim1");
+        List<StageDefinition> stages = spec.queryDefinition().stages();
+        assertThat(stages).extracting(s -> s.processor().getClass().getSimpleName())
+                .containsExactly("ScanProcessorSpec", "LimitProcessorSpec", "ScanProcessorSpec",
+                        "SegmentGeneratorSpec");
+        assertThat(stages.get(1).processor()).isEqualTo(new io.sluice.engine.plan.LimitProcessorSpec(0, 5L));
+        assertThat(stages.get(2).shuffleSpec().clusterBy().columns())
+                .containsExactly(KeyColumn.asc("__bucket"), KeyColumn.asc("dim1"));
+        assertThat(((SegmentGeneratorSpec) stages.get(3).processor()).clusteredBy()).containsExactly("dim1");
+    }
+
+    @Test
+    void unquotedUserIsAColumnAsInDruid() {
+        QuerySpec spec = f.plan("INSERT INTO t SELECT TIME_PARSE(\"time\") AS __time, user FROM TABLE(EXTERN("
+                + "'{\"type\":\"inline\",\"data\":\"x\"}', '{\"type\":\"json\"}', "
+                + "'[{\"name\":\"time\",\"type\":\"string\"},{\"name\":\"user\",\"type\":\"string\"}]')) "
+                + "PARTITIONED BY HOUR");
+        SegmentGeneratorSpec sg = (SegmentGeneratorSpec) spec.queryDefinition().finalStage().processor();
+        assertThat(sg.dimensions()).containsExactly(new ColumnSignature("user", ColumnType.STRING));
+        assertThat(sg.columnMappings()).contains(new ColumnMapping("user", "user"));
+    }
 }

@@ -191,4 +191,78 @@ class SelectPlanTest {
             assertThat(back).as(sql).isEqualTo(spec);
         }
     }
+
+    @Test
+    void repeatedSelectAliasesKeepTheirNamesInTheMappings() {
+        QuerySpec spec = f.plan("SELECT added AS x, page AS x FROM wikipedia");
+        assertThat(spec.columnMappings()).extracting(ColumnMapping::outputColumn).containsExactly("x", "x");
+        assertThat(spec.columnMappings()).extracting(ColumnMapping::queryColumn).containsExactly("added", "page");
+        assertThat(spec.resultSignature().names()).containsExactly("x", "x1");
+        assertThat(spec.sqlTypeNames()).containsExactly("BIGINT", "VARCHAR");
+    }
+
+    @Test
+    void timeBoundsOfTheFilterNarrowTheTableIntervals() {
+        QuerySpec spec = f.plan("SELECT page FROM wikipedia WHERE __time >= TIMESTAMP '2015-09-12' "
+                + "AND __time < TIMESTAMP '2015-09-13' AND channel = '#en'");
+        StageDefinition scan = spec.queryDefinition().stage(0);
+        assertThat(scan.inputs()).containsExactly(new TableInputSpec("wikipedia",
+                List.of("2015-09-12T00:00:00.000Z/2015-09-13T00:00:00.000Z")));
+        assertThat(((ScanProcessorSpec) scan.processor()).filter().toDruidString()).contains("__time");
+    }
+
+    @Test
+    void druidFunctionsMapToEngineFunctions() {
+        QuerySpec spec = f.plan("SELECT STRLEN(page) AS a, CONTAINS_STRING(page, 'x') AS b, "
+                + "ICONTAINS_STRING(page, 'x') AS c, REGEXP_EXTRACT(page, 'a(.)', 1) AS d, REGEXP_LIKE(page, 'a') AS e, "
+                + "LPAD(page, 5, '-') AS g, STRPOS(page, 'a') AS h, NVL(page, 'none') AS i, "
+                + "SAFE_DIVIDE(added, 2) AS j, MV_TO_ARRAY(channel) AS k, TIME_SHIFT(__time, 'P1D', 1) AS l, "
+                + "TIME_EXTRACT(__time, 'HOUR') AS m, MILLIS_TO_TIMESTAMP(added) AS n, TIME_CEIL(__time, 'PT1H') AS o, "
+                + "TIME_PARSE(page, 'yyyy', 'UTC') AS p, page || channel AS q, CHAR_LENGTH(page) AS r, "
+                + "EXTRACT(YEAR FROM __time) AS s, FLOOR(__time TO DAY) AS t, LOWER(page) AS u, "
+                + "POSITION('a' IN page) AS v FROM wikipedia");
+        ScanProcessorSpec scan = (ScanProcessorSpec) spec.queryDefinition().stage(0).processor();
+        assertThat(scan.columns()).extracting(c -> c.expr().toDruidString()).containsExactly(
+                "strlen(\"page\")",
+                "contains_string(\"page\",'x')",
+                "icontains_string(\"page\",'x')",
+                "regexp_extract(\"page\",'a(.)',1)",
+                "regexp_like(\"page\",'a')",
+                "lpad(\"page\",5,'-')",
+                "strpos(\"page\",'a')",
+                "coalesce(\"page\",'none')",
+                "safe_divide(\"added\",2)",
+                "mv_to_array(\"channel\")",
+                "timestamp_shift(\"__time\",'P1D',1)",
+                "timestamp_extract(\"__time\",'HOUR')",
+                "\"added\"",
+                "timestamp_ceil(\"__time\",'PT1H')",
+                "timestamp_parse(\"page\",'yyyy','UTC')",
+                "concat(\"page\",\"channel\")",
+                "strlen(\"page\")",
+                "timestamp_extract(\"__time\",'YEAR')",
+                "timestamp_floor(\"__time\",'P1D')",
+                "lower(\"page\")",
+                "strpos(\"page\",'a')");
+        assertThat(spec.sqlTypeNames()).containsExactly("BIGINT", "BOOLEAN", "BOOLEAN", "VARCHAR", "BOOLEAN",
+                "VARCHAR", "BIGINT", "VARCHAR", "BIGINT", "VARCHAR ARRAY", "TIMESTAMP", "BIGINT", "TIMESTAMP",
+                "TIMESTAMP", "TIMESTAMP", "VARCHAR", "INTEGER", "BIGINT", "TIMESTAMP", "VARCHAR", "INTEGER");
+    }
+
+    @Test
+    void druidAggregatesMapToAggKinds() {
+        QuerySpec spec = f.plan("SELECT EARLIEST(page) AS e, LATEST(page) AS l, ANY_VALUE(page) AS v, "
+                + "APPROX_COUNT_DISTINCT(page) AS a, APPROX_COUNT_DISTINCT_DS_HLL(page) AS h, "
+                + "APPROX_COUNT_DISTINCT_DS_THETA(page) AS t, MIN(delta) AS mn, MAX(added) AS mx, "
+                + "COUNT(*) FILTER (WHERE added > 0) AS c FROM wikipedia");
+        GroupByPreShuffleSpec pre = (GroupByPreShuffleSpec) spec.queryDefinition().stage(0).processor();
+        assertThat(pre.aggregations()).extracting(AggregatorSpec::kind).containsExactly(AggKind.EARLIEST,
+                AggKind.LATEST, AggKind.ANY_VALUE, AggKind.APPROX_COUNT_DISTINCT_HLL,
+                AggKind.APPROX_COUNT_DISTINCT_HLL, AggKind.APPROX_COUNT_DISTINCT_THETA, AggKind.MIN, AggKind.MAX,
+                AggKind.COUNT);
+        assertThat(pre.aggregations().get(8).filter()).isNotNull();
+        assertThat(pre.dimensions()).isEmpty();
+        assertThat(spec.sqlTypeNames()).containsExactly("VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT",
+                "DOUBLE", "BIGINT", "BIGINT");
+    }
 }

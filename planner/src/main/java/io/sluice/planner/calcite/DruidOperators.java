@@ -24,7 +24,33 @@ public final class DruidOperators {
 
     /** Calcite's standard operators chained with the Druid ones. */
     public static SqlOperatorTable table() {
-        return SqlOperatorTables.chain(SqlStdOperatorTable.instance(), SqlOperatorTables.of(operators()));
+        return SqlOperatorTables.chain(new Without(SqlStdOperatorTable.instance()),
+                SqlOperatorTables.of(operators()));
+    }
+
+    private static final java.util.Set<String> HIDDEN = java.util.Set.of("USER");
+
+    /**
+     * Calcite's table without the niladic USER function, so that {@code user} names a column as in Druid.
+     */
+    private record Without(SqlOperatorTable delegate) implements SqlOperatorTable {
+        @Override
+        public void lookupOperatorOverloads(
+                org.apache.calcite.sql.SqlIdentifier name,
+                org.apache.calcite.sql.SqlFunctionCategory category,
+                org.apache.calcite.sql.SqlSyntax syntax,
+                List<SqlOperator> result,
+                org.apache.calcite.sql.validate.SqlNameMatcher matcher) {
+            if (name.isSimple() && HIDDEN.contains(name.getSimple().toUpperCase(java.util.Locale.ROOT))) {
+                return;
+            }
+            delegate.lookupOperatorOverloads(name, category, syntax, result, matcher);
+        }
+
+        @Override
+        public List<SqlOperator> getOperatorList() {
+            return delegate.getOperatorList().stream().filter(o -> !HIDDEN.contains(o.getName())).toList();
+        }
     }
 
     private static SqlReturnTypeInference nullable(SqlTypeName name) {

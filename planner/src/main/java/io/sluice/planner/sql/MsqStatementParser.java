@@ -62,6 +62,10 @@ public final class MsqStatementParser {
                 throw DruidSqlException.invalidSqlInput("Unsupported SQL statement [" + unsupported + "]");
             }
         }
+        if (first.isWord("EXPLAIN")) {
+            throw new DruidSqlException("general", "USER", "UNSUPPORTED",
+                    "SQL feature is not supported yet by this engine: EXPLAIN PLAN FOR", Map.of());
+        }
         MsqStatement.Kind kind;
         if (first.isWord("INSERT")) {
             kind = MsqStatement.Kind.INSERT;
@@ -78,6 +82,10 @@ public final class MsqStatementParser {
             return new MsqStatement(MsqStatement.Kind.SELECT, null, null, -1, null, List.of(), sb.toString(), set);
         }
         i++;
+        if (i + 1 < toks.size() && toks.get(i).isWord("EXTERN") && toks.get(i + 1).isSymbol("(")) {
+            throw new DruidSqlException("general", "USER", "UNSUPPORTED",
+                    "SQL feature is not supported yet by this engine: export (INSERT INTO EXTERN)", Map.of());
+        }
         List<Token> nameParts = new ArrayList<>();
         while (i < toks.size()) {
             Token t = toks.get(i);
@@ -159,7 +167,7 @@ public final class MsqStatementParser {
                 }
             }
         }
-        if (clustered >= 0 && partitioned > clustered) {
+        if (clustered >= 0 && (partitioned > clustered || partitioned < 0)) {
             throw DruidSqlException.invalidSqlInput(
                     "CLUSTERED BY found before PARTITIONED BY, CLUSTERED BY must come after the PARTITIONED BY clause");
         }
@@ -203,10 +211,26 @@ public final class MsqStatementParser {
                     d--;
                 }
             }
-            // "CLUSTERED BY" (12 chars incl. the gap) becomes "ORDER BY" padded so positions stay put.
+            // "CLUSTERED BY" becomes "ORDER     BY" so positions stay put.
             Token c = toks.get(clustered);
             SqlTokenizer.blank(sb, c.start(), c.end());
             sb.replace(c.start(), c.start() + 5, "ORDER");
+            // An outer LIMIT (allowed with PARTITIONED BY ALL) must follow the ORDER BY: move it to the end.
+            int limitEnd = partitioned >= 0 ? partitioned : clustered;
+            int ld = 0;
+            for (int k = bodyStartTok; k < limitEnd; k++) {
+                Token t = toks.get(k);
+                if (t.isSymbol("(")) {
+                    ld++;
+                } else if (t.isSymbol(")")) {
+                    ld--;
+                } else if (ld == 0 && t.isWord("LIMIT")) {
+                    String limit = sql.substring(t.start(), toks.get(limitEnd - 1).end());
+                    SqlTokenizer.blank(sb, t.start(), toks.get(limitEnd - 1).end());
+                    sb.append(' ').append(limit.replace('\n', ' '));
+                    break;
+                }
+            }
         }
         return new MsqStatement(kind, target, overwrite, overwriteOffset, granularity, clusteredBy, sb.toString(), set);
     }

@@ -56,6 +56,9 @@ public final class RexTranslator {
         if (node instanceof RexLiteral lit) {
             return literal(lit);
         }
+        if (node instanceof org.apache.calcite.rex.RexOver) {
+            throw unsupported("window functions");
+        }
         if (node instanceof org.apache.calcite.rex.RexSubQuery) {
             throw unsupported("sub-queries");
         }
@@ -221,6 +224,10 @@ public final class RexTranslator {
                 return new Call(Fn.TIMESTAMP_PARSE.id(), p);
             case "SUBSTRING":
                 return new Call(Fn.SUBSTRING.id(), a);
+            case "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "NOW":
+                return Literal.of(System.currentTimeMillis());
+            case "CURRENT_DATE":
+                return Literal.of(Math.floorDiv(System.currentTimeMillis(), 86_400_000L) * 86_400_000L);
             default:
                 break;
         }

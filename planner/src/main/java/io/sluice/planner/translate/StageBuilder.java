@@ -140,6 +140,7 @@ public final class StageBuilder {
             Pending p = open(visit(filter.getInput()));
             Expr cond = rex.translate(filter.getCondition(), p.fields);
             p.filter = p.filter == null ? cond : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.AND, p.filter, cond);
+            narrowIntervals(p, cond);
             return p;
         }
         if (rel instanceof Project project) {
@@ -159,11 +160,14 @@ public final class StageBuilder {
             return sort(sort);
         }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
+        if (rel instanceof org.apache.calcite.rel.core.Correlate c
+                && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
+            what = "UNCOLLECT";
+        }
         throw RexTranslator.unsupported(switch (what) {
             case "JOIN", "CORRELATE" -> "JOIN";
             case "WINDOW" -> "window functions";
             case "UNCOLLECT" -> "UNNEST";
-            case "UNION", "INTERSECT", "MINUS" -> what;
             default -> what;
         });
     }
@@ -365,6 +369,56 @@ public final class StageBuilder {
         return overStage(new Emitted(n, e.names()));
     }
 
+    /**
+     * Narrows a table input's intervals by the {@code __time} bounds among the filter's top-level conjuncts (the
+     * filter itself stays, so this only saves reading segments that cannot match).
+     */
+    private static void narrowIntervals(Pending p, Expr cond) {
+        if (p.inputs.size() != 1 || !(p.inputs.get(0) instanceof TableInputSpec table)
+                || table.intervals().size() != 1) {
+            return;
+        }
+        long[] range = Intervals.parse(table.intervals().get(0));
+        long lo = range[0];
+        long hi = range[1];
+        List<Expr> conjuncts = new ArrayList<>();
+        flattenAnd(cond, conjuncts);
+        for (Expr c : conjuncts) {
+            if (!(c instanceof io.sluice.engine.expr.Call call) || call.args().size() != 2) {
+                continue;
+            }
+            Expr a = call.args().get(0);
+            Expr b = call.args().get(1);
+            if (!(a instanceof ColumnRef ref) || !ref.column().equals("__time")
+                    || !(b instanceof Literal lit) || !(lit.value() instanceof Long t)) {
+                continue;
+            }
+            switch (call.function()) {
+                case ">=" -> lo = Math.max(lo, t);
+                case ">" -> lo = Math.max(lo, t + 1);
+                case "<" -> hi = Math.min(hi, t);
+                case "<=" -> hi = Math.min(hi, t + 1);
+                case "==" -> {
+                    lo = Math.max(lo, t);
+                    hi = Math.min(hi, t + 1);
+                }
+                default -> {}
+            }
+        }
+        if (hi < lo) {
+            hi = lo;
+        }
+        p.inputs = List.of(new TableInputSpec(table.dataSource(), List.of(Intervals.format(lo, hi))));
+    }
+
+    private static void flattenAnd(Expr e, List<Expr> out) {
+        if (e instanceof io.sluice.engine.expr.Call c && c.function().equals(io.sluice.engine.expr.Fn.AND.id())) {
+            c.args().forEach(a -> flattenAnd(a, out));
+        } else {
+            out.add(e);
+        }
+    }
+
     /** A pending that reads an emitted stage's columns as they are. */
     Pending overStage(Emitted e) {
         StageDefinition st = stages.get(e.stage());
@@ -495,9 +549,5 @@ public final class StageBuilder {
             out.add(SqlTypes.nativeType(f.getType()));
         }
         return out;
-    }
-
-    static Literal zero() {
-        return Literal.of(0L);
     }
 }
