@@ -35,6 +35,7 @@ public record QuerySpec(
         context = Map.copyOf(context);
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isIngestion() {
         return destination instanceof Destination.DataSource;
     }
