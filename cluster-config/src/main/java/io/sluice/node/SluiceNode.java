@@ -100,7 +100,9 @@ public final class SluiceNode implements AutoCloseable {
             String host = config.getString("sluice.http.host");
             int httpPort = config.getInt("sluice.http.port");
             int capacity = config.getInt("sluice.worker-capacity");
-            LocalDeepStorage deepStorage = new LocalDeepStorage(dataDir.resolve("deep-storage"));
+            String deepDir = config.getString("sluice.deep-storage-dir");
+            LocalDeepStorage deepStorage = new LocalDeepStorage(
+                    deepDir.isEmpty() ? dataDir.resolve("deep-storage") : Path.of(deepDir).toAbsolutePath());
             Path tmp = dataDir.resolve("tmp");
             WorkerStageCleanup.clean(tmp);
             Files.createDirectories(tmp);
