@@ -144,10 +144,17 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     // ---- worker start-up ------------------------------------------------------------------------------------
 
     private Behavior<Command> onHostsListed(HostsListed msg) {
+        if (!workers.isEmpty() || finishing) {
+            return this; // workers already requested
+        }
         List<ActorRef<WorkerHost.Command>> hosts =
                 new ArrayList<>(msg.listing().getServiceInstances(WorkerHost.KEY));
         if (hosts.isEmpty()) {
-            return fail(Faults.unknownError("No worker nodes are available to run the query"), null);
+            // A node that just started may not have registered its worker host yet: wait for one (subscribed),
+            // until the worker start deadline.
+            ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new);
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerHost.KEY, adapter));
+            return this;
         }
         hosts.sort(java.util.Comparator.comparing(a -> a.path().toString()));
         ActorRef<WorkerHost.StartWorkerReply> adapter =
@@ -185,6 +192,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     }
 
     private Behavior<Command> onStartTimeout(StartTimeout msg) {
+        if (workers.isEmpty()) {
+            return fail(Faults.unknownError("No worker nodes are available to run the query"), null);
+        }
         if (workers.contains(null)) {
             long pending = workers.stream().filter(java.util.Objects::isNull).count();
             return fail(new Fault(
