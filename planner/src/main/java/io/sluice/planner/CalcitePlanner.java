@@ -374,10 +374,31 @@ public final class CalcitePlanner implements SqlPlanner {
             case "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL" ->
                     "CAST(" + v + " AS " + type + ")";
             case "BOOLEAN" -> String.valueOf(v).toUpperCase(java.util.Locale.ROOT);
-            case "TIMESTAMP" -> "TIMESTAMP " + quote(String.valueOf(v));
+            case "TIMESTAMP" -> "TIMESTAMP " + quote(sqlTimestamp(v));
             case "DATE" -> "DATE " + quote(String.valueOf(v));
             default -> quote(String.valueOf(v));
         };
+    }
+
+    /** A TIMESTAMP parameter as SQL literal text: epoch millis or ISO-8601 become 'yyyy-MM-dd HH:mm:ss.SSS'. */
+    private static String sqlTimestamp(Object v) {
+        long millis;
+        if (v instanceof Number n) {
+            millis = n.longValue();
+        } else {
+            String s = String.valueOf(v).trim();
+            if (s.matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d+)?")) {
+                return s;
+            }
+            try {
+                millis = io.sluice.engine.types.TimeParsing.parseIsoMillis(s);
+            } catch (IllegalArgumentException e) {
+                return s; // let Calcite report the bad literal
+            }
+        }
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+                .withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.ofEpochMilli(millis));
     }
 
     private static String quote(String s) {

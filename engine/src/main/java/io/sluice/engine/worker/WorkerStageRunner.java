@@ -18,6 +18,7 @@ import io.sluice.engine.input.ParseError;
 import io.sluice.engine.input.ParseErrorPolicy;
 import io.sluice.engine.json.Json;
 import io.sluice.engine.kernel.ControllerQueryKernel;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
 import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.rows.RowSource;
@@ -97,9 +98,16 @@ public final class WorkerStageRunner implements AutoCloseable {
                 return null;
             }
             output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+            RowSource source = cancellable(in);
+            if (stage.processor() instanceof GroupByPreShuffleSpec g && !contextBoolean("groupByEnableMultiValueUnnesting", true)) {
+                source = refuseMultiValueDimensions(source, g, inputSignature);
+            }
             RowSource processed = StageProcessors.create(
                             stage.processor(), inputSignature, stage.signature(), order.workerNumber())
-                    .transform(cancellable(in));
+                    .transform(source);
+            if (primary instanceof InputSlice.External && !contextBoolean("removeNullBytes", false)) {
+                processed = refuseNullBytes(processed, stage.signature());
+            }
             Object[] row;
             while ((row = processed.next()) != null) {
                 output.add(row);
@@ -184,6 +192,90 @@ public final class WorkerStageRunner implements AutoCloseable {
             out.add(w);
         }
         return out;
+    }
+
+    private boolean contextBoolean(String key, boolean dflt) {
+        Object v = order.context().get(key);
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        if (v instanceof String str) {
+            return Boolean.parseBoolean(str.trim());
+        }
+        return dflt;
+    }
+
+    /** With groupByEnableMultiValueUnnesting=false, a multi-value value in a grouped column is an error. */
+    private static RowSource refuseMultiValueDimensions(RowSource in, GroupByPreShuffleSpec g, RowSignature sig) {
+        List<int[]> checks = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (io.sluice.engine.expr.NamedExpr d : g.dimensions()) {
+            if (d.expr() instanceof io.sluice.engine.expr.ColumnRef c && sig.indexOf(c.column()) >= 0) {
+                checks.add(new int[] {sig.indexOf(c.column())});
+                names.add(c.column());
+            }
+        }
+        return new RowSource() {
+            @Override
+            public Object[] next() {
+                Object[] row = in.next();
+                if (row != null) {
+                    for (int i = 0; i < checks.size(); i++) {
+                        if (row[checks.get(i)[0]] instanceof List<?> l && l.size() > 1) {
+                            throw new FaultException(new Fault("UnknownError", "Column [" + names.get(i) + "] is a"
+                                    + " multi-value string. Please wrap the column using MV_TO_ARRAY() to proceed"
+                                    + " further.", java.util.Map.of()));
+                        }
+                    }
+                }
+                return row;
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
+    }
+
+    /** Druid refuses NUL characters in strings read from external data unless removeNullBytes is set. */
+    private RowSource refuseNullBytes(RowSource in, RowSignature sig) {
+        return new RowSource() {
+            @Override
+            public Object[] next() {
+                Object[] row = in.next();
+                if (row == null) {
+                    return null;
+                }
+                for (int c = 0; c < row.length; c++) {
+                    Object v = row[c];
+                    if (v instanceof String str) {
+                        check(str, c, sig);
+                    } else if (v instanceof List<?> l) {
+                        for (Object o : l) {
+                            if (o instanceof String str) {
+                                check(str, c, sig);
+                            }
+                        }
+                    }
+                }
+                return row;
+            }
+
+            private void check(String value, int column, RowSignature signature) {
+                int pos = value.indexOf('\0');
+                if (pos >= 0) {
+                    throw new FaultException(io.sluice.engine.fault.Faults.invalidNullByte(
+                            "external input source: " + currentSource, input.rows.get(),
+                            column < signature.size() ? signature.name(column) : "?", value, pos));
+                }
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
     }
 
     private long contextLong(String key, long dflt) {
