@@ -102,9 +102,11 @@ public final class CalcitePlanner implements SqlPlanner {
     public QuerySpec plan(String sql, Map<String, Object> context, List<SqlParameter> parameters, String queryId) {
         requireNonNull(sql, "sql is null");
         requireNonNull(queryId, "queryId is null");
-        MsqStatement st = MsqStatementParser.parse(sql);
+        // Parameters first: they may stand in the OVERWRITE WHERE clause as well as in the query.
+        String bound = bindParameters(sql, parameters == null ? List.of() : parameters);
+        MsqStatement st = MsqStatementParser.parse(bound);
         PlannerContext ctx = PlannerContext.merge(context == null ? Map.of() : context, st.setContext());
-        String body = bindParameters(st.body(), parameters == null ? List.of() : parameters);
+        String body = renameDateTrunc(st.body());
         ExternRewriter.Result rewritten = ExternRewriter.rewrite(body);
 
         SchemaPlus root = Frameworks.createRootSchema(false);
@@ -337,6 +339,26 @@ public final class CalcitePlanner implements SqlPlanner {
         HepPlanner hep = new HepPlanner(program);
         hep.setRoot(rel);
         return hep.findBestExp();
+    }
+
+    /**
+     * Calcite's parser gives DATE_TRUNC a fixed syntax of its own ({@code DATE_TRUNC(ts, unit)}); Druid's is
+     * {@code DATE_TRUNC('unit', ts)}. Calls are renamed to the same-length TIME_TRUNC, which we define, so positions in
+     * error messages stay right.
+     */
+    private static String renameDateTrunc(String body) {
+        List<SqlTokenizer.Token> toks = SqlTokenizer.tokenize(body);
+        StringBuilder out = null;
+        for (int i = 0; i + 1 < toks.size(); i++) {
+            SqlTokenizer.Token t = toks.get(i);
+            if (t.text().equalsIgnoreCase("DATE_TRUNC") && toks.get(i + 1).isSymbol("(")) {
+                if (out == null) {
+                    out = new StringBuilder(body);
+                }
+                out.replace(t.start(), t.end(), "TIME_TRUNC");
+            }
+        }
+        return out == null ? body : out.toString();
     }
 
     private static String bindParameters(String body, List<SqlParameter> parameters) {

@@ -60,6 +60,7 @@ public final class WorkerStageRunner implements AutoCloseable {
     private StageOutput output;
     private final List<GeneratedSegment> segments = new ArrayList<>();
     private volatile String currentSource = "";
+    private volatile String currentInputSource = "";
 
     public WorkerStageRunner(
             WorkOrder order, WorkerResources resources, Path workerDir, AtomicBoolean canceled, ActorSystem<?> system) {
@@ -266,7 +267,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 int pos = value.indexOf('\0');
                 if (pos >= 0) {
                     throw new FaultException(io.sluice.engine.fault.Faults.invalidNullByte(
-                            "external input source: " + currentSource, input.rows.get(),
+                            "external input source: " + currentInputSource, input.rows.get(),
                             column < signature.size() ? signature.name(column) : "?", value, pos));
                 }
             }
@@ -276,6 +277,30 @@ public final class WorkerStageRunner implements AutoCloseable {
                 in.close();
             }
         };
+    }
+
+    /** Druid's toString of an input source, as its faults name the source. */
+    static String describe(InputSplit split) {
+        com.fasterxml.jackson.databind.JsonNode s = split.source();
+        String type = s.path("type").asText();
+        switch (type) {
+            case "local": {
+                List<String> files = new ArrayList<>();
+                s.path("files").forEach(f -> files.add(f.asText()));
+                return "LocalInputSource{baseDir=\"" + (s.hasNonNull("baseDir") ? s.get("baseDir").asText() : "null")
+                        + "\", filter=" + (s.hasNonNull("filter") ? s.get("filter").asText() : "null") + ", files="
+                        + files + "}";
+            }
+            case "http": {
+                List<String> uris = new ArrayList<>();
+                s.path("uris").forEach(u -> uris.add(u.asText()));
+                return "HttpInputSource{uris=" + uris + "}";
+            }
+            case "inline":
+                return "InlineInputSource{data='" + s.path("data").asText() + "'}";
+            default:
+                return split.description();
+        }
     }
 
     private long contextLong(String key, long dflt) {
@@ -377,6 +402,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                     InputSplit split = splits.next();
                     currentSource = split.description();
+                    currentInputSource = describe(split);
                     current = InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy);
                     bytesBefore = 0;
                     input.files.incrementAndGet();
