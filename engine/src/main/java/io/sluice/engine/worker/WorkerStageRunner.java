@@ -157,7 +157,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.shuffleSpec() != null) {
                 c.set("shuffle", Json.MAPPER.valueToTree(output.shuffle().toJson()));
                 if (stage.doesSort()) {
-                    c.set("sortProgress", Json.MAPPER.valueToTree(output.sortProgress()));
+                    c.set("sortProgress", Json.MAPPER.valueToTree(output.sortProgress().toJson()));
                 }
             }
         }
