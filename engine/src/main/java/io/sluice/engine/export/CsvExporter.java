@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Writes one worker's rows of an export stage as CSV files {@code query-<queryId>-worker<N>-partition<M>.csv}: a
+ * Writes one worker's rows of an export stage as CSV files {@code <queryId>-worker<N>-partition<M>.csv}: a
  * header line of the output column names, then the rows (RFC 4180 quoting), a new file every {@code rowsPerFile}
  * rows. A worker without rows writes no file. The export directory must hold nothing but this query's files.
  */
@@ -50,9 +50,12 @@ public final class CsvExporter {
         }
     }
 
-    /** The name of a file this query writes; the controller lists them for the manifest by this prefix. */
+    /**
+     * The start of the names of the files a query writes (the controller lists them for the manifest by it). Task ids
+     * are {@code query-<uuid>}, so files are {@code query-<uuid>-worker<N>-partition<M>.csv} as in Druid.
+     */
     public static String filePrefix(String queryId) {
-        return "query-" + queryId + "-worker";
+        return queryId + "-worker";
     }
 
     public static String fileName(String queryId, int worker, int partition) {
@@ -121,7 +124,7 @@ public final class CsvExporter {
     }
 
     /**
-     * Writes {@code _symlink_format_manifest/manifest} in the export directory: the {@code file:} URIs of this query's
+     * Writes {@code _symlink_format_manifest/manifest} in the export directory: the {@code file:/...} URIs of this query's
      * CSV files, one per line, ordered by worker and partition. Returns the manifest's path.
      */
     public static Path writeManifest(Path dir, String queryId) {
@@ -140,7 +143,7 @@ public final class CsvExporter {
             Files.createDirectories(manifestDir);
             StringBuilder sb = new StringBuilder();
             for (Path f : files) {
-                sb.append(f.toAbsolutePath().toUri()).append('\n');
+                sb.append(f.toAbsolutePath().toFile().toURI()).append('\n');
             }
             Path manifest = manifestDir.resolve("manifest");
             Files.writeString(manifest, sb, StandardCharsets.UTF_8);

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The last stage of an export ({@code INSERT INTO EXTERN(local(exportPath => ...)) AS CSV SELECT ...}): each worker
  * writes the rows of the upstream partitions it reads as CSV files
- * {@code query-<queryId>-worker<N>-partition<M>.csv} into {@code exportPath}, starting a new file every
+ * {@code <taskId>-worker<N>-partition<M>.csv} (task ids are {@code query-<uuid>}) into {@code exportPath}, starting a new file every
  * {@code rowsPerFile} rows; it has no output partitions. The controller then writes the manifest.
  *
  * @param columnMappings upstream column → CSV header column, in CSV column order

@@ -41,7 +41,7 @@ class CsvExporterTest {
     @Test
     void writesHeaderAndRfc4180QuotedRows() throws Exception {
         Path dir = tmp.resolve("out");
-        List<Path> files = new CsvExporter(spec(dir, 100), IN, "q1", 0).write(source(
+        List<Path> files = new CsvExporter(spec(dir, 100), IN, "query-q1", 0).write(source(
                 new Object[] {1L, "", Map.of("c", 1)},
                 new Object[] {2L, "a,b", null},
                 new Object[] {null, "say \"hi\"\nbye", null}));
@@ -57,19 +57,19 @@ class CsvExporterTest {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = new Object[] {(long) i, "d" + i, null};
         }
-        List<Path> files = new CsvExporter(spec(dir, 5), IN, "q2", 1).write(source(rows));
+        List<Path> files = new CsvExporter(spec(dir, 5), IN, "query-q2", 1).write(source(rows));
         assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly(
                 "query-q2-worker1-partition0.csv", "query-q2-worker1-partition1.csv", "query-q2-worker1-partition2.csv");
         assertThat(Files.readAllLines(files.get(2))).containsExactly("dim,cnt,c", "d10,10,", "d11,11,");
-        new CsvExporter(spec(dir, 5), IN, "q2", 0).write(source(new Object[] {99L, "w0", null}));
+        new CsvExporter(spec(dir, 5), IN, "query-q2", 0).write(source(new Object[] {99L, "w0", null}));
 
-        Path manifest = CsvExporter.writeManifest(dir, "q2");
+        Path manifest = CsvExporter.writeManifest(dir, "query-q2");
         assertThat(manifest).isEqualTo(dir.resolve("_symlink_format_manifest").resolve("manifest"));
         assertThat(Files.readAllLines(manifest)).containsExactly(
-                dir.resolve("query-q2-worker0-partition0.csv").toUri().toString(),
-                dir.resolve("query-q2-worker1-partition0.csv").toUri().toString(),
-                dir.resolve("query-q2-worker1-partition1.csv").toUri().toString(),
-                dir.resolve("query-q2-worker1-partition2.csv").toUri().toString());
+                dir.resolve("query-q2-worker0-partition0.csv").toFile().toURI().toString(),
+                dir.resolve("query-q2-worker1-partition0.csv").toFile().toURI().toString(),
+                dir.resolve("query-q2-worker1-partition1.csv").toFile().toURI().toString(),
+                dir.resolve("query-q2-worker1-partition2.csv").toFile().toURI().toString());
         assertThat(Files.readAllLines(manifest).get(0)).startsWith("file:/");
     }
 
@@ -78,7 +78,7 @@ class CsvExporterTest {
         Path dir = tmp.resolve("used");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("old.csv"), "x\n");
-        assertThatThrownBy(() -> new CsvExporter(spec(dir, 5), IN, "q3", 0).write(source()))
+        assertThatThrownBy(() -> new CsvExporter(spec(dir, 5), IN, "query-q3", 0).write(source()))
                 .isInstanceOf(FaultException.class)
                 .hasMessageContaining("Export is only allowed to an empty path");
     }
@@ -86,7 +86,7 @@ class CsvExporterTest {
     @Test
     void aWorkerWithoutRowsWritesNoFile() throws Exception {
         Path dir = tmp.resolve("empty");
-        assertThat(new CsvExporter(spec(dir, 5), IN, "q4", 0).write(source())).isEmpty();
+        assertThat(new CsvExporter(spec(dir, 5), IN, "query-q4", 0).write(source())).isEmpty();
         assertThat(Files.list(dir)).isEmpty();
     }
 }
