@@ -132,6 +132,28 @@ class ExportUnnestPlanTest {
     }
 
     @Test
+    void twoUnnestsOneOfThemUncorrelated() {
+        QuerySpec spec = plan("SELECT x, y FROM foo, UNNEST(ARRAY[cnt, 2]) AS u(x), UNNEST(ARRAY['p','q']) AS v(y) "
+                + "WHERE m1 < 2", Map.of());
+        List<StageDefinition> stages = spec.queryDefinition().stages();
+        assertThat(stages).hasSize(2);
+        assertThat(((ScanProcessorSpec) stages.get(0).processor()).unnest().array())
+                .isEqualTo(Call.of(Fn.ARRAY, new ColumnRef("cnt"), io.sluice.engine.expr.Literal.of(2L)));
+        ScanProcessorSpec second = (ScanProcessorSpec) stages.get(1).processor();
+        assertThat(second.unnest().name()).isEqualTo("j1.unnest");
+        assertThat(stages.get(1).inputs()).containsExactly(new StageInputSpec(0));
+    }
+
+    @Test
+    void unnestPlansSurviveAJsonRoundTrip() throws Exception {
+        QuerySpec spec = plan("SELECT d3 FROM foo, UNNEST(MV_TO_ARRAY(dim3)) AS unnested (d3)", Map.of());
+        String json = Json.MAPPER.writeValueAsString(spec.queryDefinition());
+        assertThat(json).contains("\"unnest\":{\"name\":\"j0.unnest\"");
+        assertThat(Json.MAPPER.readValue(json, io.sluice.engine.plan.QueryDefinition.class))
+                .isEqualTo(spec.queryDefinition());
+    }
+
+    @Test
     void unnestOfAnArrayConstructorInAnInsert() {
         QuerySpec spec = plan("INSERT INTO foo1 SELECT __time, d FROM foo, UNNEST(ARRAY[m1, m2]) AS unnested(d) "
                 + "PARTITIONED BY ALL", Map.of());

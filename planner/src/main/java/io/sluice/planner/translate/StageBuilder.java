@@ -40,6 +40,7 @@ import org.apache.calcite.rel.core.CorrelationId;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.core.Uncollect;
 import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
@@ -172,7 +173,12 @@ public final class StageBuilder {
             return sort(sort);
         }
         if (rel instanceof Correlate correlate && uncollectOf(correlate.getRight()) != null) {
-            return correlateUnnest(correlate, uncollectOf(correlate.getRight()));
+            return joinUnnest(correlate.getLeft(), correlate.getRight(), correlate.getJoinType(),
+                    correlate.getCorrelationId());
+        }
+        if (rel instanceof Join join && join.getCondition().isAlwaysTrue() && uncollectOf(join.getRight()) != null) {
+            // UNNEST of an array that does not depend on the left row
+            return joinUnnest(join.getLeft(), join.getRight(), join.getJoinType(), null);
         }
         if (rel instanceof Uncollect uncollect) {
             return unnest(uncollect);
@@ -230,19 +236,22 @@ public final class StageBuilder {
     }
 
     /**
-     * {@code FROM t CROSS JOIN UNNEST(expr) AS u(col)}: Calcite's Correlate whose right side uncollects a projection
-     * of the correlated row. The left side's scan gets an unnest step; the correlated fields become its columns.
+     * {@code FROM t CROSS JOIN UNNEST(expr) AS u(col)}: Calcite's Correlate (or, when the array does not depend on
+     * the left row, a cross Join) whose right side uncollects a projection of the correlated row. The left side's
+     * scan gets an unnest step; the correlated fields become its columns.
+     *
+     * @param id the correlation id, null for an uncorrelated cross join
      */
-    private Pending correlateUnnest(Correlate correlate, Uncollect uncollect) {
-        if (correlate.getJoinType() != JoinRelType.INNER) {
-            throw RexTranslator.unsupported("UNNEST with a " + correlate.getJoinType() + " join");
+    private Pending joinUnnest(RelNode left, RelNode right, JoinRelType joinType, CorrelationId id) {
+        if (joinType != JoinRelType.INNER) {
+            throw RexTranslator.unsupported("UNNEST with a " + joinType + " join");
         }
+        Uncollect uncollect = uncollectOf(right);
         RexNode arrayRex = uncollectedExpression(uncollect);
-        Pending p = visit(correlate.getLeft());
+        Pending p = visit(left);
         if (p.isPostAgg() || p.limit != null || p.unnest != null) {
             p = overStage(emit(p, null, List.of(), null));
         }
-        CorrelationId id = correlate.getCorrelationId();
         int leftWidth = p.fields.size();
         // Over the right side, $0 is the unnested element (which follows the left fields) and $cor.x a left field.
         RexShuttle toLocal = new RexShuttle() {
@@ -253,7 +262,7 @@ public final class StageBuilder {
 
             @Override
             public RexNode visitFieldAccess(RexFieldAccess access) {
-                if (access.getReferenceExpr() instanceof RexCorrelVariable v && v.id.equals(id)) {
+                if (access.getReferenceExpr() instanceof RexCorrelVariable v && id != null && v.id.equals(id)) {
                     return new RexInputRef(access.getField().getIndex(), access.getType());
                 }
                 return super.visitFieldAccess(access);
@@ -266,7 +275,7 @@ public final class StageBuilder {
         };
         Expr array = rex.translate(arrayRex.accept(toLocal), p.fields);
         Pending out = withUnnest(p, array, types(uncollect).get(0));
-        for (RexNode condition : rightFilters(correlate.getRight())) {
+        for (RexNode condition : rightFilters(right)) {
             Expr cond = rex.translate(condition.accept(toLocal), out.fields);
             out.filter = out.filter == null ? cond : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.AND,
                     out.filter, cond);
