@@ -89,14 +89,19 @@ public final class CsvExporter {
                 writeLine(out, values);
                 inFile++;
             }
+            if (out != null) {
+                Writer last = out;
+                out = null;
+                last.close();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write export file in [" + dir + "]", e);
         } finally {
-            if (out != null) {
+            if (out != null) { // failing: release the file handle, the query fails anyway
                 try {
                     out.close();
                 } catch (IOException e) {
-                    // already failing or done; the file is complete when close succeeded above
+                    // the original failure is what matters
                 }
             }
         }
