@@ -10,7 +10,6 @@ import io.sluice.engine.plan.ColumnMapping;
 import io.sluice.engine.plan.ExportProcessorSpec;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.RowSignature;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -78,7 +77,7 @@ public final class CsvExporter {
                     }
                     Path file = dir.resolve(fileName(queryId, workerNumber, files.size()));
                     files.add(file);
-                    out = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+                    out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
                     writeLine(out, header);
                     inFile = 0;
                 }
