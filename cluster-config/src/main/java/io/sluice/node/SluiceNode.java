@@ -128,7 +128,10 @@ public final class SluiceNode implements AutoCloseable {
             }
             ServerBinding binding = null;
             if (roles.contains("broker")) {
-                TaskServiceImpl service = new TaskServiceImpl(system, taskMaster, metadata, blocking);
+                List<Path> exportBaseDirs = config.getStringList("sluice.export.base-dirs").stream()
+                        .map(d -> Path.of(d).toAbsolutePath().normalize())
+                        .toList();
+                TaskServiceImpl service = new TaskServiceImpl(system, taskMaster, metadata, blocking, exportBaseDirs);
                 binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             return new SluiceNode(system, metadata, binding, dataDir);

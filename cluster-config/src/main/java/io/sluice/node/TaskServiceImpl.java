@@ -19,6 +19,7 @@ import io.sluice.http.TaskService;
 import io.sluice.planner.CalcitePlanner;
 import io.sluice.planner.DruidSqlException;
 import io.sluice.planner.SqlPlanner;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +41,16 @@ final class TaskServiceImpl implements TaskService {
     private final SqlPlanner planner;
 
     TaskServiceImpl(
-            ActorSystem<?> system, ActorRef<TaskMaster.Command> taskMaster, MetadataStore metadata, Executor blocking) {
+            ActorSystem<?> system,
+            ActorRef<TaskMaster.Command> taskMaster,
+            MetadataStore metadata,
+            Executor blocking,
+            List<Path> exportBaseDirs) {
         this.system = system;
         this.taskMaster = taskMaster;
         this.metadata = metadata;
         this.blocking = blocking;
-        this.planner = new CalcitePlanner(metadata);
+        this.planner = new CalcitePlanner(metadata, exportBaseDirs);
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.sluice.engine.expr.NamedExpr;
 import io.sluice.engine.plan.ClusterBy;
 import io.sluice.engine.plan.ColumnMapping;
 import io.sluice.engine.plan.Destination;
+import io.sluice.engine.plan.ExportProcessorSpec;
 import io.sluice.engine.plan.KeyColumn;
 import io.sluice.engine.plan.QueryDefinition;
 import io.sluice.engine.plan.QuerySpec;
@@ -35,6 +36,7 @@ import io.sluice.planner.sql.SqlTokenizer;
 import io.sluice.planner.translate.RexTranslator;
 import io.sluice.planner.translate.SqlTypes;
 import io.sluice.planner.translate.StageBuilder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -92,10 +94,25 @@ public final class CalcitePlanner implements SqlPlanner {
             .withCaseSensitive(true)
             .withConformance(SqlConformanceEnum.LENIENT);
 
-    private final DataSourceCatalog catalog;
+    public static final String EXPORT_DATASOURCE = "__query_export";
+    /** Druid's default rows per export file (context {@code rowsPerPage}). */
+    public static final long DEFAULT_ROWS_PER_PAGE = 100_000L;
 
+    private final DataSourceCatalog catalog;
+    private final List<Path> exportBaseDirs;
+
+    /** A planner whose exports are disabled. */
     public CalcitePlanner(DataSourceCatalog catalog) {
+        this(catalog, List.of());
+    }
+
+    /**
+     * @param exportBaseDirs absolute directories under which {@code local(exportPath => ...)} may write (config
+     *     {@code sluice.export.base-dirs}); empty disables export
+     */
+    public CalcitePlanner(DataSourceCatalog catalog, List<Path> exportBaseDirs) {
         this.catalog = requireNonNull(catalog, "catalog is null");
+        this.exportBaseDirs = exportBaseDirs.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     }
 
     @Override
@@ -168,6 +185,9 @@ public final class CalcitePlanner implements SqlPlanner {
         RelNode rel = optimize(relRoot.rel);
         StageBuilder builder = new StageBuilder(queryId, ctx, new RexTranslator(rel.getCluster().getRexBuilder()));
         Map<String, Object> outContext = ctx.asMap();
+        if (st.isExport()) {
+            return export(sql, queryId, st, ctx, builder, rel, fields, outContext);
+        }
         if (!st.isIngestion()) {
             StageBuilder.Emitted out = builder.finish(rel);
             List<ColumnMapping> mappings = new ArrayList<>();
@@ -285,6 +305,62 @@ public final class CalcitePlanner implements SqlPlanner {
         return new QuerySpec(sql, st.target(), new QueryDefinition(queryId, builder.stages()), mappings,
                 RowSignature.empty(), List.of(), new Destination.DataSource(st.target(), granularity, replaceTimeChunks),
                 outContext);
+    }
+
+    /**
+     * An export: the query's stages, then an export stage whose workers write CSV files into the destination (the
+     * controller writes the manifest when they are done).
+     */
+    private QuerySpec export(
+            String sql,
+            String queryId,
+            MsqStatement st,
+            PlannerContext ctx,
+            StageBuilder builder,
+            RelNode rel,
+            List<Map.Entry<Integer, String>> fields,
+            Map<String, Object> outContext) {
+        Path dir = checkExportPath(st.export().exportPath());
+        StageBuilder.Emitted out = builder.finish(rel);
+        List<ColumnMapping> mappings = new ArrayList<>();
+        for (Map.Entry<Integer, String> f : fields) {
+            mappings.add(new ColumnMapping(out.names().get(f.getKey()), f.getValue()));
+        }
+        long rowsPerPage = ctx.getLong("rowsPerPage", DEFAULT_ROWS_PER_PAGE);
+        if (rowsPerPage < 1) {
+            throw DruidSqlException.invalidInput("Context parameter [rowsPerPage] must be a positive number, got ["
+                    + rowsPerPage + "]");
+        }
+        String format = st.export().format().toLowerCase(java.util.Locale.ROOT);
+        ExportProcessorSpec exporter = new ExportProcessorSpec(dir.toString(), format, mappings, rowsPerPage);
+        int n = builder.stages().size();
+        builder.add(new StageDefinition(n, queryId + "_" + n, List.of(new StageInputSpec(out.stage())), null, exporter,
+                RowSignature.empty(), null, builder.workers()));
+        return new QuerySpec(sql, EXPORT_DATASOURCE, new QueryDefinition(queryId, builder.stages()), mappings,
+                RowSignature.empty(), List.of(),
+                new Destination.Export(new Destination.LocalExportStorage(dir.toString()), format), outContext);
+    }
+
+    /** The export directory, which must be absolute and under one of the configured base directories. */
+    private Path checkExportPath(String exportPath) {
+        if (exportBaseDirs.isEmpty()) {
+            throw new DruidSqlException("notFound", "OPERATOR", "NOT_FOUND",
+                    "Export to local storage is disabled: the configuration key `sluice.export.base-dirs` (Druid's "
+                            + "runtime property `druid.export.storage.baseDir`) must be configured for local export.",
+                    Map.of());
+        }
+        Path dir;
+        try {
+            dir = Path.of(exportPath).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            dir = null;
+        }
+        if (dir == null || !dir.isAbsolute() || exportBaseDirs.stream().noneMatch(dir::startsWith)) {
+            throw DruidSqlException.invalidInput("The provided destination [" + exportPath + "] must be within the "
+                    + "path configured by runtime property `druid.export.storage.baseDir` Please reach out to the "
+                    + "cluster admin for the allowed path. ");
+        }
+        return dir;
     }
 
     private static void checkIngestColumns(MsqStatement st, SqlNode validated, RelDataType outType) {

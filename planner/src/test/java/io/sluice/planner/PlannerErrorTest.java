@@ -250,11 +250,15 @@ class PlannerErrorTest {
         DruidSqlException join = error("SELECT a.channel FROM wikipedia a JOIN wikipedia b ON a.page = b.page");
         assertThat(join.category()).isEqualTo("UNSUPPORTED");
         assertThat(join.getMessage()).contains("JOIN").contains("not supported yet");
-        DruidSqlException unnest = error("SELECT d FROM wikipedia, UNNEST(MV_TO_ARRAY(page)) AS u(d)");
-        assertThat(unnest.getMessage()).isEqualTo("SQL feature is not supported yet by this engine: UNNEST");
-        DruidSqlException export = error("INSERT INTO EXTERN(local(exportPath => '/tmp')) AS CSV SELECT page FROM "
+        DruidSqlException unnest = error("SELECT d FROM wikipedia, UNNEST(MV_TO_ARRAY(page)) WITH ORDINALITY AS u(d, o)");
+        assertThat(unnest.getMessage())
+                .isEqualTo("SQL feature is not supported yet by this engine: UNNEST");
+        DruidSqlException export = error("INSERT INTO EXTERN(s3(bucket => 'b', prefix => 'p')) AS CSV SELECT page FROM "
                 + "wikipedia");
         assertThat(export.category()).isEqualTo("UNSUPPORTED");
+        DruidSqlException disabled = error("INSERT INTO EXTERN(local(exportPath => '/tmp')) AS CSV SELECT page FROM "
+                + "wikipedia");
+        assertThat(disabled.category()).isEqualTo("NOT_FOUND");
         assertThat(error("EXPLAIN PLAN FOR SELECT page FROM wikipedia").category()).isEqualTo("UNSUPPORTED");
         DruidSqlException window = error("SELECT channel, ROW_NUMBER() OVER (ORDER BY added) AS r FROM wikipedia");
         assertThat(window.category()).isEqualTo("UNSUPPORTED");

@@ -33,12 +33,14 @@ class ConformanceSuiteTest {
         assumeTrue(python() != null, "python3 is needed to run the conformance kit's runner");
         Path kit = Path.of(getClass().getResource("/conformance/run.py").toURI()).getParent();
         Path out = temp.resolve("results.json");
-        try (SluiceNode node = TestNodes.start(temp.resolve("var"))) {
+        Path exportDir = Files.createDirectories(temp.resolve("export"));
+        try (SluiceNode node = TestNodes.start(temp.resolve("var"),
+                Map.of("sluice.export.base-dirs", List.of(exportDir.toString())))) {
             ProcessBuilder pb = new ProcessBuilder(
                             python(), kit.resolve("run.py").toString(),
                             "--url", "http://127.0.0.1:" + node.httpPort(),
                             "--data-dir", kit.resolve("msq-test").toString(),
-                            "--export-dir", Files.createDirectories(temp.resolve("export")).toString(),
+                            "--export-dir", exportDir.toString(),
                             "--timeout", "120",
                             "--settle-timeout", "5",
                             "--json-out", out.toString())

@@ -17,13 +17,18 @@ final class TestNodes {
     private TestNodes() {}
 
     static SluiceNode start(Path dataDir) throws Exception {
-        Config overrides = ConfigFactory.parseMap(Map.of(
+        return start(dataDir, Map.of());
+    }
+
+    /** A node with extra config settings (e.g. {@code sluice.export.base-dirs}). */
+    static SluiceNode start(Path dataDir, Map<String, Object> extra) throws Exception {
+        Config overrides = ConfigFactory.parseMap(extra).withFallback(ConfigFactory.parseMap(Map.of(
                 "sluice.http.port", 0,
                 "akka.remote.artery.canonical.port", 0,
                 "akka.actor.serialize-messages", "on",
                 "akka.coordinated-shutdown.exit-jvm", "off",
                 "akka.coordinated-shutdown.run-by-jvm-shutdown-hook", "off",
-                "akka.loglevel", "WARNING"));
+                "akka.loglevel", "WARNING")));
         NodeOptions o = new NodeOptions(null, null, dataDir, null, List.of(), List.of(), null);
         return SluiceNode.start(overrides.withFallback(SluiceNode.config(o)).resolve());
     }

@@ -14,10 +14,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.BoundaryCalculator;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.PartitionBoundaries;
+import io.sluice.engine.export.CsvExporter;
 import io.sluice.engine.fault.Fault;
 import io.sluice.engine.fault.FaultException;
 import io.sluice.engine.fault.Faults;
 import io.sluice.engine.kernel.ControllerQueryKernel;
+import io.sluice.engine.plan.Destination;
 import io.sluice.engine.plan.QuerySpec;
 import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.report.ReportBuilder;
@@ -26,6 +28,7 @@ import io.sluice.engine.segment.GeneratedSegment;
 import io.sluice.engine.worker.InputSlicer;
 import io.sluice.engine.worker.StageFaults;
 import io.sluice.engine.worker.WorkOrder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -321,6 +324,14 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             f = CompletableFuture.supplyAsync(
                     () -> {
                         new SegmentPublisher(cc.metadata(), spec, taskId).publish(segments, cc.segmentVersion(report));
+                        return List.of();
+                    },
+                    cc.blocking());
+        } else if (spec.destination() instanceof Destination.Export export) {
+            // The workers wrote the CSV files; the manifest lists them.
+            f = CompletableFuture.supplyAsync(
+                    () -> {
+                        CsvExporter.writeManifest(Path.of(export.exportPath()), taskId);
                         return List.of();
                     },
                     cc.blocking());

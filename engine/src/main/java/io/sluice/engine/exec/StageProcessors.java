@@ -9,6 +9,7 @@ import io.sluice.engine.expr.CompiledExpr;
 import io.sluice.engine.expr.ExprEvaluator;
 import io.sluice.engine.expr.NamedExpr;
 import io.sluice.engine.expr.Values;
+import io.sluice.engine.plan.ExportProcessorSpec;
 import io.sluice.engine.plan.GroupByPostShuffleSpec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.LimitProcessorSpec;
@@ -53,6 +54,9 @@ public final class StageProcessors {
         if (spec instanceof SegmentGeneratorSpec) {
             throw new IllegalArgumentException("segmentGenerator is not a row processor");
         }
+        if (spec instanceof ExportProcessorSpec) {
+            throw new IllegalArgumentException("export is not a row processor");
+        }
         throw new IllegalArgumentException("Unknown processor " + spec.getClass().getSimpleName());
     }
 
@@ -74,12 +78,15 @@ public final class StageProcessors {
 
     // ------------------------------------------------------------------ scan
 
-    private static RowTransformer scan(ScanProcessorSpec spec, RowSignature in, RowSignature out) {
+    private static RowTransformer scan(ScanProcessorSpec spec, RowSignature input, RowSignature out) {
+        UnnestTransformer unnest = spec.unnest() == null ? null : new UnnestTransformer(spec.unnest(), input);
+        RowSignature in = unnest == null ? input : UnnestTransformer.extend(input, spec.unnest());
         CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
         CompiledExpr[] cols = compileAll(spec.columns(), in);
         ColumnType[] types = types(spec.columns());
         long limit = spec.limit() == null ? Long.MAX_VALUE : spec.limit();
-        return input -> new RowSource() {
+        return source -> new RowSource() {
+            private final RowSource input = unnest == null ? source : unnest.transform(source);
             private long emitted;
 
             @Override

@@ -409,6 +409,7 @@ public final class ExprEvaluator {
                 };
             }
             case JSON_VALUE -> jsonValue(fn, a);
+            case JSON_OBJECT -> jsonObject(fn, a);
         };
     }
 
@@ -1304,6 +1305,27 @@ public final class ExprEvaluator {
             long idx = i - base;
             return idx < 0 || idx >= l.size() ? null : l.get((int) idx);
         });
+    }
+
+    private static CompiledExpr jsonObject(Fn fn, CompiledExpr[] a) {
+        if (a.length % 2 != 0) {
+            throw new IllegalArgumentException("Function[" + fn.id() + "] needs key/value pairs");
+        }
+        return row -> {
+            com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+            for (int i = 0; i < a.length; i += 2) {
+                String key = Values.toStr(a[i].eval(row));
+                if (key == null) {
+                    throw new IllegalArgumentException("Function[" + fn.id() + "] has a null key");
+                }
+                o.set(key, JSON.valueToTree(a[i + 1].eval(row)));
+            }
+            try {
+                return JSON.writeValueAsString(o);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        };
     }
 
     private static CompiledExpr jsonValue(Fn fn, CompiledExpr[] a) {

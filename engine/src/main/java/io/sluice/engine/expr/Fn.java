@@ -102,7 +102,9 @@ public enum Fn {
     STRING_TO_ARRAY("string_to_array"),
     MV_LENGTH("mv_length"), MV_CONTAINS("mv_contains"),
     /** json_value(json, '$.path') */
-    JSON_VALUE("json_value");
+    JSON_VALUE("json_value"),
+    /** json_object(key1, value1, key2, value2, ...): the JSON text of an object (null values kept) */
+    JSON_OBJECT("json_object");
 
     private static final Map<String, Fn> BY_ID = new HashMap<>();
 

@@ -10,7 +10,8 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = Destination.TaskReport.class, name = "taskReport"),
-    @JsonSubTypes.Type(value = Destination.DataSource.class, name = "dataSource")
+    @JsonSubTypes.Type(value = Destination.DataSource.class, name = "dataSource"),
+    @JsonSubTypes.Type(value = Destination.Export.class, name = "export")
 })
 public sealed interface Destination {
     /** SELECT: rows land in the task report. */
@@ -24,4 +25,28 @@ public sealed interface Destination {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record DataSource(String dataSource, Granularity segmentGranularity, List<String> replaceTimeChunks)
             implements Destination {}
+
+    /**
+     * Export: CSV files in a directory, as Druid's {@code {"type":"export","exportStorageProvider":{"type":"local",
+     * "exportPath":...},"resultFormat":"csv"}}.
+     */
+    record Export(LocalExportStorage exportStorageProvider, String resultFormat) implements Destination {
+        public Export {
+            java.util.Objects.requireNonNull(exportStorageProvider, "exportStorageProvider is null");
+            java.util.Objects.requireNonNull(resultFormat, "resultFormat is null");
+        }
+
+        public String exportPath() {
+            return exportStorageProvider.exportPath();
+        }
+    }
+
+    /** The local file system export destination ({@code local(exportPath => '/abs/dir')}). */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({@JsonSubTypes.Type(value = LocalExportStorage.class, name = "local")})
+    record LocalExportStorage(String exportPath) {
+        public LocalExportStorage {
+            java.util.Objects.requireNonNull(exportPath, "exportPath is null");
+        }
+    }
 }

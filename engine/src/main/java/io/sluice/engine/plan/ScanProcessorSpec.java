@@ -11,11 +11,18 @@ import java.util.List;
  * planner adds a limit stage after the shuffle for the global limit); {@code offset} is applied only by a limit stage.
  *
  * <p>Input rows are in the input's signature: the EXTERN signature, the datasource signature ({@code __time} first),
- * or the upstream stage's signature.
+ * or the upstream stage's signature. With {@code unnest} (nullable), each input row first becomes one row per array
+ * element, in the input's signature plus the unnest column; filter and columns are over that extended signature.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ScanProcessorSpec(Expr filter, List<NamedExpr> columns, Long limit) implements ProcessorSpec {
+public record ScanProcessorSpec(UnnestSpec unnest, Expr filter, List<NamedExpr> columns, Long limit)
+        implements ProcessorSpec {
     public ScanProcessorSpec {
         columns = List.copyOf(columns);
+    }
+
+    /** A scan without UNNEST. */
+    public ScanProcessorSpec(Expr filter, List<NamedExpr> columns, Long limit) {
+        this(null, filter, columns, limit);
     }
 }

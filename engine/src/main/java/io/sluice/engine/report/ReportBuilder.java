@@ -35,7 +35,7 @@ public final class ReportBuilder {
                 byWorker.set(String.valueOf(w.getKey()), w.getValue());
             }
         }
-        if (st.results() != null && !st.spec().isIngestion()) {
+        if (st.results() != null && st.spec().destination() instanceof io.sluice.engine.plan.Destination.TaskReport) {
             ObjectNode results = payload.putObject("results");
             ArrayNode sig = results.putArray("signature");
             for (ColumnSignature c : st.spec().resultSignature().columns()) {

@@ -8,6 +8,7 @@ import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.PartitionBoundaries;
 import io.sluice.engine.exec.StageOutput;
 import io.sluice.engine.exec.StageProcessors;
+import io.sluice.engine.export.CsvExporter;
 import io.sluice.engine.fault.Fault;
 import io.sluice.engine.fault.FaultException;
 import io.sluice.engine.frame.Frame;
@@ -18,6 +19,7 @@ import io.sluice.engine.input.ParseError;
 import io.sluice.engine.input.ParseErrorPolicy;
 import io.sluice.engine.json.Json;
 import io.sluice.engine.kernel.ControllerQueryKernel;
+import io.sluice.engine.plan.ExportProcessorSpec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
 import io.sluice.engine.plan.StageDefinition;
@@ -96,6 +98,10 @@ public final class WorkerStageRunner implements AutoCloseable {
                 segments.addAll(new SegmentGenerator().generate(
                         sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
                         segmentCounters));
+                return null;
+            }
+            if (stage.processor() instanceof ExportProcessorSpec export) {
+                new CsvExporter(export, inputSignature, order.queryId(), order.workerNumber()).write(cancellable(in));
                 return null;
             }
             output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);

@@ -288,6 +288,13 @@ class ExprEvaluatorTest {
     }
 
     @Test
+    void jsonObject() {
+        assertThat(ev(Fn.JSON_OBJECT, "c", 1L, "d", "x")).isEqualTo("{\"c\":1,\"d\":\"x\"}");
+        assertThat(ev(Fn.JSON_OBJECT, "n", null)).isEqualTo("{\"n\":null}");
+        assertThat(ev(Fn.JSON_VALUE, ev(Fn.JSON_OBJECT, "c", 2L), "$.c")).isEqualTo(2L);
+    }
+
+    @Test
     void everyFunctionIsCovered() {
         comparisonsAndThreeValuedLogic();
         arithmeticPromotionAndNulls();
@@ -298,6 +305,7 @@ class ExprEvaluatorTest {
         time();
         arraysAndMultiValues();
         jsonValue();
+        jsonObject();
         assertThat(EnumSet.complementOf(EnumSet.copyOf(TESTED))).isEmpty();
     }
 }

@@ -83,8 +83,11 @@ public final class MsqStatementParser {
         }
         i++;
         if (i + 1 < toks.size() && toks.get(i).isWord("EXTERN") && toks.get(i + 1).isSymbol("(")) {
-            throw new DruidSqlException("general", "USER", "UNSUPPORTED",
-                    "SQL feature is not supported yet by this engine: export (INSERT INTO EXTERN)", Map.of());
+            if (kind == MsqStatement.Kind.REPLACE) {
+                throw DruidSqlException.invalidSqlInput("REPLACE operations do no support EXTERN destinations. Use "
+                        + "INSERT statements to write to an external destination.");
+            }
+            return parseExport(sql, toks, i, headStart, sb, set);
         }
         List<Token> nameParts = new ArrayList<>();
         while (i < toks.size()) {
@@ -108,6 +111,10 @@ public final class MsqStatementParser {
             int close = matching(toks, i);
             throw DruidSqlException.invalidSqlInput("Operation [" + op + "] cannot be run with a target column list, given ["
                     + sql.substring(nameParts.get(0).start(), toks.get(close).end()) + "]");
+        }
+        if (i < toks.size() && toks.get(i).isWord("AS")) {
+            throw DruidSqlException.invalidSqlInput("The AS <format> clause should only be specified while exporting "
+                    + "rows into an EXTERN destination.");
         }
         String overwrite = null;
         int overwriteOffset = -1;
@@ -233,6 +240,78 @@ public final class MsqStatementParser {
             }
         }
         return new MsqStatement(kind, target, overwrite, overwriteOffset, granularity, clusteredBy, sb.toString(), set);
+    }
+
+    /**
+     * {@code INSERT INTO EXTERN(local(exportPath => '...')) AS CSV <query>}: the head is blanked out; PARTITIONED BY
+     * and CLUSTERED BY are refused.
+     */
+    private static MsqStatement parseExport(
+            String sql, List<Token> toks, int externTok, int headStart, StringBuilder sb, Map<String, Object> set) {
+        int close = matching(toks, externTok + 1);
+        int k = externTok + 2;
+        if (k + 1 >= close || toks.get(k).kind() != Kind.WORD || !toks.get(k + 1).isSymbol("(")) {
+            throw DruidSqlException.invalidSqlInput("Invalid EXTERN destination ["
+                    + sql.substring(toks.get(externTok).start(), toks.get(close).end())
+                    + "]: expected a destination function such as local(exportPath => '/path')");
+        }
+        String storage = toks.get(k).value().toLowerCase(Locale.ROOT);
+        int fnClose = matching(toks, k + 1);
+        Map<String, String> args = new LinkedHashMap<>();
+        for (int a = k + 2; a < fnClose; a++) {
+            Token name = toks.get(a);
+            if (name.isSymbol(",")) {
+                continue;
+            }
+            if (a + 2 >= fnClose + 1 || !toks.get(a + 1).isSymbol("=>") || toks.get(a + 2).kind() != Kind.STRING) {
+                throw DruidSqlException.invalidSqlInput("Invalid arguments of EXTERN destination [" + storage
+                        + "]: expected named string arguments such as exportPath => '/path'");
+            }
+            args.put(name.value(), toks.get(a + 2).value());
+            a += 2;
+        }
+        if (!storage.equals("local")) {
+            throw new DruidSqlException("general", "USER", "UNSUPPORTED",
+                    "SQL feature is not supported yet by this engine: export destination [" + storage
+                            + "]; only local(exportPath => ...) is supported",
+                    Map.of());
+        }
+        String exportPath = args.get("exportPath");
+        if (exportPath == null || exportPath.isEmpty()) {
+            throw DruidSqlException.invalidSqlInput("Invalid EXTERN destination [local]: missing exportPath");
+        }
+        int i = close + 1;
+        if (i >= toks.size() || !toks.get(i).isWord("AS")) {
+            throw DruidSqlException.invalidSqlInput("Exporting rows into an EXTERN destination requires an AS clause to "
+                    + "specify the format, but none was found.");
+        }
+        if (i + 1 >= toks.size() || toks.get(i + 1).kind() != Kind.WORD) {
+            throw DruidSqlException.invalidSqlInput("Invalid AS clause of the export: expected a format such as CSV");
+        }
+        String format = toks.get(i + 1).value().toUpperCase(Locale.ROOT);
+        if (!format.equals("CSV")) {
+            throw DruidSqlException.invalidSqlInput("Unsupported export format [" + toks.get(i + 1).value()
+                    + "]: only CSV is supported.");
+        }
+        i += 2;
+        SqlTokenizer.blank(sb, headStart, i < toks.size() ? toks.get(i).start() : sql.length());
+        int depth = 0;
+        for (int t = i; t < toks.size(); t++) {
+            Token tok = toks.get(t);
+            if (tok.isSymbol("(")) {
+                depth++;
+            } else if (tok.isSymbol(")")) {
+                depth--;
+            } else if (depth == 0 && tok.isSymbol(";")) {
+                SqlTokenizer.blank(sb, tok.start(), tok.end());
+            } else if (depth == 0 && (tok.isWord("PARTITIONED") || tok.isWord("CLUSTERED"))
+                    && t + 1 < toks.size() && toks.get(t + 1).isWord("BY")) {
+                throw new DruidSqlException("general", "USER", "UNSUPPORTED",
+                        "Export statements do not support a PARTITIONED BY or CLUSTERED BY clause.", Map.of());
+            }
+        }
+        return new MsqStatement(MsqStatement.Kind.INSERT, null, null, -1, null, List.of(), sb.toString(), set,
+                new MsqStatement.Export(storage, exportPath, format));
     }
 
     /** ORDER BY, LIMIT and OFFSET of the outermost query of an INSERT or REPLACE. */

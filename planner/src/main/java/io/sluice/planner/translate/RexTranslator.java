@@ -209,6 +209,11 @@ public final class RexTranslator {
 
     private Expr byName(RexCall call, List<Expr> inputs) {
         String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
+        if (name.equals("JSON_OBJECT")) {
+            // operand 0 is the NULL ON NULL / ABSENT ON NULL symbol; then key, value pairs
+            List<RexNode> ops = call.getOperands();
+            return new Call(Fn.JSON_OBJECT.id(), args(ops.subList(1, ops.size()), inputs));
+        }
         List<Expr> a = args(call.getOperands(), inputs);
         switch (name) {
             case "MILLIS_TO_TIMESTAMP", "TIMESTAMP_TO_MILLIS":

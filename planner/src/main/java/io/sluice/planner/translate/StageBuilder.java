@@ -20,6 +20,7 @@ import io.sluice.engine.plan.ShuffleSpec;
 import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.plan.StageInputSpec;
 import io.sluice.engine.plan.TableInputSpec;
+import io.sluice.engine.plan.UnnestSpec;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.Intervals;
 import io.sluice.engine.types.RowSignature;
@@ -34,14 +35,23 @@ import org.apache.calcite.rel.RelFieldCollation;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Aggregate;
 import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.core.Correlate;
+import org.apache.calcite.rel.core.CorrelationId;
+import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.core.Uncollect;
 import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.core.Values;
 import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rex.RexCorrelVariable;
+import org.apache.calcite.rex.RexFieldAccess;
+import org.apache.calcite.rex.RexInputRef;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexShuttle;
 import org.apache.calcite.sql.SqlKind;
 
 /**
@@ -56,6 +66,8 @@ public final class StageBuilder {
         List<Expr> fields;
         List<ColumnType> types;
         Long limit;
+        /** CROSS JOIN UNNEST in this scan: fields and filter may refer to its column. */
+        UnnestSpec unnest;
         /** For a post-aggregation stage: the pre-shuffle stage, dimension names and aggregators. */
         Integer preStage;
         List<String> dims;
@@ -79,6 +91,7 @@ public final class StageBuilder {
     private final PlannerContext context;
     private final RexTranslator rex;
     private final List<StageDefinition> stages = new ArrayList<>();
+    private int unnests;
 
     public StageBuilder(String queryId, PlannerContext context, RexTranslator rex) {
         this.queryId = queryId;
@@ -159,9 +172,19 @@ public final class StageBuilder {
         if (rel instanceof Sort sort) {
             return sort(sort);
         }
+        if (rel instanceof Correlate correlate && uncollectOf(correlate.getRight()) != null) {
+            return joinUnnest(correlate.getLeft(), correlate.getRight(), correlate.getJoinType(),
+                    correlate.getCorrelationId());
+        }
+        if (rel instanceof Join join && join.getCondition().isAlwaysTrue() && uncollectOf(join.getRight()) != null) {
+            // UNNEST of an array that does not depend on the left row
+            return joinUnnest(join.getLeft(), join.getRight(), join.getJoinType(), null);
+        }
+        if (rel instanceof Uncollect uncollect) {
+            return unnest(uncollect);
+        }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
-        if (rel instanceof org.apache.calcite.rel.core.Correlate c
-                && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
+        if (rel instanceof Correlate c && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
             what = "UNCOLLECT";
         }
         throw RexTranslator.unsupported(switch (what) {
@@ -170,6 +193,136 @@ public final class StageBuilder {
             case "UNCOLLECT" -> "UNNEST";
             default -> what;
         });
+    }
+
+    /**
+     * The Uncollect on the right of a Correlate, under filters and projections that only pass its one column
+     * through; null when the right side is something else.
+     */
+    private static Uncollect uncollectOf(RelNode rel) {
+        if (rel.getRowType().getFieldCount() != 1) {
+            return null;
+        }
+        RelNode r = rel;
+        while (true) {
+            if (r instanceof org.apache.calcite.plan.hep.HepRelVertex v) {
+                r = v.getCurrentRel();
+            } else if (r instanceof Project p && p.getProjects().size() == 1
+                    && p.getProjects().get(0) instanceof RexInputRef) {
+                r = p.getInput();
+            } else if (r instanceof Filter f) {
+                r = f.getInput();
+            } else {
+                return r instanceof Uncollect u ? u : null;
+            }
+        }
+    }
+
+    /** The conditions of the filters between a Correlate's right side and its Uncollect. */
+    private static List<RexNode> rightFilters(RelNode rel) {
+        List<RexNode> out = new ArrayList<>();
+        RelNode r = rel;
+        while (!(r instanceof Uncollect)) {
+            if (r instanceof org.apache.calcite.plan.hep.HepRelVertex v) {
+                r = v.getCurrentRel();
+                continue;
+            }
+            if (r instanceof Filter f) {
+                out.add(f.getCondition());
+            }
+            r = r.getInput(0);
+        }
+        return out;
+    }
+
+    /**
+     * {@code FROM t CROSS JOIN UNNEST(expr) AS u(col)}: Calcite's Correlate (or, when the array does not depend on
+     * the left row, a cross Join) whose right side uncollects a projection of the correlated row. The left side's
+     * scan gets an unnest step; the correlated fields become its columns.
+     *
+     * @param id the correlation id, null for an uncorrelated cross join
+     */
+    private Pending joinUnnest(RelNode left, RelNode right, JoinRelType joinType, CorrelationId id) {
+        if (joinType != JoinRelType.INNER) {
+            throw RexTranslator.unsupported("UNNEST with a " + joinType + " join");
+        }
+        Uncollect uncollect = uncollectOf(right);
+        RexNode arrayRex = uncollectedExpression(uncollect);
+        Pending p = visit(left);
+        if (p.isPostAgg() || p.limit != null || p.unnest != null) {
+            p = overStage(emit(p, null, List.of(), null));
+        }
+        int leftWidth = p.fields.size();
+        // Over the right side, $0 is the unnested element (which follows the left fields) and $cor.x a left field.
+        RexShuttle toLocal = new RexShuttle() {
+            @Override
+            public RexNode visitInputRef(RexInputRef ref) {
+                return new RexInputRef(leftWidth + ref.getIndex(), ref.getType());
+            }
+
+            @Override
+            public RexNode visitFieldAccess(RexFieldAccess access) {
+                if (access.getReferenceExpr() instanceof RexCorrelVariable v && id != null && v.id.equals(id)) {
+                    return new RexInputRef(access.getField().getIndex(), access.getType());
+                }
+                return super.visitFieldAccess(access);
+            }
+
+            @Override
+            public RexNode visitCorrelVariable(RexCorrelVariable variable) {
+                throw RexTranslator.unsupported("UNNEST of a whole correlated row");
+            }
+        };
+        Expr array = rex.translate(arrayRex.accept(toLocal), p.fields);
+        Pending out = withUnnest(p, array, types(uncollect).get(0));
+        for (RexNode condition : rightFilters(right)) {
+            Expr cond = rex.translate(condition.accept(toLocal), out.fields);
+            out.filter = out.filter == null ? cond : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.AND,
+                    out.filter, cond);
+        }
+        return out;
+    }
+
+    /** {@code FROM UNNEST(expr)} without a correlated table: unnest over the single row of the projection. */
+    private Pending unnest(Uncollect uncollect) {
+        uncollectedExpression(uncollect);
+        Pending p = open(visit(uncollect.getInput()));
+        if (p.isPostAgg() || p.unnest != null) {
+            p = overStage(emit(p, null, List.of(), null));
+        }
+        Expr array = p.fields.get(0);
+        Pending out = withUnnest(p, array, types(uncollect).get(0));
+        out.fields = new ArrayList<>(out.fields.subList(out.fields.size() - 1, out.fields.size()));
+        out.types = new ArrayList<>(out.types.subList(out.types.size() - 1, out.types.size()));
+        return out;
+    }
+
+    /** The one array expression an Uncollect unnests (one column, without ordinality). */
+    private static RexNode uncollectedExpression(Uncollect uncollect) {
+        if (uncollect.withOrdinality) {
+            throw RexTranslator.unsupported("UNNEST WITH ORDINALITY");
+        }
+        RelNode in = uncollect.getInput();
+        if (in instanceof org.apache.calcite.plan.hep.HepRelVertex v) {
+            in = v.getCurrentRel();
+        }
+        if (uncollect.getRowType().getFieldCount() != 1 || !(in instanceof Project project)
+                || project.getProjects().size() != 1) {
+            throw RexTranslator.unsupported("UNNEST of more than one array");
+        }
+        return project.getProjects().get(0);
+    }
+
+    private Pending withUnnest(Pending p, Expr array, ColumnType elementType) {
+        String name = "j" + unnests++ + ".unnest";
+        boolean mvd = array instanceof io.sluice.engine.expr.Call call
+                && call.function().equals(io.sluice.engine.expr.Fn.MV_TO_ARRAY.id());
+        p.unnest = new UnnestSpec(name, array, elementType, mvd);
+        p.fields = new ArrayList<>(p.fields);
+        p.fields.add(new ColumnRef(name));
+        p.types = new ArrayList<>(p.types);
+        p.types.add(elementType);
+        return p;
     }
 
     /** A pending that may take another filter/projection: one with a per-worker limit must be emitted first. */
@@ -226,7 +379,7 @@ public final class StageBuilder {
             throw RexTranslator.unsupported("GROUPING SETS, ROLLUP and CUBE");
         }
         Pending in = visit(agg.getInput());
-        if (in.isPostAgg() || in.limit != null) {
+        if (in.isPostAgg() || in.limit != null || in.unnest != null) {
             in = overStage(emit(in, null, List.of(), null));
         }
         List<ColumnType> outTypes = types(agg);
@@ -435,7 +588,7 @@ public final class StageBuilder {
 
     /** True when the pending reads an emitted stage's columns unchanged, so no stage needs to be added. */
     static boolean isPassThrough(Pending p) {
-        if (p.isPostAgg() || p.filter != null || p.limit != null || p.inputs.size() != 1
+        if (p.isPostAgg() || p.filter != null || p.limit != null || p.unnest != null || p.inputs.size() != 1
                 || !(p.inputs.get(0) instanceof StageInputSpec)) {
             return false;
         }
@@ -533,7 +686,7 @@ public final class StageBuilder {
             for (NamedExpr c : ordered) {
                 sig.add(c.name(), c.type());
             }
-            processor = new ScanProcessorSpec(p.filter, ordered, p.limit);
+            processor = new ScanProcessorSpec(p.unnest, p.filter, ordered, p.limit);
         }
         stages.add(new StageDefinition(n, stageId(n), p.inputs, null, processor, sig.build(), shuffle, workers()));
         return new Emitted(n, names);
