@@ -330,6 +330,8 @@ public final class CalcitePlanner implements SqlPlanner {
 
     private static RelNode optimize(RelNode rel) {
         HepProgram program = new HepProgramBuilder()
+                // RexOver in a projection → Project, LogicalWindow (one group per distinct window), Project
+                .addRuleInstance(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW)
                 .addRuleInstance(CoreRules.PROJECT_MERGE)
                 .addRuleInstance(CoreRules.FILTER_MERGE)
                 .addRuleInstance(CoreRules.PROJECT_REMOVE)

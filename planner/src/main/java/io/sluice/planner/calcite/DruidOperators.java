@@ -93,7 +93,7 @@ public final class DruidOperators {
                 "REVERSE", "REPEAT", "LTRIM", "RTRIM", "CONCAT", "ARRAY_TO_STRING")) {
             ops.add(fn(n, nullable(SqlTypeName.VARCHAR)));
         }
-        for (String n : List.of("TIME_EXTRACT", "TIMESTAMP_TO_MILLIS", "STRLEN", "STRPOS", "ARRAY_LENGTH",
+        for (String n : List.of("TIME_EXTRACT", "TIMESTAMP_TO_MILLIS", "STRLEN", "LENGTH", "STRPOS", "ARRAY_LENGTH",
                 "MV_LENGTH")) {
             ops.add(fn(n, nullable(SqlTypeName.BIGINT)));
         }

@@ -39,6 +39,7 @@ import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rel.core.Window;
 import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
@@ -158,6 +159,9 @@ public final class StageBuilder {
         }
         if (rel instanceof Sort sort) {
             return sort(sort);
+        }
+        if (rel instanceof Window window) {
+            return new WindowTranslator(this, context, rex).translate(window, visit(window.getInput()));
         }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
         if (rel instanceof org.apache.calcite.rel.core.Correlate c
@@ -539,7 +543,16 @@ public final class StageBuilder {
         return new Emitted(n, names);
     }
 
-    private String stageId(int n) {
+    /** The stages emitted so far. */
+    StageDefinition stage(int n) {
+        return stages.get(n);
+    }
+
+    int nextStageNumber() {
+        return stages.size();
+    }
+
+    String stageId(int n) {
         return queryId + "_" + n;
     }
 
