@@ -102,9 +102,11 @@ public final class CalcitePlanner implements SqlPlanner {
     public QuerySpec plan(String sql, Map<String, Object> context, List<SqlParameter> parameters, String queryId) {
         requireNonNull(sql, "sql is null");
         requireNonNull(queryId, "queryId is null");
-        MsqStatement st = MsqStatementParser.parse(sql);
+        // Parameters first: they may stand in the OVERWRITE WHERE clause as well as in the query.
+        String bound = bindParameters(sql, parameters == null ? List.of() : parameters);
+        MsqStatement st = MsqStatementParser.parse(bound);
         PlannerContext ctx = PlannerContext.merge(context == null ? Map.of() : context, st.setContext());
-        String body = bindParameters(st.body(), parameters == null ? List.of() : parameters);
+        String body = renameDateTrunc(st.body());
         ExternRewriter.Result rewritten = ExternRewriter.rewrite(body);
 
         SchemaPlus root = Frameworks.createRootSchema(false);
@@ -341,6 +343,26 @@ public final class CalcitePlanner implements SqlPlanner {
         return hep.findBestExp();
     }
 
+    /**
+     * Calcite's parser gives DATE_TRUNC a fixed syntax of its own ({@code DATE_TRUNC(ts, unit)}); Druid's is
+     * {@code DATE_TRUNC('unit', ts)}. Calls are renamed to the same-length TIME_TRUNC, which we define, so positions in
+     * error messages stay right.
+     */
+    private static String renameDateTrunc(String body) {
+        List<SqlTokenizer.Token> toks = SqlTokenizer.tokenize(body);
+        StringBuilder out = null;
+        for (int i = 0; i + 1 < toks.size(); i++) {
+            SqlTokenizer.Token t = toks.get(i);
+            if (t.text().equalsIgnoreCase("DATE_TRUNC") && toks.get(i + 1).isSymbol("(")) {
+                if (out == null) {
+                    out = new StringBuilder(body);
+                }
+                out.replace(t.start(), t.end(), "TIME_TRUNC");
+            }
+        }
+        return out == null ? body : out.toString();
+    }
+
     private static String bindParameters(String body, List<SqlParameter> parameters) {
         List<SqlTokenizer.Token> toks = SqlTokenizer.tokenize(body);
         StringBuilder out = new StringBuilder();
@@ -376,10 +398,31 @@ public final class CalcitePlanner implements SqlPlanner {
             case "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL" ->
                     "CAST(" + v + " AS " + type + ")";
             case "BOOLEAN" -> String.valueOf(v).toUpperCase(java.util.Locale.ROOT);
-            case "TIMESTAMP" -> "TIMESTAMP " + quote(String.valueOf(v));
+            case "TIMESTAMP" -> "TIMESTAMP " + quote(sqlTimestamp(v));
             case "DATE" -> "DATE " + quote(String.valueOf(v));
             default -> quote(String.valueOf(v));
         };
+    }
+
+    /** A TIMESTAMP parameter as SQL literal text: epoch millis or ISO-8601 become 'yyyy-MM-dd HH:mm:ss.SSS'. */
+    private static String sqlTimestamp(Object v) {
+        long millis;
+        if (v instanceof Number n) {
+            millis = n.longValue();
+        } else {
+            String s = String.valueOf(v).trim();
+            if (s.matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d+)?")) {
+                return s;
+            }
+            try {
+                millis = io.sluice.engine.types.TimeParsing.parseIsoMillis(s);
+            } catch (IllegalArgumentException e) {
+                return s; // let Calcite report the bad literal
+            }
+        }
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+                .withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.ofEpochMilli(millis));
     }
 
     private static String quote(String s) {

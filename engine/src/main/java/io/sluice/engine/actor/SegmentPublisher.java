@@ -44,8 +44,64 @@ final class SegmentPublisher {
                 segments.add(g.toDataSegment(dest.dataSource(), version, i, DataSegment.NUMBERED, chunk.size()));
             }
         }
+        if (dest.replaceTimeChunks() != null) {
+            segments.addAll(tombstones(dest, segments, version));
+        }
         metadata.publishSegments(dest.dataSource(), segments, dest.replaceTimeChunks());
         return segments;
+    }
+
+    /** Druid's limit on time chunks (TooManyBuckets). */
+    static final int MAX_BUCKETS = 5_000;
+
+    /**
+     * REPLACE: every time chunk of the overwritten range that holds existing data but gets no new segment is marked
+     * empty by a tombstone, so the old data there disappears with the same version as the new data.
+     */
+    private List<DataSegment> tombstones(Destination.DataSource dest, List<DataSegment> fresh, String version) {
+        io.sluice.engine.types.Granularity g = dest.segmentGranularity();
+        java.util.Set<String> filled = new java.util.HashSet<>();
+        for (DataSegment s : fresh) {
+            filled.add(s.start() + "/" + s.end());
+        }
+        List<long[]> replaced = new ArrayList<>();
+        for (String i : dest.replaceTimeChunks()) {
+            replaced.add(io.sluice.engine.types.Intervals.parse(i));
+        }
+        java.util.TreeMap<Long, Long> chunks = new java.util.TreeMap<>();
+        for (DataSegment old : metadata.usedSegments(dest.dataSource())) {
+            if (old.isTombstone()) {
+                continue;
+            }
+            for (long[] r : replaced) {
+                long start = Math.max(r[0], old.start());
+                long end = Math.min(r[1], old.end());
+                if (start >= end) {
+                    continue;
+                }
+                if (g.isAll()) {
+                    chunks.put(io.sluice.engine.types.Intervals.ETERNITY_START, io.sluice.engine.types.Intervals.ETERNITY_END);
+                    continue;
+                }
+                if (start <= io.sluice.engine.types.Intervals.ETERNITY_START
+                        || end >= io.sluice.engine.types.Intervals.ETERNITY_END) {
+                    throw new FaultException(Faults.tooManyBuckets(MAX_BUCKETS));
+                }
+                for (long b = g.bucketStart(start); b < end; b = g.bucketEnd(b)) {
+                    chunks.put(b, g.bucketEnd(b));
+                    if (chunks.size() > MAX_BUCKETS) {
+                        throw new FaultException(Faults.tooManyBuckets(MAX_BUCKETS));
+                    }
+                }
+            }
+        }
+        List<DataSegment> out = new ArrayList<>();
+        for (java.util.Map.Entry<Long, Long> c : chunks.entrySet()) {
+            if (!filled.contains(c.getKey() + "/" + c.getValue())) {
+                out.add(DataSegment.tombstone(dest.dataSource(), c.getKey(), c.getValue(), version));
+            }
+        }
+        return out;
     }
 
     String taskId() {

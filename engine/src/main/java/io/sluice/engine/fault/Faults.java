@@ -43,12 +43,14 @@ public final class Faults {
                 null);
     }
 
-    public static Fault insertTimeOutOfBounds(String interval, String replaceIntervals) {
+    public static Fault insertTimeOutOfBounds(String interval, java.util.List<String> intervalBounds) {
         return new Fault(
                 "InsertTimeOutOfBounds",
-                "Inserted data contains time chunk[" + interval + "] outside of bounds specified by replaceTimeChunks["
-                        + replaceIntervals + "]",
-                f("interval", interval, "intervalBounds", replaceIntervals));
+                "Inserted data contains time chunk[" + interval + "] outside of bounds specified by OVERWRITE WHERE["
+                        + intervalBounds + "]. If you want to include this data, expand your OVERWRITE WHERE. If you"
+                        + " do not want to include this data, use SELECT ... WHERE to filter it from your inserted"
+                        + " data.",
+                f("interval", interval, "intervalBounds", java.util.List.copyOf(intervalBounds)));
     }
 
     public static Fault insertCannotBeEmpty(String dataSource) {
@@ -70,8 +72,8 @@ public final class Faults {
     public static Fault tooManyBuckets(int max) {
         return new Fault(
                 "TooManyBuckets",
-                "Too many partition buckets (max = " + max + "); try breaking your query up into smaller queries,"
-                        + " or using a larger target size",
+                "Too many partition buckets (max = " + String.format(java.util.Locale.ROOT, "%,d", max) + "); try"
+                        + " breaking your query up into smaller queries or using a wider PARTITIONED BY",
                 f("maxBuckets", max));
     }
 

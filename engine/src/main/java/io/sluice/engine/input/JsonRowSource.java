@@ -223,8 +223,11 @@ final class JsonRowSource implements CountingRowSource {
             throw new ParseFailure("nested " + t + " in an array column");
         }
         return switch (arrayType) {
-            case LONG_ARRAY -> toLong(p, t);
-            case DOUBLE_ARRAY -> toDouble(p, t);
+            // Druid reads JSON booleans inside numeric arrays as 1 / 0.
+            case LONG_ARRAY -> t == JsonToken.VALUE_TRUE ? Long.valueOf(1L)
+                    : t == JsonToken.VALUE_FALSE ? Long.valueOf(0L) : toLong(p, t);
+            case DOUBLE_ARRAY -> t == JsonToken.VALUE_TRUE ? Double.valueOf(1.0)
+                    : t == JsonToken.VALUE_FALSE ? Double.valueOf(0.0) : toDouble(p, t);
             default -> scalarText(p, t);
         };
     }

@@ -375,7 +375,7 @@ public final class SegmentGenerator {
     }
 
     /** REPLACE's allowed time chunks; {@code null} bounds allow everything (INSERT or OVERWRITE ALL). */
-    private record ReplaceBounds(List<long[]> intervals, String text) {
+    private record ReplaceBounds(List<long[]> intervals, List<String> text) {
         static ReplaceBounds of(List<String> replaceTimeChunks) {
             if (replaceTimeChunks == null) {
                 return new ReplaceBounds(null, null);
@@ -390,7 +390,7 @@ public final class SegmentGenerator {
                 parsed.add(p);
                 names.add(Intervals.format(p[0], p[1]));
             }
-            return new ReplaceBounds(parsed, names.toString());
+            return new ReplaceBounds(parsed, List.copyOf(names));
         }
 
         void check(long chunkStart, long chunkEnd) {

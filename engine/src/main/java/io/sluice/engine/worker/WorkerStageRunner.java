@@ -18,6 +18,7 @@ import io.sluice.engine.input.ParseError;
 import io.sluice.engine.input.ParseErrorPolicy;
 import io.sluice.engine.json.Json;
 import io.sluice.engine.kernel.ControllerQueryKernel;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
 import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.rows.RowSource;
@@ -59,6 +60,7 @@ public final class WorkerStageRunner implements AutoCloseable {
     private StageOutput output;
     private final List<GeneratedSegment> segments = new ArrayList<>();
     private volatile String currentSource = "";
+    private volatile String currentInputSource = "";
 
     public WorkerStageRunner(
             WorkOrder order, WorkerResources resources, Path workerDir, AtomicBoolean canceled, ActorSystem<?> system) {
@@ -97,9 +99,16 @@ public final class WorkerStageRunner implements AutoCloseable {
                 return null;
             }
             output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+            RowSource source = cancellable(in);
+            if (stage.processor() instanceof GroupByPreShuffleSpec g && !contextBoolean("groupByEnableMultiValueUnnesting", true)) {
+                source = refuseMultiValueDimensions(source, g, inputSignature);
+            }
             RowSource processed = StageProcessors.create(
                             stage.processor(), inputSignature, stage.signature(), order.workerNumber())
-                    .transform(cancellable(in));
+                    .transform(source);
+            if (primary instanceof InputSlice.External && !contextBoolean("removeNullBytes", false)) {
+                processed = refuseNullBytes(processed, stage.signature());
+            }
             Object[] row;
             while ((row = processed.next()) != null) {
                 output.add(row);
@@ -148,7 +157,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.shuffleSpec() != null) {
                 c.set("shuffle", Json.MAPPER.valueToTree(output.shuffle().toJson()));
                 if (stage.doesSort()) {
-                    c.set("sortProgress", Json.MAPPER.valueToTree(output.sortProgress()));
+                    c.set("sortProgress", Json.MAPPER.valueToTree(output.sortProgress().toJson()));
                 }
             }
         }
@@ -184,6 +193,114 @@ public final class WorkerStageRunner implements AutoCloseable {
             out.add(w);
         }
         return out;
+    }
+
+    private boolean contextBoolean(String key, boolean dflt) {
+        Object v = order.context().get(key);
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        if (v instanceof String str) {
+            return Boolean.parseBoolean(str.trim());
+        }
+        return dflt;
+    }
+
+    /** With groupByEnableMultiValueUnnesting=false, a multi-value value in a grouped column is an error. */
+    private static RowSource refuseMultiValueDimensions(RowSource in, GroupByPreShuffleSpec g, RowSignature sig) {
+        List<int[]> checks = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (io.sluice.engine.expr.NamedExpr d : g.dimensions()) {
+            if (d.expr() instanceof io.sluice.engine.expr.ColumnRef c && sig.indexOf(c.column()) >= 0) {
+                checks.add(new int[] {sig.indexOf(c.column())});
+                names.add(c.column());
+            }
+        }
+        return new RowSource() {
+            @Override
+            public Object[] next() {
+                Object[] row = in.next();
+                if (row != null) {
+                    for (int i = 0; i < checks.size(); i++) {
+                        if (row[checks.get(i)[0]] instanceof List<?> l && l.size() > 1) {
+                            throw new FaultException(new Fault("UnknownError", "Column [" + names.get(i) + "] is a"
+                                    + " multi-value string. Please wrap the column using MV_TO_ARRAY() to proceed"
+                                    + " further.", java.util.Map.of()));
+                        }
+                    }
+                }
+                return row;
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
+    }
+
+    /** Druid refuses NUL characters in strings read from external data unless removeNullBytes is set. */
+    private RowSource refuseNullBytes(RowSource in, RowSignature sig) {
+        return new RowSource() {
+            @Override
+            public Object[] next() {
+                Object[] row = in.next();
+                if (row == null) {
+                    return null;
+                }
+                for (int c = 0; c < row.length; c++) {
+                    Object v = row[c];
+                    if (v instanceof String str) {
+                        check(str, c, sig);
+                    } else if (v instanceof List<?> l) {
+                        for (Object o : l) {
+                            if (o instanceof String str) {
+                                check(str, c, sig);
+                            }
+                        }
+                    }
+                }
+                return row;
+            }
+
+            private void check(String value, int column, RowSignature signature) {
+                int pos = value.indexOf('\0');
+                if (pos >= 0) {
+                    throw new FaultException(io.sluice.engine.fault.Faults.invalidNullByte(
+                            "external input source: " + currentInputSource, input.rows.get(),
+                            column < signature.size() ? signature.name(column) : "?", value, pos));
+                }
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
+    }
+
+    /** Druid's toString of an input source, as its faults name the source. */
+    static String describe(InputSplit split) {
+        com.fasterxml.jackson.databind.JsonNode s = split.source();
+        String type = s.path("type").asText();
+        switch (type) {
+            case "local": {
+                List<String> files = new ArrayList<>();
+                s.path("files").forEach(f -> files.add(f.asText()));
+                return "LocalInputSource{baseDir=\"" + (s.hasNonNull("baseDir") ? s.get("baseDir").asText() : "null")
+                        + "\", filter=" + (s.hasNonNull("filter") ? s.get("filter").asText() : "null") + ", files="
+                        + files + "}";
+            }
+            case "http": {
+                List<String> uris = new ArrayList<>();
+                s.path("uris").forEach(u -> uris.add(u.asText()));
+                return "HttpInputSource{uris=" + uris + "}";
+            }
+            case "inline":
+                return "InlineInputSource{data='" + s.path("data").asText() + "'}";
+            default:
+                return split.description();
+        }
     }
 
     private long contextLong(String key, long dflt) {
@@ -285,6 +402,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                     InputSplit split = splits.next();
                     currentSource = split.description();
+                    currentInputSource = describe(split);
                     current = InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy);
                     bytesBefore = 0;
                     input.files.incrementAndGet();

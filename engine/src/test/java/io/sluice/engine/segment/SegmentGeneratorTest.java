@@ -216,9 +216,10 @@ class SegmentGeneratorTest {
                 .isInstanceOfSatisfying(FaultException.class, e -> {
                     assertThat(e.fault().errorCode()).isEqualTo("InsertTimeOutOfBounds");
                     assertThat(e.fault().errorMessage())
-                            .isEqualTo("Inserted data contains time chunk[2024-01-02T00:00:00.000Z/"
-                                    + "2024-01-03T00:00:00.000Z] outside of bounds specified by replaceTimeChunks[["
+                            .startsWith("Inserted data contains time chunk[2024-01-02T00:00:00.000Z/"
+                                    + "2024-01-03T00:00:00.000Z] outside of bounds specified by OVERWRITE WHERE[["
                                     + day1 + "]]");
+                    assertThat(e.fault().fields().get("intervalBounds")).isEqualTo(List.of(day1));
                 });
     }
 

@@ -86,7 +86,8 @@ public final class DruidOperators {
 
     static List<SqlOperator> operators() {
         List<SqlOperator> ops = new ArrayList<>();
-        for (String n : List.of("TIME_PARSE", "TIME_FLOOR", "TIME_CEIL", "TIME_SHIFT", "MILLIS_TO_TIMESTAMP")) {
+        for (String n : List.of("TIME_PARSE", "TIME_FLOOR", "TIME_CEIL", "TIME_SHIFT", "MILLIS_TO_TIMESTAMP",
+                "TIME_TRUNC")) {
             ops.add(fn(n, nullable(SqlTypeName.TIMESTAMP)));
         }
         for (String n : List.of("TIME_FORMAT", "REGEXP_EXTRACT", "LPAD", "RPAD", "ARRAY_TO_MV", "LEFT", "RIGHT",

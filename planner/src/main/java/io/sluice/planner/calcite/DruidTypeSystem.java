@@ -14,6 +14,21 @@ public final class DruidTypeSystem extends RelDataTypeSystemImpl {
         return tf.createTypeWithNullability(tf.createSqlType(SqlTypeName.DOUBLE), true);
     }
 
+    /** SUM over integers is BIGINT, over FLOAT/DOUBLE/DECIMAL is DOUBLE (Druid's longSum / doubleSum). */
+    @Override
+    public RelDataType deriveSumType(RelDataTypeFactory tf, RelDataType argumentType) {
+        SqlTypeName t = argumentType.getSqlTypeName();
+        SqlTypeName out = switch (t) {
+            case TINYINT, SMALLINT, INTEGER, BIGINT -> SqlTypeName.BIGINT;
+            case FLOAT, REAL, DOUBLE, DECIMAL -> SqlTypeName.DOUBLE;
+            default -> null;
+        };
+        if (out == null) {
+            return super.deriveSumType(tf, argumentType);
+        }
+        return tf.createTypeWithNullability(tf.createSqlType(out), argumentType.isNullable());
+    }
+
     /** CASE branches of different string lengths are VARCHAR, not blank-padded CHAR. */
     @Override
     public boolean shouldConvertRaggedUnionTypesToVarying() {

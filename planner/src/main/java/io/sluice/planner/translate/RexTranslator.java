@@ -225,6 +225,30 @@ public final class RexTranslator {
                 return new Call(Fn.TIMESTAMP_PARSE.id(), p);
             case "SUBSTRING":
                 return new Call(Fn.SUBSTRING.id(), a);
+            case "TIME_TRUNC", "DATE_TRUNC": {
+                // DATE_TRUNC('unit', ts) floors to the unit, as TIME_FLOOR with the unit's period.
+                if (!(call.getOperands().get(0) instanceof RexLiteral unitLit)) {
+                    throw unsupported("DATE_TRUNC with a non-literal unit");
+                }
+                String unit = unitLit.getValueAs(String.class).toUpperCase(Locale.ROOT);
+                String period = switch (unit) {
+                    case "MILLISECOND", "MILLISECONDS" -> "PT0.001S";
+                    case "SECOND" -> "PT1S";
+                    case "MINUTE" -> "PT1M";
+                    case "HOUR" -> "PT1H";
+                    case "DAY" -> "P1D";
+                    case "WEEK" -> "P1W";
+                    case "MONTH" -> "P1M";
+                    case "QUARTER" -> "P3M";
+                    case "YEAR" -> "P1Y";
+                    case "DECADE" -> "P10Y";
+                    case "CENTURY" -> "P100Y";
+                    case "MILLENNIUM" -> "P1000Y";
+                    default -> throw io.sluice.planner.DruidSqlException.invalidSqlInput(
+                            "Operator [DATE_TRUNC] Invalid unit [" + unit + "]");
+                };
+                return Call.of(Fn.TIMESTAMP_FLOOR, a.get(1), Literal.of(period));
+            }
             case "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "NOW":
                 return Literal.of(System.currentTimeMillis());
             case "CURRENT_DATE":
