@@ -47,7 +47,8 @@ import org.apache.calcite.sql.SqlKind;
 
 /**
  * The one visitor from an optimised logical plan to stages. Scan, filter and project fold into a pending stage;
- * aggregates, sorts and limits close it and open the next, in the shapes Druid's MSQ planner makes.
+ * aggregates, sorts, limits and windows ({@link WindowTranslator}) close it and open the next, in the shapes Druid's
+ * MSQ planner makes.
  */
 public final class StageBuilder {
     /** A stage not emitted yet: its input, a filter and the projected fields, all over the input's columns. */
@@ -170,7 +171,6 @@ public final class StageBuilder {
         }
         throw RexTranslator.unsupported(switch (what) {
             case "JOIN", "CORRELATE" -> "JOIN";
-            case "WINDOW" -> "window functions";
             case "UNCOLLECT" -> "UNNEST";
             default -> what;
         });
