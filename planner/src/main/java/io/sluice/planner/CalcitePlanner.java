@@ -408,6 +408,10 @@ public final class CalcitePlanner implements SqlPlanner {
 
     private static RelNode optimize(RelNode rel) {
         HepProgram program = new HepProgramBuilder()
+                // RexOver in a projection → Project, LogicalWindow (one group per distinct window), Project
+                .addRuleInstance(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW)
+                // only the columns used above or by the window go through its sort
+                .addRuleInstance(CoreRules.PROJECT_WINDOW_TRANSPOSE)
                 .addRuleInstance(CoreRules.PROJECT_MERGE)
                 .addRuleInstance(CoreRules.FILTER_MERGE)
                 .addRuleInstance(CoreRules.PROJECT_REMOVE)

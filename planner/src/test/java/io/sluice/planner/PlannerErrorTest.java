@@ -260,9 +260,11 @@ class PlannerErrorTest {
                 + "wikipedia");
         assertThat(disabled.category()).isEqualTo("NOT_FOUND");
         assertThat(error("EXPLAIN PLAN FOR SELECT page FROM wikipedia").category()).isEqualTo("UNSUPPORTED");
-        DruidSqlException window = error("SELECT channel, ROW_NUMBER() OVER (ORDER BY added) AS r FROM wikipedia");
+        DruidSqlException window = error("SELECT channel, COUNT(DISTINCT page) OVER (PARTITION BY channel) AS r "
+                + "FROM wikipedia");
         assertThat(window.category()).isEqualTo("UNSUPPORTED");
         assertThat(window.httpStatus()).isEqualTo(501);
-        assertThat(window.getMessage()).isEqualTo("SQL feature is not supported yet by this engine: window functions");
+        assertThat(window.getMessage())
+                .isEqualTo("SQL feature is not supported yet by this engine: DISTINCT in window function [COUNT]");
     }
 }

@@ -16,6 +16,7 @@ import io.sluice.engine.plan.LimitProcessorSpec;
 import io.sluice.engine.plan.ProcessorSpec;
 import io.sluice.engine.plan.ScanProcessorSpec;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.plan.WindowProcessorSpec;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
@@ -28,7 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds the row-level processors of scan, groupByPreShuffle, groupByPostShuffle and limit stages. Output values
+ * Builds the row-level processors of scan, groupByPreShuffle, groupByPostShuffle, limit and window stages. Output values
  * are coerced to the output signature's types. Pre-shuffle aggregation holds its groups in an in-memory hash map.
  */
 public final class StageProcessors {
@@ -50,6 +51,9 @@ public final class StageProcessors {
         }
         if (spec instanceof LimitProcessorSpec l) {
             return limit(l.offset(), l.limit());
+        }
+        if (spec instanceof WindowProcessorSpec w) {
+            return new WindowOperator(w, inputSignature);
         }
         if (spec instanceof SegmentGeneratorSpec) {
             throw new IllegalArgumentException("segmentGenerator is not a row processor");

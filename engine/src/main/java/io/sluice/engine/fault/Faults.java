@@ -110,6 +110,22 @@ public final class Faults {
         return new Fault("UnknownError", message, f("message", message));
     }
 
+    public static Fault tooManyRowsInAWindow(int numRows, int maxRows) {
+        return new Fault(
+                "TooManyRowsInAWindow",
+                "Too many rows in a window (requested = " + numRows + ", max = " + maxRows + ").  Try creating a window"
+                        + " with a higher cardinality column or change the query shape. Or you can change the max using"
+                        + " query context param maxRowsMaterializedInWindow . Use it carefully as a higher value can"
+                        + " lead to OutOfMemory errors. ",
+                f("numRows", numRows, "maxRows", maxRows));
+    }
+
+    /** Druid raises this as an IllegalStateException in the window operator, reported as an UnknownError. */
+    public static Fault windowMultiValueColumn() {
+        return unknownError("java.lang.IllegalStateException: Encountered a multi value column. Window processing"
+                + " does not support MVDs. Consider using UNNEST or MV_TO_ARRAY.");
+    }
+
     public static Fault queryNotSupported() {
         return new Fault("QueryNotSupported", "QueryKit does not yet support this query.", null);
     }

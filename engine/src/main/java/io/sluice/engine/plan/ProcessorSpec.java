@@ -11,9 +11,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = GroupByPostShuffleSpec.class, name = "groupByPostShuffle"),
     @JsonSubTypes.Type(value = LimitProcessorSpec.class, name = "limit"),
     @JsonSubTypes.Type(value = SegmentGeneratorSpec.class, name = "segmentGenerator"),
-    @JsonSubTypes.Type(value = ExportProcessorSpec.class, name = "export")
+    @JsonSubTypes.Type(value = ExportProcessorSpec.class, name = "export"),
+    @JsonSubTypes.Type(value = WindowProcessorSpec.class, name = "windowOperator")
 })
 public sealed interface ProcessorSpec
         permits ScanProcessorSpec, GroupByPreShuffleSpec, GroupByPostShuffleSpec, LimitProcessorSpec,
                 SegmentGeneratorSpec,
-                ExportProcessorSpec {}
+                ExportProcessorSpec, WindowProcessorSpec {}

@@ -25,7 +25,26 @@ public final class DruidOperators {
     /** Calcite's standard operators chained with the Druid ones. */
     public static SqlOperatorTable table() {
         return SqlOperatorTables.chain(new Without(SqlStdOperatorTable.instance()),
-                SqlOperatorTables.of(operators()));
+                new CaseInsensitive(SqlOperatorTables.of(operators())));
+    }
+
+    /** Druid's function names match in any case ({@code strlen}, {@code array_to_mv}), as in Druid. */
+    private record CaseInsensitive(SqlOperatorTable delegate) implements SqlOperatorTable {
+        @Override
+        public void lookupOperatorOverloads(
+                org.apache.calcite.sql.SqlIdentifier name,
+                org.apache.calcite.sql.SqlFunctionCategory category,
+                org.apache.calcite.sql.SqlSyntax syntax,
+                List<SqlOperator> result,
+                org.apache.calcite.sql.validate.SqlNameMatcher matcher) {
+            delegate.lookupOperatorOverloads(name, category, syntax, result,
+                    org.apache.calcite.sql.validate.SqlNameMatchers.withCaseSensitive(false));
+        }
+
+        @Override
+        public List<SqlOperator> getOperatorList() {
+            return delegate.getOperatorList();
+        }
     }
 
     private static final java.util.Set<String> HIDDEN = java.util.Set.of("USER");
@@ -94,7 +113,7 @@ public final class DruidOperators {
                 "REVERSE", "REPEAT", "LTRIM", "RTRIM", "CONCAT", "ARRAY_TO_STRING")) {
             ops.add(fn(n, nullable(SqlTypeName.VARCHAR)));
         }
-        for (String n : List.of("TIME_EXTRACT", "TIMESTAMP_TO_MILLIS", "STRLEN", "STRPOS", "ARRAY_LENGTH",
+        for (String n : List.of("TIME_EXTRACT", "TIMESTAMP_TO_MILLIS", "STRLEN", "LENGTH", "STRPOS", "ARRAY_LENGTH",
                 "MV_LENGTH")) {
             ops.add(fn(n, nullable(SqlTypeName.BIGINT)));
         }

@@ -37,6 +37,7 @@ public final class RexTranslator {
             Map.entry("COALESCE", Fn.COALESCE),
             Map.entry("CHAR_LENGTH", Fn.STRLEN),
             Map.entry("CHARACTER_LENGTH", Fn.STRLEN),
+            Map.entry("LENGTH", Fn.STRLEN),
             Map.entry("LN", Fn.LN),
             Map.entry("POWER", Fn.POWER),
             Map.entry("||", Fn.CONCAT),

@@ -45,6 +45,7 @@ import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rel.core.Window;
 import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.rex.RexCorrelVariable;
 import org.apache.calcite.rex.RexFieldAccess;
@@ -56,7 +57,8 @@ import org.apache.calcite.sql.SqlKind;
 
 /**
  * The one visitor from an optimised logical plan to stages. Scan, filter and project fold into a pending stage;
- * aggregates, sorts and limits close it and open the next, in the shapes Druid's MSQ planner makes.
+ * aggregates, sorts, limits and windows ({@link WindowTranslator}) close it and open the next, in the shapes Druid's
+ * MSQ planner makes.
  */
 public final class StageBuilder {
     /** A stage not emitted yet: its input, a filter and the projected fields, all over the input's columns. */
@@ -183,13 +185,15 @@ public final class StageBuilder {
         if (rel instanceof Uncollect uncollect) {
             return unnest(uncollect);
         }
+        if (rel instanceof Window window) {
+            return new WindowTranslator(this, context, rex).translate(window, visit(window.getInput()));
+        }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
         if (rel instanceof Correlate c && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
             what = "UNCOLLECT";
         }
         throw RexTranslator.unsupported(switch (what) {
             case "JOIN", "CORRELATE" -> "JOIN";
-            case "WINDOW" -> "window functions";
             case "UNCOLLECT" -> "UNNEST";
             default -> what;
         });
@@ -692,7 +696,16 @@ public final class StageBuilder {
         return new Emitted(n, names);
     }
 
-    private String stageId(int n) {
+    /** The stages emitted so far. */
+    StageDefinition stage(int n) {
+        return stages.get(n);
+    }
+
+    int nextStageNumber() {
+        return stages.size();
+    }
+
+    String stageId(int n) {
         return queryId + "_" + n;
     }
 
