@@ -423,19 +423,27 @@ public final class CalcitePlanner implements SqlPlanner {
 
     /**
      * Calcite's parser gives DATE_TRUNC a fixed syntax of its own ({@code DATE_TRUNC(ts, unit)}); Druid's is
-     * {@code DATE_TRUNC('unit', ts)}. Calls are renamed to the same-length TIME_TRUNC, which we define, so positions in
+     * {@code DATE_TRUNC('unit', ts)}. Calls are renamed to the same-length DATE_FLOOR, which we define, so positions in
      * error messages stay right.
      */
     private static String renameDateTrunc(String body) {
         List<SqlTokenizer.Token> toks = SqlTokenizer.tokenize(body);
         StringBuilder out = null;
-        for (int i = 0; i + 1 < toks.size(); i++) {
+        // Right to left, so replacements of a different length do not move the tokens still to be replaced.
+        for (int i = toks.size() - 2; i >= 0; i--) {
             SqlTokenizer.Token t = toks.get(i);
-            if (t.text().equalsIgnoreCase("DATE_TRUNC") && toks.get(i + 1).isSymbol("(")) {
-                if (out == null) {
-                    out = new StringBuilder(body);
+            SqlTokenizer.Token next = toks.get(i + 1);
+            if (t.kind() == SqlTokenizer.Kind.WORD && t.text().equalsIgnoreCase("DATE_TRUNC") && next.isSymbol("(")) {
+                out = out == null ? new StringBuilder(body) : out;
+                out.replace(t.start(), t.end(), "DATE_FLOOR");
+            } else if (t.kind() == SqlTokenizer.Kind.WORD && t.text().equalsIgnoreCase("TIMESTAMP")
+                    && next.kind() == SqlTokenizer.Kind.STRING) {
+                // Druid accepts TIMESTAMP '2000-01-01' and '2000-01-01T10:00:00'; Calcite wants 'yyyy-MM-dd HH:mm:ss'.
+                String v = next.text().substring(1, next.text().length() - 1);
+                if (v.matches("\\d{4}-\\d{2}-\\d{2}") || v.matches("\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z?")) {
+                    out = out == null ? new StringBuilder(body) : out;
+                    out.replace(next.start(), next.end(), "'" + sqlTimestamp(v) + "'");
                 }
-                out.replace(t.start(), t.end(), "TIME_TRUNC");
             }
         }
         return out == null ? body : out.toString();

@@ -106,7 +106,7 @@ public final class DruidOperators {
     static List<SqlOperator> operators() {
         List<SqlOperator> ops = new ArrayList<>();
         for (String n : List.of("TIME_PARSE", "TIME_FLOOR", "TIME_CEIL", "TIME_SHIFT", "MILLIS_TO_TIMESTAMP",
-                "TIME_TRUNC")) {
+                "DATE_FLOOR")) {
             ops.add(fn(n, nullable(SqlTypeName.TIMESTAMP)));
         }
         for (String n : List.of("TIME_FORMAT", "REGEXP_EXTRACT", "LPAD", "RPAD", "ARRAY_TO_MV", "LEFT", "RIGHT",

@@ -230,7 +230,7 @@ public final class RexTranslator {
                 return new Call(Fn.TIMESTAMP_PARSE.id(), p);
             case "SUBSTRING":
                 return new Call(Fn.SUBSTRING.id(), a);
-            case "TIME_TRUNC", "DATE_TRUNC": {
+            case "DATE_FLOOR", "DATE_TRUNC": {
                 // DATE_TRUNC('unit', ts) floors to the unit, as TIME_FLOOR with the unit's period.
                 if (!(call.getOperands().get(0) instanceof RexLiteral unitLit)) {
                     throw unsupported("DATE_TRUNC with a non-literal unit");
