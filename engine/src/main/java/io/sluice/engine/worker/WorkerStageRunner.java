@@ -93,7 +93,24 @@ public final class WorkerStageRunner implements AutoCloseable {
         parsePolicy = new ParseErrorPolicy(maxParse);
         InputSlice primary = order.inputs().get(0);
         RowSignature inputSignature = signatureOf(primary);
-        try (RowSource in = open(primary)) {
+        RowSource opened = open(primary);
+        if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() != null) {
+            io.sluice.engine.plan.JoinSpec join = scan.join();
+            InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());
+            List<Object[]> rightRows = new ArrayList<>();
+            currentSource = "broadcast output of stage " + right.stage();
+            try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
+                Object[] row;
+                while ((row = r.next()) != null) {
+                    rightRows.add(row);
+                }
+            }
+            opened = new io.sluice.engine.exec.JoinTransformer(join, inputSignature, right.signature(), rightRows)
+                    .transform(opened);
+            inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
+                    inputSignature, right.signature(), join.rightPrefix());
+        }
+        try (RowSource in = opened) {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
                 segments.addAll(new SegmentGenerator().generate(
                         sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),

@@ -70,6 +70,8 @@ public final class StageBuilder {
         Long limit;
         /** CROSS JOIN UNNEST in this scan: fields and filter may refer to its column. */
         UnnestSpec unnest;
+        /** A broadcast join in this scan (input 1 is the broadcast side): fields and filter are over the joined row. */
+        io.sluice.engine.plan.JoinSpec join;
         /** For a post-aggregation stage: the pre-shuffle stage, dimension names and aggregators. */
         Integer preStage;
         List<String> dims;
@@ -187,6 +189,10 @@ public final class StageBuilder {
         }
         if (rel instanceof Window window) {
             return new WindowTranslator(this, context, rex).translate(window, visit(window.getInput()));
+        }
+        if (rel instanceof Join join
+                && (join.getJoinType() == JoinRelType.INNER || join.getJoinType() == JoinRelType.LEFT)) {
+            return broadcastJoin(join);
         }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
         if (rel instanceof Correlate c && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
@@ -330,8 +336,53 @@ public final class StageBuilder {
     }
 
     /** A pending that may take another filter/projection: one with a per-worker limit must be emitted first. */
+    private int joins;
+
+    /**
+     * INNER / LEFT / CROSS join as a broadcast hash join (Druid's default sqlJoinAlgorithm): the right side becomes a
+     * stage whose whole output every worker of the join stage reads; the left side streams. Equality conditions on
+     * input columns are the hash keys; other conditions of an INNER join filter the joined rows.
+     */
+    private Pending broadcastJoin(Join join) {
+        Pending left = visit(join.getLeft());
+        if (left.isPostAgg() || left.limit != null || left.unnest != null || left.join != null
+                || left.inputs.size() != 1) {
+            left = overStage(emit(left, null, List.of(), null));
+        }
+        Emitted right = emit(open(visit(join.getRight())), null, List.of(), null);
+        String prefix = "j" + (joins++) + ".";
+        org.apache.calcite.rel.core.JoinInfo info = join.analyzeCondition();
+        List<Expr> fields = new ArrayList<>(left.fields);
+        for (String n : right.names()) {
+            fields.add(new ColumnRef(prefix + n));
+        }
+        List<Expr> leftKeys = new ArrayList<>();
+        List<String> rightKeys = new ArrayList<>();
+        for (int i = 0; i < info.leftKeys.size(); i++) {
+            leftKeys.add(left.fields.get(info.leftKeys.get(i)));
+            rightKeys.add(right.names().get(info.rightKeys.get(i)));
+        }
+        Expr filter = left.filter;
+        if (!info.isEqui()) {
+            if (join.getJoinType() != JoinRelType.INNER) {
+                throw RexTranslator.unsupported("LEFT JOIN with a condition other than column equalities");
+            }
+            Expr rest = rex.translate(info.getRemaining(join.getCluster().getRexBuilder()), fields);
+            filter = filter == null ? rest : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.AND, filter, rest);
+        }
+        Pending p = new Pending();
+        List<InputSpec> inputs = new ArrayList<>(left.inputs);
+        inputs.add(new StageInputSpec(right.stage()));
+        p.inputs = inputs;
+        p.fields = fields;
+        p.types = types(join);
+        p.filter = filter;
+        p.join = new io.sluice.engine.plan.JoinSpec(1, prefix, leftKeys, rightKeys, join.getJoinType().name());
+        return p;
+    }
+
     private Pending open(Pending p) {
-        if (p.limit == null) {
+        if (p.limit == null && p.join == null) {
             return p;
         }
         return overStage(emit(p, null, List.of(), null));
@@ -690,9 +741,10 @@ public final class StageBuilder {
             for (NamedExpr c : ordered) {
                 sig.add(c.name(), c.type());
             }
-            processor = new ScanProcessorSpec(p.unnest, p.filter, ordered, p.limit);
+            processor = new ScanProcessorSpec(p.unnest, p.filter, ordered, p.limit, p.join);
         }
-        stages.add(new StageDefinition(n, stageId(n), p.inputs, null, processor, sig.build(), shuffle, workers()));
+        Set<Integer> broadcast = p.join == null ? null : Set.of(p.join.broadcastInput());
+        stages.add(new StageDefinition(n, stageId(n), p.inputs, broadcast, processor, sig.build(), shuffle, workers()));
         return new Emitted(n, names);
     }
 

@@ -1,0 +1,42 @@
+package io.sluice.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.engine.plan.QuerySpec;
+import io.sluice.engine.plan.ScanProcessorSpec;
+import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.plan.StageInputSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** JOINs plan as broadcast hash joins: the right side is its own stage, read whole by the join stage. */
+class JoinPlanTest {
+    private final PlannerFixtures f = new PlannerFixtures();
+
+    @Test
+    void innerEquiJoinIsABroadcastHashJoin() {
+        QuerySpec spec = f.plan("SELECT a.channel, COUNT(*) AS c FROM wikipedia a JOIN wikipedia b"
+                + " ON a.page = b.page WHERE b.added > 10 GROUP BY a.channel");
+        List<StageDefinition> stages = spec.queryDefinition().stages();
+        StageDefinition join = stages.stream()
+                .filter(s -> s.processor() instanceof ScanProcessorSpec sc && sc.join() != null)
+                .findFirst()
+                .orElseThrow();
+        ScanProcessorSpec scan = (ScanProcessorSpec) join.processor();
+        assertThat(join.broadcastInputs()).containsExactly(1);
+        assertThat(join.inputs().get(1)).isInstanceOf(StageInputSpec.class);
+        assertThat(scan.join().joinType()).isEqualTo("INNER");
+        assertThat(scan.join().leftKeys()).hasSize(1);
+        assertThat(scan.join().rightKeys()).hasSize(1);
+        int rightStage = ((StageInputSpec) join.inputs().get(1)).stage();
+        assertThat(rightStage).isLessThan(join.stageNumber());
+    }
+
+    @Test
+    void leftJoinKeepsItsType() {
+        QuerySpec spec = f.plan("SELECT a.page, b.channel FROM wikipedia a LEFT JOIN wikipedia b ON a.page = b.page");
+        assertThat(spec.queryDefinition().stages())
+                .anySatisfy(s -> assertThat(s.processor()).isInstanceOfSatisfying(ScanProcessorSpec.class,
+                        sc -> assertThat(sc.join()).isNotNull().extracting(j -> j.joinType()).isEqualTo("LEFT")));
+    }
+}
