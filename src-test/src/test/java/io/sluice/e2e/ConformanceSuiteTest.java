@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConformanceSuiteTest {
     /** Cases passing when this floor was last raised; raise it as features land, never lower it. */
-    static final int MIN_PASSED = Integer.getInteger("sluice.conformance.minPassed", 80);
+    static final int MIN_PASSED = Integer.getInteger("sluice.conformance.minPassed", 83);
 
     @TempDir
     Path temp;
