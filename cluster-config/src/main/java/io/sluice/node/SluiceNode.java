@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -106,30 +107,38 @@ public final class SluiceNode implements AutoCloseable {
             Path tmp = dataDir.resolve("tmp");
             WorkerStageCleanup.clean(tmp);
             Files.createDirectories(tmp);
+            // The HTTP API binds first, so that a node started on port 0 knows the port it advertises (task
+            // location, worker host); the routes reach the TaskMaster singleton once its proxy exists, a moment later.
+            CompletableFuture<ActorRef<TaskMaster.Command>> taskMasterRef = new CompletableFuture<>();
+            ServerBinding binding = null;
+            if (roles.contains("broker")) {
+                TaskServiceImpl service = new TaskServiceImpl(system, taskMasterRef, metadata, blocking);
+                binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            int boundHttpPort = binding == null ? httpPort : binding.localAddress().getPort();
             TaskMaster.Settings settings = new TaskMaster.Settings(
                     metadata,
                     blocking,
                     Clock.systemUTC(),
                     host,
-                    httpPort,
+                    boundHttpPort,
                     config.getDuration("sluice.worker-start-timeout"),
                     config.getInt("sluice.max-partitions"),
                     config.getInt("sluice.max-result-rows"));
             ActorRef<TaskMaster.Command> taskMaster = ClusterSingleton.get(system)
                     .init(SingletonActor.of(TaskMaster.create(settings), "task-master"));
+            taskMasterRef.complete(taskMaster);
             if (roles.contains("worker")) {
                 long mem = config.getLong("sluice.worker-memory-bytes");
                 if (mem <= 0) {
                     mem = Math.max(32L << 20, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, capacity));
                 }
                 WorkerResources resources = new WorkerResources(tmp, deepStorage, mem, blocking);
-                system.systemActorOf(WorkerHost.create(resources, capacity, host + ":" + httpPort), "worker-host",
-                        akka.actor.typed.Props.empty());
-            }
-            ServerBinding binding = null;
-            if (roles.contains("broker")) {
-                TaskServiceImpl service = new TaskServiceImpl(system, taskMaster, metadata, blocking);
-                binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                // Named by its HTTP address when it serves one, else by its Akka address: unique in the cluster.
+                int advertisedPort = binding != null ? boundHttpPort
+                        : cluster.selfMember().address().getPort().orElse(httpPort);
+                system.systemActorOf(WorkerHost.create(resources, capacity, host + ":" + advertisedPort),
+                        "worker-host", akka.actor.typed.Props.empty());
             }
             return new SluiceNode(system, metadata, binding, dataDir);
         } catch (Exception e) {
