@@ -89,7 +89,7 @@ public final class SluiceNode implements AutoCloseable {
         String jdbc = config.getString("sluice.metadata.jdbc-url");
         MetadataStore metadata = jdbc.isEmpty()
                 ? MetadataStore.h2(dataDir.resolve("metadata"))
-                : MetadataStore.connect(jdbc, config.getString("sluice.metadata.user"),
+                : connectShared(jdbc, config.getString("sluice.metadata.user"),
                         config.getString("sluice.metadata.password"));
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sluice", config);
         try {
@@ -146,6 +146,23 @@ public final class SluiceNode implements AutoCloseable {
             metadata.close();
             throw e;
         }
+    }
+
+    /**
+     * Connects to a metadata store the cluster shares. Nodes starting together race to create its tables (CREATE …
+     * IF NOT EXISTS is not atomic in every database); the loser tries again once the winner is done.
+     */
+    private static MetadataStore connectShared(String jdbc, String user, String password) throws InterruptedException {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                return MetadataStore.connect(jdbc, user, password);
+            } catch (RuntimeException e) {
+                last = e;
+                Thread.sleep(200L + 300L * attempt);
+            }
+        }
+        throw last;
     }
 
     /** Bound HTTP port (useful with port 0), or -1 without the broker role. */

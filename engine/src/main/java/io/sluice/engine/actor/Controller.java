@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.cluster.ClusterEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.BoundaryCalculator;
@@ -68,6 +69,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
 
     private record WorkerGone(int worker) implements Command {}
 
+    /** A cluster member became unreachable (or left, or was downed); {@code address} is its Akka address. */
+    private record NodeLost(String address, String how) implements Command {}
+
     private record StartTimeout() implements Command {}
 
     private record SlicesReady(int stage, List<WorkOrder> orders, Throwable error) implements Command {}
@@ -119,6 +123,16 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         this.report = new ReportState(taskId, spec, createdMillis, cc.host());
         ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new);
         ctx.getSystem().receptionist().tell(Receptionist.find(WorkerHost.KEY, adapter));
+        // DeathWatch on a remote worker fires only once its node is downed and removed; reachability tells sooner.
+        akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(ctx.getSystem());
+        cluster.subscriptions().tell(akka.cluster.typed.Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
+                        e -> new NodeLost(e.member().address().toString(), "became unreachable")),
+                ClusterEvent.UnreachableMember.class));
+        cluster.subscriptions().tell(akka.cluster.typed.Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+                        e -> new NodeLost(e.member().address().toString(), "left the cluster")),
+                ClusterEvent.MemberRemoved.class));
         timers.startSingleTimer(new StartTimeout(), cc.workerStartTimeout());
     }
 
@@ -133,6 +147,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                 .onMessage(WorkerResultsReady.class, this::onResultsReady)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
                 .onMessage(WorkerGone.class, this::onWorkerGone)
+                .onMessage(NodeLost.class, this::onNodeLost)
                 .onMessage(Cancel.class, this::onCancel)
                 .onMessage(GetLiveReport.class, this::onGetLiveReport)
                 .onMessage(Finalized.class, this::onFinalized)
@@ -289,6 +304,21 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         String id = taskId + "-worker" + msg.worker() + "_0";
         return fail(Faults.workerFailed(id, "Worker " + id + " on " + workerHosts.get(msg.worker())
                 + " stopped unexpectedly"), null, id);
+    }
+
+    private Behavior<Command> onNodeLost(NodeLost msg) {
+        if (finishing) {
+            return this;
+        }
+        for (int i = 0; i < workers.size(); i++) {
+            ActorRef<Worker.Command> w = workers.get(i);
+            if (w != null && w.path().address().toString().equals(msg.address())) {
+                String id = taskId + "-worker" + i + "_0";
+                return fail(Faults.workerFailed(id, "Worker " + id + " on " + workerHosts.get(i) + " (" + msg.address()
+                        + ") is lost: its node " + msg.how()), null, id);
+            }
+        }
+        return this;
     }
 
     private Behavior<Command> onCancel(Cancel msg) {
