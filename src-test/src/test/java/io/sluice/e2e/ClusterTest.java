@@ -187,8 +187,38 @@ class ClusterTest {
         single = null;
     }
 
+    /** About a million rows (26 copies of the sample, a day apart) ingested by workers on the three nodes. */
     @Test
     @Order(4)
+    void ingestsAMillionRowsOnThreeNodes() throws Exception {
+        Path big = temp.resolve("big");
+        long t0 = System.nanoTime();
+        long rows = ClusterNodes.scaleSample(temp.resolve("sample").resolve("wikiticker-2015-09-12-sampled.json.gz"),
+                big, 26, 6);
+        long generatedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(rows).isEqualTo(26L * SeedWorkflowTest.SAMPLE_ROWS);
+        String sql = "INSERT INTO wiki_big\nSELECT TIME_PARSE(\"time\") AS __time, " + SeedWorkflowTest.COLUMNS
+                + "\nFROM " + extern(big, "*.json.gz") + "\nPARTITIONED BY DAY CLUSTERED BY channel";
+        long t1 = System.nanoTime();
+        JsonNode report = runOk(client, sql, Map.of("maxNumTasks", 3), Duration.ofSeconds(300));
+        long ingestMs = (System.nanoTime() - t1) / 1_000_000;
+        assertThat(sumCounter(report, 0, "/input0/rows/0")).isEqualTo(rows);
+        assertThat(workerHosts(report)).hasSizeGreaterThan(1);
+        long t2 = System.nanoTime();
+        JsonNode count = runOk(client, "SELECT COUNT(*), COUNT(DISTINCT __time) > 0 FROM wiki_big",
+                Map.of("maxNumTasks", 4), Duration.ofSeconds(120));
+        long countMs = (System.nanoTime() - t2) / 1_000_000;
+        assertThat(results(count).get(0).get(0).asLong()).isEqualTo(rows);
+        assertThat(client.get("/druid/coordinator/v1/metadata/datasources/wiki_big/segments?full").json().size())
+                .isGreaterThanOrEqualTo(26);
+        System.out.printf("ClusterTest: %,d rows: generated in %d ms; ingested on 3 nodes (maxNumTasks 3) in %d ms"
+                        + " (%,d rows/s, task duration %d ms); COUNT(*) in %d ms%n",
+                rows, generatedMs, ingestMs, rows * 1000 / Math.max(1, ingestMs),
+                report.at("/multiStageQuery/payload/status/durationMs").asLong(), countMs);
+    }
+
+    @Test
+    @Order(5)
     void aJoiningNodeIsUsedByTheNextQuery() throws Exception {
         String running = client.submitOk("SELECT channel, COUNT(*) FROM wikipedia GROUP BY 1", Map.of("maxNumTasks", 4));
         nodes.add(ClusterNodes.start(temp.resolve("n4"), ClusterNodes.freePort(), seedPort, List.of("worker"),
