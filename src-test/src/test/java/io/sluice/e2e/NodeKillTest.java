@@ -48,7 +48,9 @@ class NodeKillTest {
         h2 = Server.createTcpServer("-tcpPort", "0", "-ifNotExists").start();
         String jdbc = "jdbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/" + temp.resolve("metadata").resolve("metadata");
         Path config = temp.resolve("cluster.conf");
-        Files.writeString(config, ClusterNodes.sharedConfig(jdbc, temp.resolve("deep")));
+        // The documented example, with this test's metadata server, deep storage and quicker downing.
+        Files.writeString(config, "include classpath(\"cluster-3node-example.conf\")\n"
+                + ClusterNodes.sharedConfig(jdbc, temp.resolve("deep")));
         files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         // Serves the sample very slowly: a task reading it is still running when a node is killed.
         files.createContext("/slow", ex -> {
