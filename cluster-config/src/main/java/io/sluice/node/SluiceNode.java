@@ -3,7 +3,9 @@ package io.sluice.node;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.Join;
@@ -137,8 +139,10 @@ public final class SluiceNode implements AutoCloseable {
                 // Named by its HTTP address when it serves one, else by its Akka address: unique in the cluster.
                 int advertisedPort = binding != null ? boundHttpPort
                         : cluster.selfMember().address().getPort().orElse(httpPort);
-                system.systemActorOf(WorkerHost.create(resources, capacity, host + ":" + advertisedPort),
-                        "worker-host", akka.actor.typed.Props.empty());
+                ActorRef<WorkerHost.Command> workerHost = system.systemActorOf(
+                        WorkerHost.create(resources, capacity, host + ":" + advertisedPort), "worker-host",
+                        akka.actor.typed.Props.empty());
+                awaitListed(system, workerHost);
             }
             return new SluiceNode(system, metadata, binding, dataDir);
         } catch (Exception e) {
@@ -163,6 +167,27 @@ public final class SluiceNode implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    /** Waits (up to 10 s) until the Receptionist lists this node's WorkerHost: a started node takes work at once. */
+    private static void awaitListed(ActorSystem<?> system, ActorRef<WorkerHost.Command> workerHost)
+            throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            try {
+                Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                                system.receptionist(), r -> Receptionist.find(WorkerHost.KEY, r),
+                                Duration.ofSeconds(2), system.scheduler())
+                        .toCompletableFuture()
+                        .get(3, TimeUnit.SECONDS);
+                if (listing.getServiceInstances(WorkerHost.KEY).contains(workerHost)) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // ask again
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Bound HTTP port (useful with port 0), or -1 without the broker role. */

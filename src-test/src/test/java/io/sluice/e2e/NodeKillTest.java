@@ -177,6 +177,12 @@ class NodeKillTest {
         System.out.printf("NodeKillTest: worker node killed -> task FAILED after %d ms%n", tookMs);
         ClusterTest.awaitWorkers(client, 3);
         assertNothingRunning(client);
+        // (What a crash looks like in a survivor's log; the SIGTERM test checks that a graceful stop does not.)
+        assertThat(a.logText()).contains(unreachable(c));
+    }
+
+    static String unreachable(NodeProcess p) {
+        return "Marking node as UNREACHABLE [Member(akka://sluice@127.0.0.1:" + p.akkaPort;
     }
 
     @Test
@@ -207,7 +213,6 @@ class NodeKillTest {
         assertThat(exit).as(d.logText()).isNotEqualTo(-1);
         // It left (Leaving, Exiting, Removed) rather than being found unreachable and downed.
         ClusterTest.awaitWorkers(b.client(), 1);
-        assertThat(b.logText()).doesNotContain("Marking node as UNREACHABLE [Member(akka://sluice@127.0.0.1:"
-                + d.akkaPort);
+        assertThat(b.logText()).doesNotContain(unreachable(d));
     }
 }

@@ -74,6 +74,8 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
 
     private record StartTimeout() implements Command {}
 
+    private record RetryStart(int worker) implements Command {}
+
     private record SlicesReady(int stage, List<WorkOrder> orders, Throwable error) implements Command {}
 
     private record Finalized(List<List<Object>> rows, Throwable error) implements Command {}
@@ -89,6 +91,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     private final ReportState report;
     private final List<ActorRef<Worker.Command>> workers = new ArrayList<>();
     private final List<String> workerHosts = new ArrayList<>();
+    private final List<ActorRef<WorkerHost.Command>> workerHostRefs = new ArrayList<>();
+    private final List<Integer> startAttempts = new ArrayList<>();
+    private ActorRef<WorkerHost.StartWorkerReply> startAdapter;
+    private boolean waitingForHosts;
     private final List<GeneratedSegment> segments = new ArrayList<>();
     private final int wantedWorkers;
     private final java.util.Set<Integer> slicing = new java.util.HashSet<>();
@@ -142,6 +148,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                 .onMessage(HostsListed.class, this::onHostsListed)
                 .onMessage(WorkerStarted.class, this::onWorkerStarted)
                 .onMessage(StartTimeout.class, this::onStartTimeout)
+                .onMessage(RetryStart.class, this::onRetryStart)
                 .onMessage(SlicesReady.class, this::onSlicesReady)
                 .onMessage(WorkerKeyStatistics.class, this::onKeyStatistics)
                 .onMessage(WorkerResultsReady.class, this::onResultsReady)
@@ -161,16 +168,40 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     private Behavior<Command> onHostsListed(HostsListed msg) {
         List<ActorRef<WorkerHost.Command>> hosts =
                 new ArrayList<>(msg.listing().getServiceInstances(WorkerHost.KEY));
+        if (!workerHostRefs.isEmpty() || finishing) {
+            return this; // placed already; later listings come from the subscription below
+        }
         if (hosts.isEmpty()) {
-            return fail(Faults.unknownError("No worker nodes are available to run the query"), null);
+            // A node that has just started may not be listed yet: wait for one, until the TaskStartTimeout.
+            if (!waitingForHosts) {
+                waitingForHosts = true;
+                ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerHost.KEY,
+                        ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new)));
+            }
+            return this;
         }
         hosts.sort(java.util.Comparator.comparing(a -> a.path().toString()));
-        ActorRef<WorkerHost.StartWorkerReply> adapter =
-                ctx.messageAdapter(WorkerHost.StartWorkerReply.class, WorkerStarted::new);
+        workerHostRefs.addAll(hosts);
+        startAdapter = ctx.messageAdapter(WorkerHost.StartWorkerReply.class, WorkerStarted::new);
         for (int i = 0; i < wantedWorkers; i++) {
             workers.add(null);
             workerHosts.add(null);
-            hosts.get(i % hosts.size()).tell(new WorkerHost.StartWorker(taskId, i, ctx.getSelf(), adapter));
+            startAttempts.add(0);
+            askToStart(i);
+        }
+        return this;
+    }
+
+    /** Worker {@code i} goes round-robin over the hosts; a host without a free slot passes it to the next one. */
+    private void askToStart(int worker) {
+        ActorRef<WorkerHost.Command> host =
+                workerHostRefs.get((worker + startAttempts.get(worker)) % workerHostRefs.size());
+        host.tell(new WorkerHost.StartWorker(taskId, worker, ctx.getSelf(), startAdapter));
+    }
+
+    private Behavior<Command> onRetryStart(RetryStart msg) {
+        if (!finishing && workers.get(msg.worker()) == null) {
+            askToStart(msg.worker());
         }
         return this;
     }
@@ -184,7 +215,17 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             return this;
         }
         if (r.worker() == null) {
-            return fail(Faults.unknownError("Could not start worker " + r.workerNumber() + ": " + r.reason()), null);
+            // No free slot there: try the next host; once every host said no, wait a little and go round again
+            // (slots free up as other queries end), until the TaskStartTimeout.
+            int attempt = startAttempts.get(r.workerNumber()) + 1;
+            startAttempts.set(r.workerNumber(), attempt);
+            if (attempt % workerHostRefs.size() == 0) {
+                timers.startSingleTimer(new RetryStart(r.workerNumber()), new RetryStart(r.workerNumber()),
+                        Duration.ofMillis(250));
+            } else {
+                askToStart(r.workerNumber());
+            }
+            return this;
         }
         workers.set(r.workerNumber(), r.worker());
         workerHosts.set(r.workerNumber(), r.host());
@@ -200,6 +241,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     }
 
     private Behavior<Command> onStartTimeout(StartTimeout msg) {
+        if (workerHostRefs.isEmpty()) {
+            return fail(Faults.unknownError("No worker nodes are available to run the query (waited "
+                    + cc.workerStartTimeout().toSeconds() + " seconds)"), null);
+        }
         if (workers.contains(null)) {
             long pending = workers.stream().filter(java.util.Objects::isNull).count();
             return fail(new Fault(
