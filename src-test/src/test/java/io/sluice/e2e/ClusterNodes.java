@@ -53,7 +53,7 @@ final class ClusterNodes {
                 "sluice.metadata.user = \"" + (jdbcUrl.startsWith("jdbc:postgresql:") ? "postgres" : "") + "\"",
                 "sluice.deep-storage-dir = \"" + deepStorage.toAbsolutePath() + "\"",
                 "akka.cluster.split-brain-resolver.stable-after = 2s",
-                "akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s",
+                "akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s",
                 "akka.cluster.failure-detector.heartbeat-interval = 500ms",
                 "akka.cluster.down-removal-margin = 1s",
                 "akka.cluster.singleton.hand-over-retry-interval = 500ms",
