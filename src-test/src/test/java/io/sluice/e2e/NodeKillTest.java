@@ -46,8 +46,6 @@ class NodeKillTest {
     static void start() throws Exception {
         Path sample = TestNodes.wikipediaSample(temp.resolve("sample"));
         // An H2 server of its own, as CLUSTER.md shows for one machine: a metadata store that outlives any node.
-        // (H2's AUTO_SERVER mode, where the first node to open the file serves it, lost a surviving node once
-        // when the serving node was killed.)
         h2 = Server.createTcpServer("-tcpPort", "0", "-ifNotExists").start();
         String jdbc = "jdbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/" + temp.resolve("metadata").resolve("metadata");
         Path config = temp.resolve("cluster.conf");
