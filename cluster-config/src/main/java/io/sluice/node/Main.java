@@ -22,7 +22,9 @@ public final class Main {
         }
         Config config = SluiceNode.config(options);
         SluiceNode node = SluiceNode.start(config);
-        System.out.println("Sluice is up: http://" + config.getString("sluice.http.host") + ":" + node.httpPort()
+        String http = node.httpPort() < 0 ? "no HTTP API (not a broker)"
+                : "http://" + config.getString("sluice.http.host") + ":" + node.httpPort();
+        System.out.println("Sluice is up: " + http + ", Akka " + node.system().address()
                 + "  (data in " + node.dataDir() + ", roles " + config.getStringList("akka.cluster.roles") + ")");
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "sluice-shutdown"));
         node.system().getWhenTerminated().toCompletableFuture().join();

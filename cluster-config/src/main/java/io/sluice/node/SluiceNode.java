@@ -3,7 +3,9 @@ package io.sluice.node;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.Join;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -88,7 +91,7 @@ public final class SluiceNode implements AutoCloseable {
         String jdbc = config.getString("sluice.metadata.jdbc-url");
         MetadataStore metadata = jdbc.isEmpty()
                 ? MetadataStore.h2(dataDir.resolve("metadata"))
-                : MetadataStore.connect(jdbc, config.getString("sluice.metadata.user"),
+                : connectShared(jdbc, config.getString("sluice.metadata.user"),
                         config.getString("sluice.metadata.password"));
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sluice", config);
         try {
@@ -106,39 +109,88 @@ public final class SluiceNode implements AutoCloseable {
             Path tmp = dataDir.resolve("tmp");
             WorkerStageCleanup.clean(tmp);
             Files.createDirectories(tmp);
+            // The HTTP API binds first, so that a node started on port 0 knows the port it advertises (task
+            // location, worker host); the routes reach the TaskMaster singleton once its proxy exists, a moment later.
+            CompletableFuture<ActorRef<TaskMaster.Command>> taskMasterRef = new CompletableFuture<>();
+            ServerBinding binding = null;
+            if (roles.contains("broker")) {
+                List<Path> exportBaseDirs = config.getStringList("sluice.export.base-dirs").stream()
+                        .map(d -> Path.of(d).toAbsolutePath().normalize())
+                        .toList();
+                TaskServiceImpl service =
+                        new TaskServiceImpl(system, taskMasterRef, metadata, blocking, exportBaseDirs);
+                binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            int boundHttpPort = binding == null ? httpPort : binding.localAddress().getPort();
             TaskMaster.Settings settings = new TaskMaster.Settings(
                     metadata,
                     blocking,
                     Clock.systemUTC(),
                     host,
-                    httpPort,
+                    boundHttpPort,
                     config.getDuration("sluice.worker-start-timeout"),
                     config.getInt("sluice.max-partitions"),
                     config.getInt("sluice.max-result-rows"));
             ActorRef<TaskMaster.Command> taskMaster = ClusterSingleton.get(system)
                     .init(SingletonActor.of(TaskMaster.create(settings), "task-master"));
+            taskMasterRef.complete(taskMaster);
             if (roles.contains("worker")) {
                 long mem = config.getLong("sluice.worker-memory-bytes");
                 if (mem <= 0) {
                     mem = Math.max(32L << 20, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, capacity));
                 }
                 WorkerResources resources = new WorkerResources(tmp, deepStorage, mem, blocking);
-                system.systemActorOf(WorkerHost.create(resources, capacity, host + ":" + httpPort), "worker-host",
+                // Named by its HTTP address when it serves one, else by its Akka address: unique in the cluster.
+                int advertisedPort = binding != null ? boundHttpPort
+                        : cluster.selfMember().address().getPort().orElse(httpPort);
+                ActorRef<WorkerHost.Command> workerHost = system.systemActorOf(
+                        WorkerHost.create(resources, capacity, host + ":" + advertisedPort), "worker-host",
                         akka.actor.typed.Props.empty());
-            }
-            ServerBinding binding = null;
-            if (roles.contains("broker")) {
-                List<Path> exportBaseDirs = config.getStringList("sluice.export.base-dirs").stream()
-                        .map(d -> Path.of(d).toAbsolutePath().normalize())
-                        .toList();
-                TaskServiceImpl service = new TaskServiceImpl(system, taskMaster, metadata, blocking, exportBaseDirs);
-                binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                awaitListed(system, workerHost);
             }
             return new SluiceNode(system, metadata, binding, dataDir);
         } catch (Exception e) {
             system.terminate();
             metadata.close();
             throw e;
+        }
+    }
+
+    /**
+     * Connects to a metadata store the cluster shares. Nodes starting together race to create its tables (CREATE …
+     * IF NOT EXISTS is not atomic in every database); the loser tries again once the winner is done.
+     */
+    private static MetadataStore connectShared(String jdbc, String user, String password) throws InterruptedException {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                return MetadataStore.connect(jdbc, user, password);
+            } catch (RuntimeException e) {
+                last = e;
+                Thread.sleep(200L + 300L * attempt);
+            }
+        }
+        throw last;
+    }
+
+    /** Waits (up to 10 s) until the Receptionist lists this node's WorkerHost: a started node takes work at once. */
+    private static void awaitListed(ActorSystem<?> system, ActorRef<WorkerHost.Command> workerHost)
+            throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            try {
+                Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                                system.receptionist(), r -> Receptionist.find(WorkerHost.KEY, r),
+                                Duration.ofSeconds(2), system.scheduler())
+                        .toCompletableFuture()
+                        .get(3, TimeUnit.SECONDS);
+                if (listing.getServiceInstances(WorkerHost.KEY).contains(workerHost)) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // ask again
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -35,22 +35,27 @@ final class TaskServiceImpl implements TaskService {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final ActorSystem<?> system;
-    private final ActorRef<TaskMaster.Command> taskMaster;
+    private final CompletableFuture<ActorRef<TaskMaster.Command>> taskMasterRef;
     private final MetadataStore metadata;
     private final Executor blocking;
     private final SqlPlanner planner;
 
     TaskServiceImpl(
             ActorSystem<?> system,
-            ActorRef<TaskMaster.Command> taskMaster,
+            CompletableFuture<ActorRef<TaskMaster.Command>> taskMaster,
             MetadataStore metadata,
             Executor blocking,
             List<Path> exportBaseDirs) {
         this.system = system;
-        this.taskMaster = taskMaster;
+        this.taskMasterRef = taskMaster;
         this.metadata = metadata;
         this.blocking = blocking;
         this.planner = new CalcitePlanner(metadata, exportBaseDirs);
+    }
+
+    /** The singleton proxy; set while the node starts, right after the HTTP API binds. */
+    private ActorRef<TaskMaster.Command> taskMaster() {
+        return taskMasterRef.join();
     }
 
     @Override
@@ -61,7 +66,7 @@ final class TaskServiceImpl implements TaskService {
     @Override
     public CompletionStage<String> submit(String taskId, QuerySpec spec) {
         return AskPattern.<TaskMaster.Command, TaskMaster.SubmitReply>ask(
-                        taskMaster, r -> new TaskMaster.Submit(taskId, spec, r), TIMEOUT, system.scheduler())
+                        taskMaster(), r -> new TaskMaster.Submit(taskId, spec, r), TIMEOUT, system.scheduler())
                 .thenApply(reply -> {
                     if (reply.error() != null) {
                         throw DruidSqlException.invalidInput(reply.error());
@@ -72,7 +77,7 @@ final class TaskServiceImpl implements TaskService {
 
     private CompletionStage<Boolean> isRunning(String taskId) {
         return AskPattern.<TaskMaster.Command, TaskMaster.RunningReply>ask(
-                        taskMaster, r -> new TaskMaster.IsRunning(taskId, r), TIMEOUT, system.scheduler())
+                        taskMaster(), r -> new TaskMaster.IsRunning(taskId, r), TIMEOUT, system.scheduler())
                 .thenApply(TaskMaster.RunningReply::running)
                 .exceptionally(e -> false);
     }
@@ -104,7 +109,7 @@ final class TaskServiceImpl implements TaskService {
                 return CompletableFuture.completedFuture(Optional.of(TaskJson.parse(rec.get().reportJson())));
             }
             return AskPattern.<TaskMaster.Command, TaskMaster.LiveReportReply>ask(
-                            taskMaster, r -> new TaskMaster.GetLiveReport(taskId, r), TIMEOUT, system.scheduler())
+                            taskMaster(), r -> new TaskMaster.GetLiveReport(taskId, r), TIMEOUT, system.scheduler())
                     .thenCompose(live -> {
                         if (live.report() != null) {
                             return CompletableFuture.completedFuture(Optional.of(live.report()));
@@ -124,7 +129,7 @@ final class TaskServiceImpl implements TaskService {
     @Override
     public CompletionStage<Void> shutdown(String taskId) {
         return AskPattern.<TaskMaster.Command, TaskMaster.ShutdownReply>ask(
-                        taskMaster, r -> new TaskMaster.Shutdown(taskId, r), TIMEOUT, system.scheduler())
+                        taskMaster(), r -> new TaskMaster.Shutdown(taskId, r), TIMEOUT, system.scheduler())
                 .thenApply(r -> null);
     }
 

@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.cluster.ClusterEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.BoundaryCalculator;
@@ -71,7 +72,12 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
 
     private record WorkerGone(int worker) implements Command {}
 
+    /** A cluster member became unreachable (or left, or was downed); {@code address} is its Akka address. */
+    private record NodeLost(String address, String how) implements Command {}
+
     private record StartTimeout() implements Command {}
+
+    private record RetryStart(int worker) implements Command {}
 
     private record SlicesReady(int stage, List<WorkOrder> orders, Throwable error) implements Command {}
 
@@ -88,6 +94,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     private final ReportState report;
     private final List<ActorRef<Worker.Command>> workers = new ArrayList<>();
     private final List<String> workerHosts = new ArrayList<>();
+    private final List<ActorRef<WorkerHost.Command>> workerHostRefs = new ArrayList<>();
+    private final List<Integer> startAttempts = new ArrayList<>();
+    private ActorRef<WorkerHost.StartWorkerReply> startAdapter;
+    private boolean waitingForHosts;
     private final List<GeneratedSegment> segments = new ArrayList<>();
     private final int wantedWorkers;
     private final java.util.Set<Integer> slicing = new java.util.HashSet<>();
@@ -122,6 +132,16 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         this.report = new ReportState(taskId, spec, createdMillis, cc.host());
         ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new);
         ctx.getSystem().receptionist().tell(Receptionist.find(WorkerHost.KEY, adapter));
+        // DeathWatch on a remote worker fires only once its node is downed and removed; reachability tells sooner.
+        akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(ctx.getSystem());
+        cluster.subscriptions().tell(akka.cluster.typed.Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.UnreachableMember.class,
+                        e -> new NodeLost(e.member().address().toString(), "became unreachable")),
+                ClusterEvent.UnreachableMember.class));
+        cluster.subscriptions().tell(akka.cluster.typed.Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+                        e -> new NodeLost(e.member().address().toString(), "left the cluster")),
+                ClusterEvent.MemberRemoved.class));
         timers.startSingleTimer(new StartTimeout(), cc.workerStartTimeout());
     }
 
@@ -131,11 +151,13 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                 .onMessage(HostsListed.class, this::onHostsListed)
                 .onMessage(WorkerStarted.class, this::onWorkerStarted)
                 .onMessage(StartTimeout.class, this::onStartTimeout)
+                .onMessage(RetryStart.class, this::onRetryStart)
                 .onMessage(SlicesReady.class, this::onSlicesReady)
                 .onMessage(WorkerKeyStatistics.class, this::onKeyStatistics)
                 .onMessage(WorkerResultsReady.class, this::onResultsReady)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
                 .onMessage(WorkerGone.class, this::onWorkerGone)
+                .onMessage(NodeLost.class, this::onNodeLost)
                 .onMessage(Cancel.class, this::onCancel)
                 .onMessage(GetLiveReport.class, this::onGetLiveReport)
                 .onMessage(Finalized.class, this::onFinalized)
@@ -152,20 +174,40 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         }
         List<ActorRef<WorkerHost.Command>> hosts =
                 new ArrayList<>(msg.listing().getServiceInstances(WorkerHost.KEY));
+        if (!workerHostRefs.isEmpty() || finishing) {
+            return this; // placed already; later listings come from the subscription below
+        }
         if (hosts.isEmpty()) {
-            // A node that just started may not have registered its worker host yet: wait for one (subscribed),
-            // until the worker start deadline.
-            ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new);
-            ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerHost.KEY, adapter));
+            // A node that has just started may not be listed yet: wait for one, until the TaskStartTimeout.
+            if (!waitingForHosts) {
+                waitingForHosts = true;
+                ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerHost.KEY,
+                        ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new)));
+            }
             return this;
         }
         hosts.sort(java.util.Comparator.comparing(a -> a.path().toString()));
-        ActorRef<WorkerHost.StartWorkerReply> adapter =
-                ctx.messageAdapter(WorkerHost.StartWorkerReply.class, WorkerStarted::new);
+        workerHostRefs.addAll(hosts);
+        startAdapter = ctx.messageAdapter(WorkerHost.StartWorkerReply.class, WorkerStarted::new);
         for (int i = 0; i < wantedWorkers; i++) {
             workers.add(null);
             workerHosts.add(null);
-            hosts.get(i % hosts.size()).tell(new WorkerHost.StartWorker(taskId, i, ctx.getSelf(), adapter));
+            startAttempts.add(0);
+            askToStart(i);
+        }
+        return this;
+    }
+
+    /** Worker {@code i} goes round-robin over the hosts; a host without a free slot passes it to the next one. */
+    private void askToStart(int worker) {
+        ActorRef<WorkerHost.Command> host =
+                workerHostRefs.get((worker + startAttempts.get(worker)) % workerHostRefs.size());
+        host.tell(new WorkerHost.StartWorker(taskId, worker, ctx.getSelf(), startAdapter));
+    }
+
+    private Behavior<Command> onRetryStart(RetryStart msg) {
+        if (!finishing && workers.get(msg.worker()) == null) {
+            askToStart(msg.worker());
         }
         return this;
     }
@@ -179,7 +221,17 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             return this;
         }
         if (r.worker() == null) {
-            return fail(Faults.unknownError("Could not start worker " + r.workerNumber() + ": " + r.reason()), null);
+            // No free slot there: try the next host; once every host said no, wait a little and go round again
+            // (slots free up as other queries end), until the TaskStartTimeout.
+            int attempt = startAttempts.get(r.workerNumber()) + 1;
+            startAttempts.set(r.workerNumber(), attempt);
+            if (attempt % workerHostRefs.size() == 0) {
+                timers.startSingleTimer(new RetryStart(r.workerNumber()), new RetryStart(r.workerNumber()),
+                        Duration.ofMillis(250));
+            } else {
+                askToStart(r.workerNumber());
+            }
+            return this;
         }
         workers.set(r.workerNumber(), r.worker());
         workerHosts.set(r.workerNumber(), r.host());
@@ -195,8 +247,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     }
 
     private Behavior<Command> onStartTimeout(StartTimeout msg) {
-        if (workers.isEmpty()) {
-            return fail(Faults.unknownError("No worker nodes are available to run the query"), null);
+        if (workerHostRefs.isEmpty()) {
+            return fail(Faults.unknownError("No worker nodes are available to run the query (waited "
+                    + cc.workerStartTimeout().toSeconds() + " seconds)"), null);
         }
         if (workers.contains(null)) {
             long pending = workers.stream().filter(java.util.Objects::isNull).count();
@@ -302,6 +355,21 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         String id = taskId + "-worker" + msg.worker() + "_0";
         return fail(Faults.workerFailed(id, "Worker " + id + " on " + workerHosts.get(msg.worker())
                 + " stopped unexpectedly"), null, id);
+    }
+
+    private Behavior<Command> onNodeLost(NodeLost msg) {
+        if (finishing) {
+            return this;
+        }
+        for (int i = 0; i < workers.size(); i++) {
+            ActorRef<Worker.Command> w = workers.get(i);
+            if (w != null && w.path().address().toString().equals(msg.address())) {
+                String id = taskId + "-worker" + i + "_0";
+                return fail(Faults.workerFailed(id, "Worker " + id + " on " + workerHosts.get(i) + " (" + msg.address()
+                        + ") is lost: its node " + msg.how()), null, id);
+            }
+        }
+        return this;
     }
 
     private Behavior<Command> onCancel(Cancel msg) {

@@ -168,7 +168,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                     "worker " + workerNumber + " has no output for stage " + msg.stage()));
         } else {
             frames = Source.fromIterator(() -> runner.readPartition(msg.partition()))
-                    .map(FrameWire::encode)
+                    .mapConcat(FrameWire::encode)
                     .withAttributes(ActorAttributes.dispatcher("akka.actor.default-blocking-io-dispatcher"));
         }
         SourceRef<ByteString> ref = frames.runWith(StreamRefs.sourceRef(), ctx.getSystem());

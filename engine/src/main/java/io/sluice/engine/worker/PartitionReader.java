@@ -87,7 +87,10 @@ public final class PartitionReader {
                 .join();
         Iterator<Frame> frames = stream.frames()
                 .getSource()
-                .map(FrameWire::decode)
+                .statefulMapConcat(() -> {
+                    FrameWire.Decoder decoder = new FrameWire.Decoder();
+                    return decoder::accept;
+                })
                 .runWith(StreamConverters.asJavaStream(), system)
                 .iterator();
         return new RowSource() {
