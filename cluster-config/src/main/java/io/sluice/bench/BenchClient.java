@@ -98,7 +98,6 @@ final class BenchClient {
         String taskId = JSON.readTree(r.body()).get("taskId").asText();
         long end = start + deadline.toNanos();
         JsonNode status;
-        long polls = 0;
         while (true) {
             status = getJson("/druid/indexer/v1/task/" + taskId + "/status").get("status");
             if (!"RUNNING".equals(status.path("statusCode").asText())) {
@@ -111,7 +110,6 @@ final class BenchClient {
             // Poll tightly at first (small queries take milliseconds), then back off.
             long elapsedMs = (now - start) / 1_000_000;
             sleep(elapsedMs < 500 ? 1 : elapsedMs < 10_000 ? 20 : 100);
-            polls++;
         }
         long done = System.nanoTime();
         JsonNode report = getJson("/druid/indexer/v1/task/" + taskId + "/reports");

@@ -157,6 +157,7 @@ public final class BenchRunner {
         meta.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         meta.put("git", git());
 
+        meta.put("loadAverageAtStart", BenchNode.loadAverage());
         Path dataDir = out.resolve("data");
         Path sample = DataGenerator.findSample(repo);
         Path sampleCopy = dataDir.resolve("sample").resolve(DataGenerator.SAMPLE_NAME);
@@ -236,7 +237,8 @@ public final class BenchRunner {
     private void singleNode(DataGenerator.Output data, Path sample, Path lookup) throws Exception {
         BenchNode node = startNode("node-0", out.resolve("node-0"), BenchNode.freePort(), List.of());
         BenchClient client = new BenchClient(node.httpPort);
-        meta.putPOJO("singleNodeCommand", String.join(" ", node.command));
+        meta.put("singleNodeCommand", String.join(" ", node.command));
+        meta.put("peakRssResetPerWorkload", node.resetPeakRss());
 
         if (only.contains("W0")) {
             ingest(node, client, "W0-ingest", "W0 sample ingest (39,244 rows), cold node, submit->SUCCESS",
@@ -313,6 +315,7 @@ public final class BenchRunner {
     private void cluster(DataGenerator.Output data) throws Exception {
         Figure f = add("W1x4-cluster", "W1 4 files on " + nodes + " nodes (maxNumTasks " + (nodes + 1) + ")");
         f.target = "report per-node rows/s";
+        f.extra.put("configOverride", "akka.remote.artery.advanced.maximum-frame-size = 4MiB");
         try {
             Path dir = out.resolve("cluster");
             Files.createDirectories(dir);
@@ -320,7 +323,10 @@ public final class BenchRunner {
             Files.writeString(conf, "sluice.deep-storage-dir = \"" + dir.resolve("deep-storage") + "\"\n"
                     + "sluice.metadata.jdbc-url = \"jdbc:h2:file:" + dir.resolve("metadata").resolve("metadata")
                     + ";AUTO_SERVER=TRUE\"\n"
-                    + "sluice.metadata.user = \"sa\"\n");
+                    + "sluice.metadata.user = \"sa\"\n"
+                    // Frames are up to ~1 MB, Artery's default maximum-frame-size is 256 KiB: without this, remote
+                    // StreamRefs drop the oversized elements and fail with "Illegal sequence nr" (see BENCH.md).
+                    + "akka.remote.artery.advanced.maximum-frame-size = 4MiB\n");
             int seedPort = BenchNode.freePort();
             List<BenchNode> members = new ArrayList<>();
             for (int i = 0; i < nodes; i++) {
@@ -407,9 +413,15 @@ public final class BenchRunner {
                         + "\nPARTITIONED BY DAY";
         log("%s: %s", id, name);
         node.resetPeakRss();
+        double cpu0 = node.cpuSeconds();
+        f.extra.put("loadAverageBefore", BenchNode.loadAverage());
         try {
             BenchClient.Finished r = client.run(sql, context, Duration.ofMinutes(30));
             recordMemory(f, node);
+            double cpu = node.cpuSeconds() - cpu0;
+            f.extra.put("nodeCpuSeconds", cpu);
+            f.extra.put("rowsPerNodeCpuSecond", expectRows / cpu);
+            f.extra.put("loadAverageAfter", BenchNode.loadAverage());
             f.extra.put("taskId", r.taskId());
             f.extra.put("serverDurationMs", r.status().path("duration").asLong());
             if (!r.success()) {
@@ -463,6 +475,7 @@ public final class BenchRunner {
         f.target = targetMs == null ? "" : "first run <= " + fmt(targetMs) + " ms";
         log("%s", id);
         node.resetPeakRss();
+        f.extra.put("loadAverageBefore", BenchNode.loadAverage());
         List<Double> times = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -567,6 +580,7 @@ public final class BenchRunner {
     private void writeJson() throws IOException {
         ObjectNode root = BenchClient.JSON.createObjectNode();
         meta.put("finished", Instant.now().toString());
+        meta.put("loadAverageAtEnd", BenchNode.loadAverage());
         root.set("meta", meta);
         ArrayNode arr = root.putArray("figures");
         for (Figure f : figures) {
