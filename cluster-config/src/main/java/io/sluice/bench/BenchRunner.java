@@ -261,16 +261,6 @@ public final class BenchRunner {
                     extern(data.single().getParent(), data.single().getFileName().toString()), false, rows,
                     Map.of("maxNumTasks", 3), ">= 650,000 rows/s and >= 60% of 2-thread floor", 650_000.0);
         }
-        if (only.contains("W2")) {
-            ingest(node, client, "W2", "W2 rollup INSERT by hour, channel, page", "wiki_rollup",
-                    extern(data.single().getParent(), data.single().getFileName().toString()), true, rows,
-                    Map.of("maxNumTasks", 3), ">= 650,000 rows/s", 650_000.0);
-        }
-        if (only.contains("W1x4")) {
-            Path parts = data.parts().get(0).getParent();
-            ingest(node, client, "W1x4", "W1 with 4 files, 1 node (maxNumTasks 3)", "wiki_4",
-                    extern(parts, "part-*.json.gz"), false, rows, Map.of("maxNumTasks", 3), "(no target)", null);
-        }
         if (only.contains("W3")) {
             Figure lk = add("W3-lookup", "channel lookup (51 rows, CSV) ingested as datasource channels");
             try {
@@ -293,6 +283,17 @@ public final class BenchRunner {
                 query(node, client, "W3-" + q, "W3 " + q + ": " + QUERIES.get(q), QUERIES.get(q), ctx,
                         QUERY_TARGET_MS.get(q));
             }
+        }
+        // W2 and W1x4 after the queries: a failure there (e.g. OutOfMemoryError) must not take W3 with it.
+        if (only.contains("W2")) {
+            ingest(node, client, "W2", "W2 rollup INSERT by hour, channel, page", "wiki_rollup",
+                    extern(data.single().getParent(), data.single().getFileName().toString()), true, rows,
+                    Map.of("maxNumTasks", 3), ">= 650,000 rows/s", 650_000.0);
+        }
+        if (only.contains("W1x4")) {
+            Path parts = data.parts().get(0).getParent();
+            ingest(node, client, "W1x4", "W1 with 4 files, 1 node (maxNumTasks 3)", "wiki_4",
+                    extern(parts, "part-*.json.gz"), false, rows, Map.of("maxNumTasks", 3), "(no target)", null);
         }
         Figure mem = add("memory", "W1 and W2 finish with -Xmx" + xmx + " (node RSS peak over the run)");
         mem.value = node.peakRssBytes() / 1048576.0;
@@ -464,10 +465,11 @@ public final class BenchRunner {
                 }
             }
         } catch (BenchClient.Rejected | IOException e) {
-            f.error = e.getMessage();
+            f.error = message(e);
             recordMemory(f, node);
         }
         if (f.error != null) {
+            f.error += nodeTrouble(node);
             log("  %s failed: %s", id, f.error);
         } else {
             log("  %s: %s %s  %s", id, fmt(f.value), f.unit, f.note);
@@ -485,7 +487,11 @@ public final class BenchRunner {
         List<Double> times = new ArrayList<>();
         try {
             for (int i = 0; i < repeat; i++) {
+                double cpu0 = node.cpuSeconds();
                 BenchClient.Finished r = client.run(sql, context, Duration.ofMinutes(10));
+                if (i == 0) {
+                    f.extra.put("nodeCpuSecondsFirstRun", node.cpuSeconds() - cpu0);
+                }
                 if (!r.success()) {
                     f.error = r.error();
                     break;
@@ -503,11 +509,14 @@ public final class BenchRunner {
                 }
             }
         } catch (BenchClient.Rejected e) {
-            f.error = "rejected: " + e.getMessage();
+            f.error = "rejected: " + message(e);
         } catch (IOException e) {
-            f.error = e.getMessage();
+            f.error = message(e);
         }
         recordMemory(f, node);
+        if (f.error != null && !f.error.startsWith("rejected")) {
+            f.error += nodeTrouble(node);
+        }
         if (!times.isEmpty()) {
             double best = times.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
             f.value = times.get(0);
@@ -524,8 +533,31 @@ public final class BenchRunner {
             f.met = false;
             log("  %s failed: %s", id, f.error);
         } else {
-            log("  %s: first %s ms, %s", id, fmt(f.value), f.note);
+            log("  %s: first %s ms, %s", id, f.value == null ? "n/a" : fmt(f.value), f.note);
         }
+    }
+
+    private static String message(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** What the node's log and process say went wrong: an OutOfMemoryError, or the process having exited. */
+    private static String nodeTrouble(BenchNode node) {
+        StringBuilder sb = new StringBuilder();
+        if (!node.process.isAlive()) {
+            sb.append(" [node exited with ").append(node.process.exitValue()).append("]");
+        }
+        try {
+            for (String line : Files.readAllLines(node.log)) {
+                if (line.contains("OutOfMemoryError")) {
+                    sb.append(" [node log: java.lang.OutOfMemoryError: Java heap space]");
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no log
+        }
+        return sb.toString();
     }
 
     private void recordMemory(Figure f, BenchNode node) {
