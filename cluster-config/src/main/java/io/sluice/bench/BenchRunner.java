@@ -302,7 +302,7 @@ public final class BenchRunner {
         boolean w1 = succeeded("W1");
         boolean w2 = succeeded("W2");
         boolean smallHeap = parseSize(xmx) <= (1L << 30);
-        mem.met = only.contains("W1") && only.contains("W2") ? (w1 && w2 && smallHeap && rows >= 10_000_000L) : null;
+        mem.met = only.contains("W1") && only.contains("W2") && rows >= 10_000_000L ? (w1 && w2 && smallHeap) : null;
         mem.note = "W1 " + (w1 ? "ok" : "failed/not run") + ", W2 " + (w2 ? "ok" : "failed/not run") + " with -Xmx" + xmx
                 + (rows < 10_000_000L ? "; only " + rows + " rows (target is for 10M)" : "");
         node.close();
