@@ -31,7 +31,7 @@ public final class BenchRunner {
             "Usage: bin/sluice bench [options]",
             "  --rows N        rows of the generated data set (default 10000000)",
             "  --nodes K       also run the 4-file ingest on a K-node cluster (default 1: single node only)",
-            "  --out DIR       results, generated data, node data and logs (default ./bench-out)",
+            "  --out DIR       results, generated data, node data and logs (default <repo>/bench-out)",
             "  --xmx SIZE      -Xmx of each node JVM (default 1g)",
             "  --only LIST     workloads to run, of W0,W1,W2,W1x4,W3 (default all; W3 implies W1)",
             "  --repeat N      runs of each W3 query and of SELECT 1: the first run and the best of N (default 3)",
