@@ -143,6 +143,9 @@ public final class StageProcessors {
         }
     }
 
+    /** Groups a pre-shuffle aggregation holds before it flushes partial results downstream. */
+    static final int MAX_GROUPS_IN_MEMORY = 100_000;
+
     private static RowTransformer preShuffle(
             GroupByPreShuffleSpec spec, RowSignature in, RowSignature out, int workerNumber) {
         CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
@@ -152,6 +155,8 @@ public final class StageProcessors {
         int nd = dims.length;
         return input -> new RowSource() {
             private Iterator<Map.Entry<GroupKey, Object[]>> results;
+            private boolean inputDone;
+            private boolean emittedAny;
 
             private Object[] newStates() {
                 Object[] states = new Object[aggs.length];
@@ -186,10 +191,12 @@ public final class StageProcessors {
             }
 
             private void consume() {
+                // Partial aggregation with a bounded map: when it is full its groups go downstream and a new map
+                // starts. The shuffle's combiner and the post-shuffle stage merge groups that appear twice.
                 Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
                 Object[] probe = new Object[nd];
-                Object[] row;
-                while ((row = input.next()) != null) {
+                Object[] row = null;
+                while (groups.size() < MAX_GROUPS_IN_MEMORY && (row = input.next()) != null) {
                     if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
                         continue;
                     }
@@ -217,24 +224,28 @@ public final class StageProcessors {
                         states[a] = aggs[a].fold(states[a], row);
                     }
                 }
-                input.close();
-                if (groups.isEmpty() && nd == 0 && workerNumber == 0) {
+                if (row == null) {
+                    inputDone = true;
+                    input.close();
+                }
+                if (inputDone && !emittedAny && groups.isEmpty() && nd == 0 && workerNumber == 0) {
                     Object[] states = new Object[aggs.length];
                     for (int a = 0; a < aggs.length; a++) {
                         states[a] = aggs[a].newState();
                     }
                     groups.put(new GroupKey(new Object[0]), states);
                 }
+                emittedAny |= !groups.isEmpty();
                 results = groups.entrySet().iterator();
             }
 
             @Override
             public Object[] next() {
-                if (results == null) {
+                while (results == null || !results.hasNext()) {
+                    if (inputDone) {
+                        return null;
+                    }
                     consume();
-                }
-                if (!results.hasNext()) {
-                    return null;
                 }
                 Map.Entry<GroupKey, Object[]> e = results.next();
                 results.remove();

@@ -100,40 +100,54 @@ public final class Granularity {
         return increment(start, period, 1);
     }
 
+    /** A parsed ISO period: a fixed step in millis (with an origin), or a number of months. */
+    private record Step(long millis, long origin, int months) {}
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, Step> STEPS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Step step(String isoPeriod) {
+        Step cached = STEPS.get(isoPeriod);
+        if (cached != null) {
+            return cached;
+        }
+        String p = isoPeriod.toUpperCase(Locale.ROOT);
+        Step s;
+        if (p.startsWith("PT")) {
+            s = new Step(Duration.parse(p).toMillis(), 0, 0);
+        } else if (p.endsWith("W")) {
+            int weeks = Integer.parseInt(p.substring(1, p.length() - 1));
+            // weeks align to Monday as in Druid: 1970-01-05 is a Monday
+            s = new Step(7L * 86_400_000L * weeks, 4L * 86_400_000L, 0);
+        } else {
+            Period per = Period.parse(p);
+            if (per.getDays() > 0 && per.getMonths() == 0 && per.getYears() == 0) {
+                s = new Step(per.getDays() * 86_400_000L, 0, 0);
+            } else if (per.getDays() == 0 && (per.getMonths() > 0 || per.getYears() > 0)) {
+                s = new Step(0, 0, per.getMonths() + per.getYears() * 12);
+            } else {
+                throw new IllegalArgumentException("Unsupported period [" + isoPeriod + "]");
+            }
+        }
+        if (STEPS.size() < 1000) {
+            STEPS.put(isoPeriod, s);
+        }
+        return s;
+    }
+
     /** Floors millis to an ISO period in UTC (origin 1970-01-01, weeks aligned to Monday as in Druid). */
     public static long floor(long millis, String isoPeriod) {
-        String p = isoPeriod.toUpperCase(Locale.ROOT);
-        if (p.startsWith("PT")) {
-            long step = Duration.parse(p).toMillis();
-            return Math.floorDiv(millis, step) * step;
+        Step s = step(isoPeriod);
+        if (s.months() == 0) {
+            return Math.floorDiv(millis - s.origin(), s.millis()) * s.millis() + s.origin();
         }
-        if (p.endsWith("W")) {
-            int weeks = Integer.parseInt(p.substring(1, p.length() - 1));
-            long week = 7L * 86_400_000L;
-            // 1970-01-05 is a Monday
-            long origin = 4L * 86_400_000L;
-            return Math.floorDiv(millis - origin, week * weeks) * week * weeks + origin;
-        }
-        Period per = Period.parse(p);
         LocalDateTime t = LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC);
-        if (per.getYears() > 0 && per.getMonths() == 0 && per.getDays() == 0) {
-            int y = per.getYears();
-            int year = Math.floorDiv(t.getYear() - 1970, y) * y + 1970;
-            return LocalDateTime.of(year, 1, 1, 0, 0).toInstant(ZoneOffset.UTC).toEpochMilli();
-        }
-        if (per.getMonths() > 0 && per.getDays() == 0) {
-            int m = per.getMonths() + per.getYears() * 12;
-            long months = (t.getYear() - 1970L) * 12 + t.getMonthValue() - 1;
-            long fm = Math.floorDiv(months, m) * m;
-            return LocalDateTime.of((int) (1970 + Math.floorDiv(fm, 12)), (int) Math.floorMod(fm, 12) + 1, 1, 0, 0)
-                    .toInstant(ZoneOffset.UTC)
-                    .toEpochMilli();
-        }
-        if (per.getDays() > 0 && per.getMonths() == 0 && per.getYears() == 0) {
-            long step = per.getDays() * 86_400_000L;
-            return Math.floorDiv(millis, step) * step;
-        }
-        throw new IllegalArgumentException("Unsupported period [" + isoPeriod + "]");
+        int m = s.months();
+        long months = (t.getYear() - 1970L) * 12 + t.getMonthValue() - 1;
+        long fm = Math.floorDiv(months, m) * m;
+        return LocalDateTime.of((int) (1970 + Math.floorDiv(fm, 12)), (int) Math.floorMod(fm, 12) + 1, 1, 0, 0)
+                .toInstant(ZoneOffset.UTC)
+                .toEpochMilli();
     }
 
     /** Adds {@code n} periods to millis in UTC. */
