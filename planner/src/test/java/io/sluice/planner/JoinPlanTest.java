@@ -39,4 +39,13 @@ class JoinPlanTest {
                 .anySatisfy(s -> assertThat(s.processor()).isInstanceOfSatisfying(ScanProcessorSpec.class,
                         sc -> assertThat(sc.join()).isNotNull().extracting(j -> j.joinType()).isEqualTo("LEFT")));
     }
+
+    @Test
+    void unionAllReadsEveryBranchStage() {
+        QuerySpec spec = f.plan("SELECT page, added FROM wikipedia UNION ALL SELECT channel, added FROM wikipedia");
+        StageDefinition last = spec.queryDefinition().finalStage();
+        assertThat(last.inputs()).hasSize(2).allMatch(i -> i instanceof StageInputSpec);
+        assertThat(last.broadcastInputs()).isEmpty();
+        assertThat(spec.resultSignature().names()).containsExactly("page", "added");
+    }
 }

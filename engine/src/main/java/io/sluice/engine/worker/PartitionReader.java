@@ -119,7 +119,8 @@ public final class PartitionReader {
         return p.stage();
     }
 
-    static RowSource concat(List<RowSource> sources) {
+    /** The sources one after the other. */
+    public static RowSource concat(List<RowSource> sources) {
         return new RowSource() {
             private int i;
 

@@ -94,6 +94,12 @@ public final class WorkerStageRunner implements AutoCloseable {
         InputSlice primary = order.inputs().get(0);
         RowSignature inputSignature = signatureOf(primary);
         RowSource opened = open(primary);
+        for (int i = 1; i < order.inputs().size(); i++) {
+            // Further non-broadcast inputs (UNION ALL branches) follow the first, column by column position.
+            if (!stage.broadcastInputs().contains(i)) {
+                opened = PartitionReader.concat(List.of(opened, open(order.inputs().get(i))));
+            }
+        }
         if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() != null) {
             io.sluice.engine.plan.JoinSpec join = scan.join();
             InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());

@@ -194,6 +194,9 @@ public final class StageBuilder {
                 && (join.getJoinType() == JoinRelType.INNER || join.getJoinType() == JoinRelType.LEFT)) {
             return broadcastJoin(join);
         }
+        if (rel instanceof org.apache.calcite.rel.core.Union union && union.all) {
+            return unionAll(union);
+        }
         String what = rel.getRelTypeName().replace("Logical", "").toUpperCase(Locale.ROOT);
         if (rel instanceof Correlate c && org.apache.calcite.plan.RelOptUtil.toString(c).contains("Uncollect")) {
             what = "UNCOLLECT";
@@ -337,6 +340,25 @@ public final class StageBuilder {
 
     /** A pending that may take another filter/projection: one with a per-worker limit must be emitted first. */
     private int joins;
+
+    /**
+     * UNION ALL: every branch becomes a stage with the union's columns in order; one stage then reads all of their
+     * outputs, row by row in column position (the branches' rows are concatenated), and goes on like any scan.
+     */
+    private Pending unionAll(org.apache.calcite.rel.core.Union union) {
+        List<Emitted> branches = new ArrayList<>();
+        for (RelNode in : union.getInputs()) {
+            branches.add(emit(open(visit(in)), null, List.of(), null));
+        }
+        Pending p = overStage(branches.get(0));
+        List<InputSpec> inputs = new ArrayList<>();
+        for (Emitted e : branches) {
+            inputs.add(new StageInputSpec(e.stage()));
+        }
+        p.inputs = inputs;
+        p.types = types(union);
+        return p;
+    }
 
     /**
      * INNER / LEFT / CROSS join as a broadcast hash join (Druid's default sqlJoinAlgorithm): the right side becomes a
