@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,21 +52,7 @@ class NodeKillTest {
                 + ClusterNodes.sharedConfig(jdbc, temp.resolve("deep")));
         files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         // Serves the sample very slowly: a task reading it is still running when a node is killed.
-        files.createContext("/slow", ex -> {
-            ex.sendResponseHeaders(200, 0);
-            try (InputStream in = Files.newInputStream(sample);
-                    OutputStream out = ex.getResponseBody()) {
-                byte[] buf = new byte[2048];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
-                    SluiceClient.sleep(200);
-                }
-            } catch (IOException e) {
-                // the reader went away: expected
-            }
-        });
+        TestNodes.serveSlowly(files, "/slow", sample, 2048);
         files.start();
         int seed = ClusterNodes.freePort();
         a = launch("a", seed, seed, "overlord,broker,worker", config);

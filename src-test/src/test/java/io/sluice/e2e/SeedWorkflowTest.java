@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.sluice.node.SluiceNode;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -71,21 +69,7 @@ class SeedWorkflowTest {
             }
         });
         // Serves the sample very slowly, so that a task reading it is still running when we cancel it.
-        files.createContext("/slow.json.gz", ex -> {
-            ex.sendResponseHeaders(200, 0);
-            try (InputStream in = Files.newInputStream(sample);
-                    OutputStream out = ex.getResponseBody()) {
-                byte[] buf = new byte[4096];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
-                    SluiceClient.sleep(200);
-                }
-            } catch (IOException e) {
-                // the reader went away (canceled): expected
-            }
-        });
+        TestNodes.serveSlowly(files, "/slow.json.gz", sample, 4096);
         files.start();
     }
 

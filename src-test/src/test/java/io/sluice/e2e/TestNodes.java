@@ -44,4 +44,26 @@ final class TestNodes {
         }
         return target;
     }
+
+    /**
+     * Serves {@code file} at {@code path} very slowly (a chunk every 200 ms), so that a task reading it is still
+     * running when a test cancels it or kills a node. The handler ends quietly when the reader goes away.
+     */
+    static void serveSlowly(com.sun.net.httpserver.HttpServer server, String path, Path file, int chunkBytes) {
+        server.createContext(path, ex -> {
+            ex.sendResponseHeaders(200, 0);
+            try (InputStream in = Files.newInputStream(file);
+                    java.io.OutputStream out = ex.getResponseBody()) {
+                byte[] buf = new byte[chunkBytes];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                    SluiceClient.sleep(200);
+                }
+            } catch (IOException e) {
+                // the reader went away (canceled or killed): expected
+            }
+        });
+    }
 }
