@@ -450,7 +450,21 @@ public final class WorkerStageRunner implements AutoCloseable {
 
     private RowSource table(InputSlice.Table t) {
         Iterator<String> paths = t.segmentPaths().iterator();
-        List<String> columns = t.signature().names();
+        List<String> all = t.signature().names();
+        // Decode only the columns the processor reads; the others stay null in their positions.
+        java.util.Set<String> needed = io.sluice.engine.plan.ReferencedColumns.of(stage.processor())
+                .orElse(new java.util.HashSet<>(all));
+        List<String> columns = new ArrayList<>();
+        List<Integer> positionList = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (needed.contains(all.get(i))) {
+                columns.add(all.get(i));
+                positionList.add(i);
+            }
+        }
+        int[] positions = positionList.stream().mapToInt(Integer::intValue).toArray();
+        boolean pruned = columns.size() < all.size();
+        int width = all.size();
         input.totalFiles.set(t.segmentPaths().size());
         return new RowSource() {
             private SegmentReader reader;
@@ -463,7 +477,14 @@ public final class WorkerStageRunner implements AutoCloseable {
                         Object[] r = rows.next();
                         if (r != null) {
                             input.rows.incrementAndGet();
-                            return r;
+                            if (!pruned) {
+                                return r;
+                            }
+                            Object[] full = new Object[width];
+                            for (int i = 0; i < positions.length; i++) {
+                                full[positions[i]] = r[i];
+                            }
+                            return full;
                         }
                         closeCurrent();
                     }
