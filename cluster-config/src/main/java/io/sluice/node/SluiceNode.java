@@ -20,7 +20,6 @@ import io.sluice.engine.storage.LocalDeepStorage;
 import io.sluice.engine.storage.MetadataStore;
 import io.sluice.engine.worker.WorkerResources;
 import io.sluice.http.HttpApi;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -107,7 +106,7 @@ public final class SluiceNode implements AutoCloseable {
             LocalDeepStorage deepStorage = new LocalDeepStorage(
                     deepDir.isEmpty() ? dataDir.resolve("deep-storage") : Path.of(deepDir).toAbsolutePath());
             Path tmp = dataDir.resolve("tmp");
-            WorkerStageCleanup.clean(tmp);
+            io.sluice.engine.worker.WorkerStageRunner.deleteQuietly(tmp); // stage files a previous run left
             Files.createDirectories(tmp);
             // The HTTP API binds first, so that a node started on port 0 knows the port it advertises (task
             // location, worker host); the routes reach the TaskMaster singleton once its proxy exists, a moment later.
@@ -228,14 +227,5 @@ public final class SluiceNode implements AutoCloseable {
             // stopping anyway
         }
         metadata.close();
-    }
-
-    /** Deletes stage temp files a previous run of this node left behind. */
-    static final class WorkerStageCleanup {
-        private WorkerStageCleanup() {}
-
-        static void clean(Path tmp) throws IOException {
-            io.sluice.engine.worker.WorkerStageRunner.deleteQuietly(tmp);
-        }
     }
 }

@@ -391,7 +391,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         if (spec.isIngestion()) {
             f = CompletableFuture.supplyAsync(
                     () -> {
-                        new SegmentPublisher(cc.metadata(), spec, taskId).publish(segments, cc.segmentVersion(report));
+                        new SegmentPublisher(cc.metadata(), spec).publish(segments, cc.segmentVersion(report));
                         return List.of();
                     },
                     cc.blocking());

@@ -19,12 +19,10 @@ import java.util.Map;
 final class SegmentPublisher {
     private final MetadataStore metadata;
     private final QuerySpec spec;
-    private final String taskId;
 
-    SegmentPublisher(MetadataStore metadata, QuerySpec spec, String taskId) {
+    SegmentPublisher(MetadataStore metadata, QuerySpec spec) {
         this.metadata = metadata;
         this.spec = spec;
-        this.taskId = taskId;
     }
 
     List<DataSegment> publish(List<GeneratedSegment> generated, String version) {
@@ -102,9 +100,5 @@ final class SegmentPublisher {
             }
         }
         return out;
-    }
-
-    String taskId() {
-        return taskId;
     }
 }

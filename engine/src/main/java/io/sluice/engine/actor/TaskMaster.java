@@ -8,7 +8,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.engine.fault.Fault;
-import io.sluice.engine.json.Json;
 import io.sluice.engine.plan.QuerySpec;
 import io.sluice.engine.storage.DuplicateTaskException;
 import io.sluice.engine.storage.MetadataStore;
@@ -206,9 +205,5 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
     private Behavior<Command> onControllerEnded(ControllerEnded msg) {
         running.remove(msg.taskId());
         return this;
-    }
-
-    static String toJson(Object o) {
-        return Json.MAPPER.valueToTree(o).toString();
     }
 }

@@ -14,13 +14,11 @@ import java.util.List;
  * ({@code ""} inside quotes is a quote); TSV splits on the delimiter only. Missing trailing fields are null, extra
  * fields are ignored; an empty field is {@code ""} for a string column and null for other types.
  */
-final class DelimitedRowSource implements CountingRowSource {
+final class DelimitedRowSource extends LineRowSource {
     /** Parsing options taken from the inputFormat JSON. */
     record Options(boolean quoted, String delimiter, String listDelimiter, List<String> columns,
             boolean findColumnsFromHeader, int skipHeaderRows) {}
 
-    private final Streams.Opened opened;
-    private final LineReader lines;
     private final String description;
     private final RowSignature signature;
     private final ColumnType[] types;
@@ -30,13 +28,11 @@ final class DelimitedRowSource implements CountingRowSource {
     private final StringBuilder quotedValue = new StringBuilder();
     private int[] fieldOfColumn;
     private int toSkip;
-    private long rows;
     private long records;
 
     DelimitedRowSource(Streams.Opened opened, String description, RowSignature signature, Options options,
             ParseErrorListener listener) {
-        this.opened = opened;
-        this.lines = new LineReader(opened.data());
+        super(opened);
         this.description = description;
         this.signature = signature;
         this.options = options;
@@ -144,25 +140,5 @@ final class DelimitedRowSource implements CountingRowSource {
                 i = d + delim.length();
             }
         }
-    }
-
-    @Override
-    public long bytesRead() {
-        return opened.raw().count();
-    }
-
-    @Override
-    public long uncompressedBytesRead() {
-        return lines.bytesRead();
-    }
-
-    @Override
-    public long rowsRead() {
-        return rows;
-    }
-
-    @Override
-    public void close() {
-        Rows.closeQuietly(opened);
     }
 }

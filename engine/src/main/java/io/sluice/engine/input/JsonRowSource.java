@@ -24,22 +24,18 @@ import java.util.Map;
  * Newline-delimited JSON objects (several objects on one line are accepted) streamed with Jackson, converted to
  * the signature's types as they are read; fields not in the signature are skipped without being materialised.
  */
-final class JsonRowSource implements CountingRowSource {
+final class JsonRowSource extends LineRowSource {
     private static final JsonFactory FACTORY = new JsonFactory();
 
-    private final Streams.Opened opened;
-    private final LineReader lines;
     private final String description;
     private final ColumnType[] types;
     private final Map<String, Integer> index;
     private final ParseErrorListener listener;
     private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
-    private long rows;
     private long records;
 
     JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener) {
-        this.opened = opened;
-        this.lines = new LineReader(opened.data());
+        super(opened);
         this.description = description;
         this.listener = listener;
         this.types = new ColumnType[signature.size()];
@@ -285,25 +281,5 @@ final class JsonRowSource implements CountingRowSource {
             default:
                 return null;
         }
-    }
-
-    @Override
-    public long bytesRead() {
-        return opened.raw().count();
-    }
-
-    @Override
-    public long uncompressedBytesRead() {
-        return lines.bytesRead();
-    }
-
-    @Override
-    public long rowsRead() {
-        return rows;
-    }
-
-    @Override
-    public void close() {
-        Rows.closeQuietly(opened);
     }
 }

@@ -1,6 +1,5 @@
 package io.sluice.engine.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.json.Json;
@@ -145,10 +144,5 @@ public final class ReportBuilder {
             }
         }
         return n;
-    }
-
-    /** For tests and logs. */
-    static JsonNode definitionOf(StageDefinition s) {
-        return Json.MAPPER.valueToTree(s);
     }
 }

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.Period;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -189,9 +188,5 @@ public final class Granularity {
     @Override
     public String toString() {
         return name;
-    }
-
-    static long unitMillis(ChronoUnit unit) {
-        return unit.getDuration().toMillis();
     }
 }

@@ -81,12 +81,8 @@ public final class InputSlicer {
             }
         }
         List<WorkOrder> orders = new ArrayList<>();
-        String queryId = spec.queryDefinition().queryId();
         for (int w = 0; w < n; w++) {
             orders.add(new WorkOrder(taskId, w, stage, slices.get(w), spec.context(), segmentVersion));
-        }
-        if (queryId.isEmpty()) {
-            throw new IllegalStateException("query without id");
         }
         return orders;
     }

@@ -613,8 +613,4 @@ public final class WorkerStageRunner implements AutoCloseable {
             }
         }
     }
-
-    static Fault faultOf(FaultException e) {
-        return e.fault();
-    }
 }
