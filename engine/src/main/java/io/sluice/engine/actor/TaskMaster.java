@@ -203,7 +203,16 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
     }
 
     private Behavior<Command> onControllerEnded(ControllerEnded msg) {
-        running.remove(msg.taskId());
+        if (running.remove(msg.taskId()) != null) {
+            // A controller that stopped without recording its end (it crashed) must not leave its task RUNNING.
+            String taskId = msg.taskId();
+            CompletableFuture.runAsync(
+                    () -> settings.metadata().findTask(taskId)
+                            .filter(t -> "RUNNING".equals(t.status()))
+                            .ifPresent(t -> settings.metadata().updateTaskStatus(taskId, "FAILED", -1,
+                                    "UnknownError: the query's controller stopped unexpectedly")),
+                    settings.blocking());
+        }
         return this;
     }
 }
