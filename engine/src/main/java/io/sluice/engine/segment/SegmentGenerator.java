@@ -46,6 +46,23 @@ public final class SegmentGenerator {
             Path tempDir,
             DeepStorage deepStorage,
             SegmentGenerationCounters counters) {
+        return generate(spec, inputSignature, sortedRows, version, tempDir, deepStorage, counters, null);
+    }
+
+    /**
+     * As above; with a {@code namePrefix} the segments' deep-storage names are {@code <namePrefix>-<n>} (n-th
+     * segment of this call) rather than random, so a worker's re-run after a lost attempt overwrites whatever the
+     * lost attempt had pushed instead of leaving copies beside it.
+     */
+    public List<GeneratedSegment> generate(
+            SegmentGeneratorSpec spec,
+            RowSignature inputSignature,
+            RowSource sortedRows,
+            String version,
+            Path tempDir,
+            DeepStorage deepStorage,
+            SegmentGenerationCounters counters,
+            String namePrefix) {
         requireNonNull(spec, "spec is null");
         requireNonNull(inputSignature, "inputSignature is null");
         requireNonNull(sortedRows, "sortedRows is null");
@@ -86,8 +103,9 @@ public final class SegmentGenerator {
                     pending = null;
                 }
                 if (pending == null) {
-                    pending = new Pending(spec, stored, metricNames, order, rowBucket, version, tempDir, deepStorage,
-                            counters);
+                    String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + out.size();
+                    pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
+                            deepStorage, counters);
                 }
                 bucket = rowBucket;
                 pending.add(row);
@@ -166,6 +184,7 @@ public final class SegmentGenerator {
         private final Comparator<Object[]> order;
         private final long bucket;
         private final String version;
+        private final String uniqueName;
         private final Path tempDir;
         private final DeepStorage deepStorage;
         private final SegmentGenerationCounters counters;
@@ -181,10 +200,12 @@ public final class SegmentGenerator {
                 Comparator<Object[]> order,
                 long bucket,
                 String version,
+                String uniqueName,
                 Path tempDir,
                 DeepStorage deepStorage,
                 SegmentGenerationCounters counters) {
             this.spec = spec;
+            this.uniqueName = uniqueName;
             this.stored = stored;
             this.metrics = metrics;
             this.order = order;
@@ -219,7 +240,6 @@ public final class SegmentGenerator {
             counters.addPersisted(buffer.size());
             long start = bucket;
             long end = spec.segmentGranularity().bucketEnd(bucket);
-            String uniqueName = UUID.randomUUID().toString();
             Path file = tempFile("segment");
             List<SegmentReader> readers = new ArrayList<>();
             try {

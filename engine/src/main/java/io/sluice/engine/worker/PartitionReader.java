@@ -78,21 +78,26 @@ public final class PartitionReader {
     }
 
     private static RowSource open(ActorSystem<?> system, RowSignature signature, PartitionSource p) {
-        Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
-                        p.worker(),
-                        replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
-                        ASK_TIMEOUT,
-                        system.scheduler())
-                .toCompletableFuture()
-                .join();
-        Iterator<Frame> frames = stream.frames()
-                .getSource()
-                .statefulMapConcat(() -> {
-                    FrameWire.Decoder decoder = new FrameWire.Decoder();
-                    return decoder::accept;
-                })
-                .runWith(StreamConverters.asJavaStream(), system)
-                .iterator();
+        Iterator<Frame> frames;
+        try {
+            Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
+                            p.worker(),
+                            replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
+                            ASK_TIMEOUT,
+                            system.scheduler())
+                    .toCompletableFuture()
+                    .join();
+            frames = stream.frames()
+                    .getSource()
+                    .statefulMapConcat(() -> {
+                        FrameWire.Decoder decoder = new FrameWire.Decoder();
+                        return decoder::accept;
+                    })
+                    .runWith(StreamConverters.asJavaStream(), system)
+                    .iterator();
+        } catch (RuntimeException e) {
+            throw new UpstreamReadException(p, e);
+        }
         return new RowSource() {
             private RowSource rows;
 
@@ -106,10 +111,16 @@ public final class PartitionReader {
                         }
                         rows = null;
                     }
-                    if (!frames.hasNext()) {
-                        return null;
+                    Frame next;
+                    try {
+                        if (!frames.hasNext()) {
+                            return null;
+                        }
+                        next = frames.next();
+                    } catch (RuntimeException e) {
+                        throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
                     }
-                    rows = FrameReader.rows(signature, frames.next());
+                    rows = FrameReader.rows(signature, next);
                 }
             }
         };

@@ -51,6 +51,7 @@ public final class WorkerStageRunner implements AutoCloseable {
     private static final int MAX_FRAME_BYTES = 1_000_000;
 
     private final WorkOrder order;
+    private final int attempt;
     private final StageDefinition stage;
     private final WorkerResources resources;
     private final Path workDir;
@@ -64,9 +65,20 @@ public final class WorkerStageRunner implements AutoCloseable {
     private volatile String currentSource = "";
     private volatile String currentInputSource = "";
 
+    /**
+     * @param attempt the worker's attempt number (its task id ends in {@code _<attempt>})
+     * @param workerDir this run's own directory (a re-run of the same stage gets another one)
+     * @param canceled set when this run is abandoned (query ended, or the work order was sent again)
+     */
     public WorkerStageRunner(
-            WorkOrder order, WorkerResources resources, Path workerDir, AtomicBoolean canceled, ActorSystem<?> system) {
+            WorkOrder order,
+            int attempt,
+            WorkerResources resources,
+            Path workerDir,
+            AtomicBoolean canceled,
+            ActorSystem<?> system) {
         this.order = order;
+        this.attempt = attempt;
         this.stage = order.stage();
         this.resources = resources;
         this.workDir = workerDir.resolve("stage" + stage.stageNumber());
@@ -120,7 +132,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
                 segments.addAll(new SegmentGenerator().generate(
                         sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
-                        segmentCounters));
+                        segmentCounters, order.queryId() + "-worker" + order.workerNumber()));
                 return null;
             }
             if (stage.processor() instanceof ExportProcessorSpec export) {
@@ -214,7 +226,7 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         for (ParseError e : parsePolicy.samples()) {
             ObjectNode w = Json.MAPPER.createObjectNode();
-            w.put("taskId", order.queryId() + "-worker" + order.workerNumber() + "_0");
+            w.put("taskId", order.queryId() + "-worker" + order.workerNumber() + "_" + attempt);
             w.put("stageNumber", stage.stageNumber());
             ObjectNode err = w.putObject("error");
             err.put("errorCode", "CannotParseExternalData");
