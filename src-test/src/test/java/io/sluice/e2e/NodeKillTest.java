@@ -264,6 +264,73 @@ class NodeKillTest {
         awaitDowned(e, a, b, d);
     }
 
+    /**
+     * {@code faultTolerance: true}, a worker node killed while stage 1 (segment generation) reads stage 0's output:
+     * the lost worker's stage-0 output is gone, so its part of stage 0 runs again on the relaunched worker (stage 0
+     * goes RETRYING), then the stage-1 work that was reading from it restarts. Same table as without the kill.
+     */
+    @Test
+    @Order(3)
+    void withFaultToleranceALostStageOutputIsRecomputedForItsReaders() throws Exception {
+        NodeProcess f = launch("f", a.akkaPort, ClusterNodes.freePort(), "worker", config);
+        f.awaitUp(Duration.ofSeconds(60));
+        SluiceClient client = a.client();
+        ClusterTest.awaitWorkers(client, 4); // a, b, d, f
+        Path data = temp.resolve("ft-data");
+        long rows = 8L * SeedWorkflowTest.SAMPLE_ROWS;
+        // Small in-memory runs make segment generation spill and merge: stage 1 runs long enough to be hit.
+        Map<String, Object> ft = Map.of("maxNumTasks", 5, "faultTolerance", true, "maxRowsInMemory", 2000);
+
+        String id = client.submitOk(ftIngest("ft_killed_late", data), ft);
+        JsonNode live = awaitStage(client, id, 1, "READING_INPUT");
+        String lost = workerOn(live, f.workerHost(false));
+        int lostNumber = Integer.parseInt(lost.substring(lost.lastIndexOf("-worker") + 7, lost.lastIndexOf('_')));
+        long t0 = System.nanoTime();
+        f.kill();
+        JsonNode status = client.await(id, Duration.ofSeconds(120));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        JsonNode report = client.report(id);
+        assertThat(status.get("statusCode").asText()).as(report.toPrettyString()).isEqualTo("SUCCESS");
+        System.out.printf("NodeKillTest: worker node killed in stage 1 under faultTolerance -> SUCCESS %d ms after"
+                + " the kill%n", tookMs);
+        JsonNode attempts = report.at("/multiStageQuery/payload/status/workers/" + lostNumber);
+        assertThat(attempts).as(report.at("/multiStageQuery/payload/status").toPrettyString()).hasSize(2);
+        assertThat(attempts.get(1).get("workerId").asText()).isEqualTo(id + "-worker" + lostNumber + "_1");
+        assertThat(ClusterTest.sumCounter(report, 0, "/input0/rows/0")).isEqualTo(rows);
+        assertThat(ClusterTest.sumCounter(report, 1, "/segmentGenerationProgress/rowsPushed")).isEqualTo(rows);
+        // The controller (on the singleton's node, a) re-ran the lost worker's finished part of stage 0.
+        String relaunched = "worker " + lost + " lost";
+        assertThat(a.logText()).contains(relaunched);
+        String line = a.logText().lines().filter(l -> l.contains(relaunched)).findFirst().orElseThrow();
+        assertThat(line).contains("relaunching it as attempt 1").contains("stage 0 worker " + lostNumber);
+
+        String check = "SELECT TIME_FLOOR(__time, 'P1D') AS d, channel, COUNT(*) AS n, SUM(added) AS a,"
+                + " SUM(deleted) AS del, COUNT(DISTINCT page) AS p FROM %s GROUP BY 1, 2 ORDER BY 1, 2";
+        assertThat(client.select(String.format(check, "ft_killed_late")))
+                .isEqualTo(client.select(String.format(check, "ft_reference")));
+        int segments = segments(client, "ft_killed_late");
+        try (var files = Files.walk(temp.resolve("deep").resolve("ft_killed_late"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().equals("index.sluice")).count())
+                    .isEqualTo(segments);
+        }
+        assertNothingRunning(client);
+        awaitDowned(f, a, b, d);
+    }
+
+    /** Waits until the task's live report shows the stage in the given phase. */
+    static JsonNode awaitStage(SluiceClient client, String id, int stage, String phase) {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode report = null;
+        while (System.nanoTime() < end) {
+            report = client.report(id);
+            if (report.at("/multiStageQuery/payload/stages/" + stage + "/phase").asText().equals(phase)) {
+                return report;
+            }
+            SluiceClient.sleep(20);
+        }
+        throw new AssertionError("stage " + stage + " of " + id + " not " + phase + " within 60 s: " + report);
+    }
+
     static String ftIngest(String table, Path data) {
         return "INSERT INTO " + table + "\nSELECT TIME_PARSE(\"time\") AS __time, channel, page, \"user\", added,"
                 + " deleted\nFROM " + ClusterTest.extern(data, "*.json.gz") + "\nPARTITIONED BY DAY CLUSTERED BY channel";
@@ -274,7 +341,7 @@ class NodeKillTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void theOverlordsNodeKilledFailsItsTasksThroughTheNextTaskMaster() throws Exception {
         String id = b.client().submitOk(slowIngest("killed_overlord"), Map.of("maxNumTasks", 4));
         awaitWorkersRunning(a.client(), id, 3);
@@ -295,7 +362,7 @@ class NodeKillTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void sigtermLeavesTheClusterGracefully() throws Exception {
         int exit = d.stop(Duration.ofSeconds(30));
         assertThat(exit).as(d.logText()).isNotEqualTo(-1);

@@ -554,8 +554,13 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             return fail(f.fault(), null, id);
         }
         if (d instanceof ControllerQueryKernel.LossDecision.Relaunch r) {
-            ctx.getLog().warn("Task {}: worker {} lost ({}); relaunching it as attempt {}", taskId, id,
-                    why.errorMessage(), r.attempt());
+            StringBuilder rerun = new StringBuilder();
+            for (ControllerQueryKernel.OrderToIssue o : kernel.pendingOrders()) {
+                rerun.append(rerun.length() == 0 ? "" : ", ").append("stage ").append(o.stage())
+                        .append(" worker ").append(o.worker());
+            }
+            ctx.getLog().warn("Task {}: worker {} lost ({}); relaunching it as attempt {}; to run again: [{}]",
+                    taskId, id, why.errorMessage(), r.attempt(), rerun);
             ActorRef<Worker.Command> old = workers.get(worker);
             if (old != null) {
                 ctx.unwatch(old);

@@ -439,6 +439,20 @@ public final class ControllerQueryKernel<S, B> {
         return out;
     }
 
+    /** Every work order waiting to be sent again, ready or not, in stage order (for logs and tests). */
+    public List<OrderToIssue> pendingOrders() {
+        List<OrderToIssue> out = new ArrayList<>();
+        for (StageDefinition s : query.stages()) {
+            StageTracker<S, B> t = tracker(s.stageNumber());
+            for (int w = 0; t.work != null && w < t.workerCount; w++) {
+                if (t.work[w] == WorkState.PENDING) {
+                    out.add(new OrderToIssue(s.stageNumber(), w));
+                }
+            }
+        }
+        return out;
+    }
+
     /** A pending work order was sent again; returns the generation its messages carry. */
     public int issueOrder(int stage, int worker, long nowMillis) {
         StageTracker<S, B> t = tracker(stage);
