@@ -506,8 +506,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         if (!isCurrent(msg.stage(), msg.worker(), msg.attempt(), msg.generation())) {
             return this; // about a run that was replaced or abandoned
         }
-        if (kernel.isFaultTolerant() && msg.upstreamWorker() >= 0) {
-            // It could not read from another worker: that one is lost (or is about to be found so).
+        if (msg.upstreamWorker() >= 0) {
+            // It could not read from another worker: that one is lost (or is about to be found so). Without fault
+            // tolerance the query fails naming that worker rather than its reader.
             int u = msg.upstreamWorker();
             String id = taskId + "-worker" + u + "_" + msg.upstreamAttempt();
             return onLost(u, msg.upstreamAttempt(), Faults.workerRpcFailed(id));
