@@ -241,6 +241,11 @@ class NodeKillTest {
         // Counters hold the successful attempt's figures: every input row read once, every row pushed once.
         assertThat(ClusterTest.sumCounter(report, 0, "/input0/rows/0")).isEqualTo(rows);
         assertThat(ClusterTest.sumCounter(report, 1, "/segmentGenerationProgress/rowsPushed")).isEqualTo(rows);
+        // Stage 1 read what stage 0 shuffled, byte for byte (Druid's input0 bytes/frames of a stage input).
+        assertThat(ClusterTest.sumCounter(report, 1, "/input0/rows/0")).isEqualTo(rows);
+        assertThat(ClusterTest.sumCounter(report, 1, "/input0/bytes/0"))
+                .isEqualTo(sumArrays(report, 0, "/shuffle/bytes"))
+                .isPositive();
 
         // The same ingestion without a failure gives the same table.
         JsonNode reference = ClusterTest.runOk(client, ftIngest("ft_reference", data), Map.of("maxNumTasks", 5),
@@ -334,6 +339,17 @@ class NodeKillTest {
     static String ftIngest(String table, Path data) {
         return "INSERT INTO " + table + "\nSELECT TIME_PARSE(\"time\") AS __time, channel, page, \"user\", added,"
                 + " deleted\nFROM " + ClusterTest.extern(data, "*.json.gz") + "\nPARTITIONED BY DAY CLUSTERED BY channel";
+    }
+
+    /** A per-partition counter array summed over every partition and worker of a stage. */
+    static long sumArrays(JsonNode report, int stage, String pointer) {
+        long sum = 0;
+        for (JsonNode worker : report.at("/multiStageQuery/payload/counters/" + stage)) {
+            for (JsonNode v : worker.at(pointer)) {
+                sum += v.asLong();
+            }
+        }
+        return sum;
     }
 
     static int segments(SluiceClient client, String table) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.function.LongConsumer;
 
 /**
  * Pulls partitions of an upstream stage from the workers that hold them, as Akka Streams {@code SourceRef}s of
@@ -29,6 +30,16 @@ public final class PartitionReader {
     /** Rows of the given partitions, in partition order. */
     public static RowSource read(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<List<PartitionSource>> parts) {
+        return read(system, signature, sortKey, parts, bytes -> {});
+    }
+
+    /** As above; {@code onFrame} gets the size in bytes of every frame received (for the input counters). */
+    public static RowSource read(
+            ActorSystem<?> system,
+            RowSignature signature,
+            List<KeyColumn> sortKey,
+            List<List<PartitionSource>> parts,
+            LongConsumer onFrame) {
         List<List<PartitionSource>> copy = List.copyOf(parts);
         return new RowSource() {
             private int next;
@@ -48,7 +59,7 @@ public final class PartitionReader {
                     if (next >= copy.size()) {
                         return null;
                     }
-                    current = readOne(system, signature, sortKey, copy.get(next++));
+                    current = readOne(system, signature, sortKey, copy.get(next++), onFrame);
                 }
             }
 
@@ -64,9 +75,18 @@ public final class PartitionReader {
     /** Rows of one partition spread over several workers. */
     public static RowSource readOne(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<PartitionSource> pieces) {
+        return readOne(system, signature, sortKey, pieces, bytes -> {});
+    }
+
+    private static RowSource readOne(
+            ActorSystem<?> system,
+            RowSignature signature,
+            List<KeyColumn> sortKey,
+            List<PartitionSource> pieces,
+            LongConsumer onFrame) {
         List<RowSource> sources = new ArrayList<>();
         for (PartitionSource p : pieces) {
-            sources.add(open(system, signature, p));
+            sources.add(open(system, signature, p, onFrame));
         }
         if (sources.size() == 1) {
             return sources.get(0);
@@ -77,7 +97,8 @@ public final class PartitionReader {
         return merge(sources, new KeyCodec(signature, sortKey));
     }
 
-    private static RowSource open(ActorSystem<?> system, RowSignature signature, PartitionSource p) {
+    private static RowSource open(
+            ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame) {
         Iterator<Frame> frames;
         try {
             Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
@@ -120,6 +141,7 @@ public final class PartitionReader {
                     } catch (RuntimeException e) {
                         throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
                     }
+                    onFrame.accept(next.sizeBytes());
                     rows = FrameReader.rows(signature, next);
                 }
             }

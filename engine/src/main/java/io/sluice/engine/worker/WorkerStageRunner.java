@@ -381,7 +381,10 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         if (slice instanceof InputSlice.Stage s) {
             currentSource = "output of stage " + s.stage();
-            RowSource r = PartitionReader.read(system, s.signature(), s.sortKey(), s.partitions());
+            RowSource r = PartitionReader.read(system, s.signature(), s.sortKey(), s.partitions(), bytes -> {
+                input.bytes.addAndGet(bytes);
+                input.frames.incrementAndGet();
+            });
             return counting(r);
         }
         InputSlice.Inline in = (InputSlice.Inline) slice;
@@ -601,10 +604,11 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
     }
 
-    /** Druid's {@code channel} counter for input 0 (one partition). */
+    /** Druid's {@code channel} counter for input 0 (one partition); frames only for stage inputs, as Druid's. */
     private static final class InputCounters {
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
+        final AtomicLong frames = new AtomicLong();
         final AtomicLong files = new AtomicLong();
         final AtomicLong totalFiles = new AtomicLong();
 
@@ -613,6 +617,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             n.put("type", "channel");
             put(n, "rows", rows.get());
             put(n, "bytes", bytes.get());
+            put(n, "frames", frames.get());
             put(n, "files", files.get());
             put(n, "totalFiles", totalFiles.get());
             return n;
