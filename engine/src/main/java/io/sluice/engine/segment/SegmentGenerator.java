@@ -63,6 +63,24 @@ public final class SegmentGenerator {
             DeepStorage deepStorage,
             SegmentGenerationCounters counters,
             String namePrefix) {
+        return generate(spec, inputSignature, sortedRows, version, tempDir, deepStorage, counters, namePrefix, 0);
+    }
+
+    /**
+     * As above; besides {@code maxRowsInMemory}, a segment's buffered rows are also sorted and spilled once their
+     * estimated heap size reaches {@code maxBytesInMemory} (0 = no byte limit), so a worker's memory budget holds
+     * whatever the rows' width.
+     */
+    public List<GeneratedSegment> generate(
+            SegmentGeneratorSpec spec,
+            RowSignature inputSignature,
+            RowSource sortedRows,
+            String version,
+            Path tempDir,
+            DeepStorage deepStorage,
+            SegmentGenerationCounters counters,
+            String namePrefix,
+            long maxBytesInMemory) {
         requireNonNull(spec, "spec is null");
         requireNonNull(inputSignature, "inputSignature is null");
         requireNonNull(sortedRows, "sortedRows is null");
@@ -105,7 +123,7 @@ public final class SegmentGenerator {
                 if (pending == null) {
                     String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + out.size();
                     pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
-                            deepStorage, counters);
+                            deepStorage, counters, maxBytesInMemory);
                 }
                 bucket = rowBucket;
                 pending.add(row);
@@ -190,7 +208,9 @@ public final class SegmentGenerator {
         private final SegmentGenerationCounters counters;
         private final int maxRowsInMemory;
         private final List<Path> runs = new ArrayList<>();
+        private final long maxBytesInMemory;
         private List<Object[]> buffer = new ArrayList<>();
+        private long bufferedBytes;
         private long rows;
 
         Pending(
@@ -203,9 +223,11 @@ public final class SegmentGenerator {
                 String uniqueName,
                 Path tempDir,
                 DeepStorage deepStorage,
-                SegmentGenerationCounters counters) {
+                SegmentGenerationCounters counters,
+                long maxBytesInMemory) {
             this.spec = spec;
             this.uniqueName = uniqueName;
+            this.maxBytesInMemory = maxBytesInMemory > 0 ? maxBytesInMemory : Long.MAX_VALUE;
             this.stored = stored;
             this.metrics = metrics;
             this.order = order;
@@ -219,8 +241,9 @@ public final class SegmentGenerator {
 
         void add(Object[] row) {
             buffer.add(row);
+            bufferedBytes += io.sluice.engine.exec.RowSizes.estimate(row);
             rows++;
-            if (buffer.size() >= maxRowsInMemory) {
+            if (buffer.size() >= maxRowsInMemory || bufferedBytes >= maxBytesInMemory) {
                 spill();
             }
         }
@@ -233,6 +256,7 @@ public final class SegmentGenerator {
             SegmentWriter.write(run, stored, () -> it.hasNext() ? it.next() : null);
             counters.addPersisted(buffer.size());
             buffer = new ArrayList<>();
+            bufferedBytes = 0;
         }
 
         GeneratedSegment finish() {

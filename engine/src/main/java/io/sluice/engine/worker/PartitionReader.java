@@ -2,6 +2,8 @@ package io.sluice.engine.worker;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
+import akka.stream.Attributes;
+import akka.stream.StreamRefAttributes;
 import akka.stream.javadsl.StreamConverters;
 import io.sluice.engine.actor.Worker;
 import io.sluice.engine.frame.Frame;
@@ -24,6 +26,7 @@ import java.util.function.LongConsumer;
  */
 public final class PartitionReader {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
+    private static final int WIRE_CHUNKS_BUFFERED = Math.max(2, (1 << 20) / FrameWire.CHUNK_BYTES);
 
     private PartitionReader() {}
 
@@ -108,13 +111,18 @@ public final class PartitionReader {
                             system.scheduler())
                     .toCompletableFuture()
                     .join();
+            // Bounded buffers: about 1 MB of wire chunks per upstream piece (as Druid's 1 MB per upstream worker)
+            // and a couple of decoded frames, so a reader's memory does not grow with the number of pieces it
+            // merges (Akka's defaults, 32 chunks and 16 frames, would hold ~20 MB per piece).
             frames = stream.frames()
                     .getSource()
+                    .withAttributes(StreamRefAttributes.bufferCapacity(WIRE_CHUNKS_BUFFERED))
                     .statefulMapConcat(() -> {
                         FrameWire.Decoder decoder = new FrameWire.Decoder();
                         return decoder::accept;
                     })
-                    .runWith(StreamConverters.asJavaStream(), system)
+                    .runWith(StreamConverters.<Frame>asJavaStream().withAttributes(Attributes.inputBuffer(1, 2)),
+                            system)
                     .iterator();
         } catch (RuntimeException e) {
             throw new UpstreamReadException(p, e);

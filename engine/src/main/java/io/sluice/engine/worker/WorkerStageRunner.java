@@ -132,7 +132,8 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
                 segments.addAll(new SegmentGenerator().generate(
                         sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
-                        segmentCounters, order.queryId() + "-worker" + order.workerNumber()));
+                        segmentCounters, order.queryId() + "-worker" + order.workerNumber(),
+                        resources.memoryPerWorkerBytes() / 2));
                 return null;
             }
             if (stage.processor() instanceof ExportProcessorSpec export) {
