@@ -377,6 +377,28 @@ class NodeKillTest {
         assertThat(client.select("SELECT 1 + 1").get(0).get(0).asLong()).isEqualTo(2);
     }
 
+    /** Bad fault-tolerance settings are refused the way Druid refuses them. */
+    @Test
+    @Order(6)
+    void faultToleranceSettingsAreCheckedAsDruidChecksThem() {
+        SluiceClient client = b.client();
+        SluiceClient.Response bad = client.submit("SELECT 1", Map.of("faultTolerance", "yes"));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().at("/error/errorMessage").asText())
+                .isEqualTo("Expected key [faultTolerance] to be in boolean format, but got [yes]");
+
+        String id = client.submitOk("SELECT COUNT(*) FROM ft_reference",
+                Map.of("faultTolerance", true, "durableShuffleStorage", false));
+        JsonNode status = client.await(id, Duration.ofSeconds(30));
+        assertThat(status.get("statusCode").asText()).isEqualTo("FAILED");
+        JsonNode error = client.report(id).at("/multiStageQuery/payload/status/errorReport/error");
+        assertThat(error.get("errorCode").asText()).isEqualTo("UnknownError");
+        assertThat(error.get("errorMessage").asText()).isEqualTo("Context param[durableShuffleStorage] cannot be"
+                + " explicitly set to false when context param[faultTolerance] is set to true. Either remove the"
+                + " context param[durableShuffleStorage] or explicitly set it to true.");
+        assertNothingRunning(client);
+    }
+
     @Test
     @Order(5)
     void sigtermLeavesTheClusterGracefully() throws Exception {
