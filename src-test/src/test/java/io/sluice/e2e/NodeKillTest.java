@@ -322,6 +322,46 @@ class NodeKillTest {
         awaitDowned(f, a, b, d);
     }
 
+    /**
+     * {@code faultTolerance: true} on a multi-stage GROUP BY SELECT: a worker node killed while stage 0 reads the
+     * files; the relaunched worker's output joins the shuffle and the controller reads the results from the
+     * workers of the moment. Same rows as the same SELECT without a kill.
+     */
+    @Test
+    @Order(4)
+    void withFaultToleranceASelectSurvivesALostWorker() throws Exception {
+        NodeProcess g = launch("g", a.akkaPort, ClusterNodes.freePort(), "worker", config);
+        g.awaitUp(Duration.ofSeconds(60));
+        SluiceClient client = a.client();
+        ClusterTest.awaitWorkers(client, 4); // a, b, d, g
+        String sql = "SELECT channel, COUNT(*) AS n, SUM(added) AS a, MAX(deleted) AS d FROM "
+                + ClusterTest.extern(temp.resolve("ft-data"), "*.json.gz") + " GROUP BY 1 ORDER BY 2 DESC, 1";
+        String id = client.submitOk(sql, Map.of("maxNumTasks", 5, "faultTolerance", true));
+        JsonNode live = awaitWorkersRunning(client, id, 4);
+        String lost = workerOn(live, g.workerHost(false));
+        int lostNumber = Integer.parseInt(lost.substring(lost.lastIndexOf("-worker") + 7, lost.lastIndexOf('_')));
+        g.kill();
+        JsonNode status = client.await(id, Duration.ofSeconds(120));
+        JsonNode report = client.report(id);
+        assertThat(status.get("statusCode").asText()).as(report.toPrettyString()).isEqualTo("SUCCESS");
+        JsonNode attempts = report.at("/multiStageQuery/payload/status/workers/" + lostNumber);
+        assertThat(attempts).as(report.at("/multiStageQuery/payload/status").toPrettyString()).hasSize(2);
+        assertThat(attempts.get(1).get("workerId").asText()).isEqualTo(id + "-worker" + lostNumber + "_1");
+
+        JsonNode got = ClusterTest.results(report);
+        JsonNode want = ClusterTest.results(ClusterTest.runOk(client, sql, Map.of("maxNumTasks", 5),
+                Duration.ofSeconds(120)));
+        assertThat(got.size()).isGreaterThan(10);
+        assertThat(got).isEqualTo(want);
+        long total = 0;
+        for (JsonNode row : got) {
+            total += row.get(1).asLong();
+        }
+        assertThat(total).isEqualTo(8L * SeedWorkflowTest.SAMPLE_ROWS);
+        assertNothingRunning(client);
+        awaitDowned(g, a, b, d);
+    }
+
     /** Waits until the task's live report shows the stage in the given phase. */
     static JsonNode awaitStage(SluiceClient client, String id, int stage, String phase) {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -357,7 +397,7 @@ class NodeKillTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theOverlordsNodeKilledFailsItsTasksThroughTheNextTaskMaster() throws Exception {
         String id = b.client().submitOk(slowIngest("killed_overlord"), Map.of("maxNumTasks", 4));
         awaitWorkersRunning(a.client(), id, 3);
@@ -379,7 +419,7 @@ class NodeKillTest {
 
     /** Bad fault-tolerance settings are refused the way Druid refuses them. */
     @Test
-    @Order(6)
+    @Order(7)
     void faultToleranceSettingsAreCheckedAsDruidChecksThem() {
         SluiceClient client = b.client();
         SluiceClient.Response bad = client.submit("SELECT 1", Map.of("faultTolerance", "yes"));
@@ -400,7 +440,7 @@ class NodeKillTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void sigtermLeavesTheClusterGracefully() throws Exception {
         int exit = d.stop(Duration.ofSeconds(30));
         assertThat(exit).as(d.logText()).isNotEqualTo(-1);
