@@ -124,9 +124,11 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     private final List<Integer> startAttempts = new ArrayList<>();
     private ActorRef<WorkerHost.StartWorkerReply> startAdapter;
     private boolean waitingForHosts;
+    private record StageWorker(int stage, int worker) {}
+
     /** Segments reported per (stage, worker): a re-run's report replaces the lost attempt's. */
-    private final Map<List<Integer>, List<GeneratedSegment>> segments = new java.util.TreeMap<>(
-            java.util.Comparator.<List<Integer>>comparingInt(k -> k.get(0)).thenComparingInt(k -> k.get(1)));
+    private final Map<StageWorker, List<GeneratedSegment>> segments = new java.util.TreeMap<>(
+            java.util.Comparator.comparingInt(StageWorker::stage).thenComparingInt(StageWorker::worker));
     /** Each started stage's work orders, kept to send them again after a lost worker (fault tolerance). */
     private final Map<Integer, List<WorkOrder>> orders = new java.util.HashMap<>();
     /** Akka addresses of nodes found unreachable or removed: no relaunch goes there. */
@@ -164,7 +166,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                 (stage, stats) -> BoundaryCalculator.compute(
                         stage.shuffleSpec(), stats.stream().reduce(new KeyStatistics(), KeyStatistics::merge),
                         cc.maxPartitions()),
-                contextFlag(spec.context(), "faultTolerance"),
+                flag(spec.context(), "faultTolerance").orElse(false),
                 ControllerQueryKernel.RetryLimits.DRUID);
         this.report = new ReportState(taskId, spec, createdMillis, cc.host());
         ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, HostsListed::new);
@@ -180,7 +182,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                         e -> new NodeLost(e.member().address().toString(), "left the cluster")),
                 ClusterEvent.MemberRemoved.class));
         timers.startSingleTimer(new StartTimeout(), cc.workerStartTimeout());
-        if (kernel.isFaultTolerant() && Boolean.FALSE.equals(flag(spec.context(), "durableShuffleStorage"))) {
+        if (kernel.isFaultTolerant() && !flag(spec.context(), "durableShuffleStorage").orElse(true)) {
             // Druid's check: fault tolerance implies durable shuffle (here: outputs kept until the query ends).
             ctx.getSelf().tell(new Refused(Faults.unknownError(
                     "Context param[durableShuffleStorage] cannot be explicitly set to false when context"
@@ -189,19 +191,16 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         }
     }
 
-    private static Boolean flag(Map<String, Object> context, String key) {
+    /** A boolean context flag as given (JSON boolean or "true"/"false" text), empty when absent. */
+    private static java.util.Optional<Boolean> flag(Map<String, Object> context, String key) {
         Object v = context.get(key);
         if (v instanceof Boolean b) {
-            return b;
+            return java.util.Optional.of(b);
         }
         if (v instanceof String str && !str.isBlank()) {
-            return Boolean.parseBoolean(str.trim());
+            return java.util.Optional.of(Boolean.parseBoolean(str.trim()));
         }
-        return null;
-    }
-
-    private static boolean contextFlag(Map<String, Object> context, String key) {
-        return Boolean.TRUE.equals(flag(context, key));
+        return java.util.Optional.empty();
     }
 
     private String workerId(int worker) {
@@ -223,7 +222,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                 .onMessage(WorkerGone.class, this::onWorkerGone)
                 .onMessage(NodeLost.class, this::onNodeLost)
                 .onMessage(Cancel.class, this::onCancel)
-                .onMessage(Refused.class, msg -> fail(msg.fault(), null))
+                .onMessage(Refused.class, this::onRefused)
                 .onMessage(GetLiveReport.class, this::onGetLiveReport)
                 .onMessage(Finalized.class, this::onFinalized)
                 .onMessage(Persisted.class, this::onPersisted)
@@ -493,7 +492,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         }
         report.counters(msg.stage(), msg.worker(), msg.counters());
         report.warnings(msg.warnings());
-        segments.put(List.of(msg.stage(), msg.worker()), List.copyOf(msg.segments()));
+        segments.put(new StageWorker(msg.stage(), msg.worker()), List.copyOf(msg.segments()));
         kernel.onResultsReady(msg.stage(), msg.worker(), msg.generation(), cc.clock().millis());
         if (kernel.phase(msg.stage()).hasResults()) {
             report.stageResultsReady(msg.stage(), kernel.partitionCount(msg.stage()), cc.clock().millis());
@@ -579,6 +578,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
                     cc.workerStartTimeout());
         }
         return this;
+    }
+
+    private Behavior<Command> onRefused(Refused msg) {
+        return fail(msg.fault(), null);
     }
 
     private Behavior<Command> onCancel(Cancel msg) {

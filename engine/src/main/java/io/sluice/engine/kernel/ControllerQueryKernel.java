@@ -11,6 +11,7 @@ import io.sluice.engine.plan.ShuffleSpec;
 import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.plan.StageInputSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
@@ -172,7 +173,7 @@ public final class ControllerQueryKernel<S, B> {
         t.stats = new ArrayList<>(Collections.nCopies(workerCount, null));
         t.resultsReady = new BitSet(workerCount);
         t.work = new WorkState[workerCount];
-        java.util.Arrays.fill(t.work, WorkState.RUNNING);
+        Arrays.fill(t.work, WorkState.RUNNING);
         t.generation = new int[workerCount];
         if (!needsStatistics(t.definition)) {
             t.partitionCount = fixedPartitionCount(t.definition, workerCount);
