@@ -363,6 +363,18 @@ public final class BenchRunner {
             f.extra.put("rowsPerSecondTotal", rps);
             f.extra.put("ratioToFloor2t", rps / floor2.rowsPerSecond());
             f.extra.put("inputRowsPerWorker", inputRowsPerWorker(r));
+            Shuffle shuffle = Shuffle.of(r.payload());
+            if (shuffle != null) {
+                f.extra.put("shuffleBytes", shuffle.bytes());
+                f.extra.put("shuffleReadingStageMs", shuffle.millis());
+                f.extra.put("shuffleMiBPerSecond", shuffle.mibPerSecond());
+                f.note += String.format(Locale.ROOT, "; shuffle %.1f MiB read by stage %d in %.1f s = %.1f MiB/s",
+                        shuffle.bytes() / 1048576.0, shuffle.stage(), shuffle.millis() / 1000.0,
+                        shuffle.mibPerSecond());
+                System.out.printf(Locale.ROOT, "Sluice bench: shuffle between %d JVMs: %,d bytes read by stage %d"
+                                + " in %,d ms = %.1f MiB/s (a lower bound: the stage also builds segments)%n",
+                        nodes, shuffle.bytes(), shuffle.stage(), shuffle.millis(), shuffle.mibPerSecond());
+            }
             List<Double> rss = new ArrayList<>();
             for (BenchNode n : members) {
                 rss.add(n.peakRssBytes() / 1048576.0);
@@ -575,6 +587,39 @@ public final class BenchRunner {
             perWorker.add(n);
         }
         return perWorker;
+    }
+
+    /**
+     * Shuffle throughput from a finished task's report: the bytes the first stage reading another stage's output
+     * pulled ({@code counters[stage][worker].input0.bytes}, every partition), over that stage's duration. The stage
+     * also processes what it reads (for an ingestion: builds segments), so this is a lower bound of the transfer rate.
+     * Null when the query has no such stage.
+     */
+    record Shuffle(int stage, long bytes, long millis) {
+        double mibPerSecond() {
+            return millis <= 0 ? 0 : bytes / 1048576.0 / (millis / 1000.0);
+        }
+
+        static Shuffle of(JsonNode payload) {
+            for (JsonNode stage : payload.at("/stages")) {
+                boolean readsStage = false;
+                for (JsonNode in : stage.at("/definition/input")) {
+                    readsStage |= "stage".equals(in.path("type").asText());
+                }
+                if (!readsStage) {
+                    continue;
+                }
+                int n = stage.path("stageNumber").asInt();
+                long bytes = 0;
+                for (JsonNode worker : payload.at("/counters/" + n)) {
+                    for (JsonNode b : worker.at("/input0/bytes")) {
+                        bytes += b.asLong();
+                    }
+                }
+                return new Shuffle(n, bytes, stage.path("duration").asLong());
+            }
+            return null;
+        }
     }
 
     private static long sum(List<Long> xs) {

@@ -136,7 +136,9 @@ public final class SluiceNode implements AutoCloseable {
             if (roles.contains("worker")) {
                 long mem = config.getLong("sluice.worker-memory-bytes");
                 if (mem <= 0) {
-                    mem = Math.max(32L << 20, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, capacity));
+                    // Half the heap shared by the slots; the floor must stay below that share on small heaps
+                    // (a 32 MiB floor made a -Xmx64m node run out of heap sorting 2 workers' input).
+                    mem = Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, capacity));
                 }
                 WorkerResources resources = new WorkerResources(tmp, deepStorage, mem, blocking);
                 // Named by its HTTP address when it serves one, else by its Akka address: unique in the cluster.

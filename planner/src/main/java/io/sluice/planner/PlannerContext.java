@@ -39,7 +39,7 @@ public final class PlannerContext {
         }
         for (String k : new String[] {"finalizeAggregations", "useApproximateCountDistinct", "finalize",
                 "groupByEnableMultiValueUnnesting", "durableShuffleStorage", "failOnEmptyInsert",
-                "forceSegmentSortByTime", "removeNullBytes"}) {
+                "forceSegmentSortByTime", "removeNullBytes", "faultTolerance"}) {
             getBoolean(k, false);
         }
         Object id = values.get("sqlQueryId");

@@ -30,12 +30,18 @@ final class NodeProcess implements AutoCloseable {
 
     static NodeProcess launch(String name, Path dir, int seedPort, int akkaPort, String roles, Path config)
             throws IOException {
+        return launch(name, dir, seedPort, akkaPort, roles, config, "384m");
+    }
+
+    /** As above with the node's maximum heap ({@code -Xmx}). */
+    static NodeProcess launch(String name, Path dir, int seedPort, int akkaPort, String roles, Path config, String xmx)
+            throws IOException {
         int httpPort = ClusterNodes.freePort();
         Files.createDirectories(dir);
         Path log = dir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m",
+                "-Xmx" + xmx,
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-cp",

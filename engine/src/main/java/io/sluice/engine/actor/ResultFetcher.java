@@ -26,6 +26,7 @@ final class ResultFetcher {
     private final QuerySpec spec;
     private final int partitions;
     private final List<ActorRef<Worker.Command>> workers;
+    private final List<Integer> attempts;
     private final int stageNumber;
     private final int maxRows;
 
@@ -34,12 +35,14 @@ final class ResultFetcher {
             QuerySpec spec,
             int partitions,
             List<ActorRef<Worker.Command>> workers,
+            List<Integer> attempts,
             int stageNumber,
             int maxRows) {
         this.system = system;
         this.spec = spec;
         this.partitions = partitions;
         this.workers = workers;
+        this.attempts = List.copyOf(attempts);
         this.stageNumber = stageNumber;
         this.maxRows = maxRows;
     }
@@ -56,10 +59,10 @@ final class ResultFetcher {
         for (int p = 0; p < partitions; p++) {
             List<PartitionSource> pieces = new ArrayList<>();
             if (stage.shuffleSpec() == null) {
-                pieces.add(new PartitionSource(stageNumber, p, workers.get(p), 0));
+                pieces.add(new PartitionSource(stageNumber, p, attempts.get(p), workers.get(p), 0));
             } else {
                 for (int w = 0; w < stageWorkers; w++) {
-                    pieces.add(new PartitionSource(stageNumber, w, workers.get(w), p));
+                    pieces.add(new PartitionSource(stageNumber, w, attempts.get(w), workers.get(w), p));
                 }
             }
             parts.add(pieces);

@@ -15,8 +15,10 @@ import akka.util.ByteString;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.PartitionBoundaries;
 import io.sluice.engine.fault.Fault;
+import io.sluice.engine.fault.Faults;
 import io.sluice.engine.worker.FrameWire;
 import io.sluice.engine.worker.StageFaults;
+import io.sluice.engine.worker.UpstreamReadException;
 import io.sluice.engine.worker.WorkOrder;
 import io.sluice.engine.worker.WorkerResources;
 import io.sluice.engine.worker.WorkerStageRunner;
@@ -33,11 +35,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Worker extends AbstractBehavior<Worker.Command> {
     public sealed interface Command extends CborSerializable {}
 
-    /** Run one stage. */
-    public record RunWorkOrder(WorkOrder order) implements Command {}
+    /**
+     * Run one stage. {@code generation} numbers the controller's sends of this worker's order for the stage: a
+     * higher one replaces a run in progress (its reading was cut off by a lost worker), and every report about the
+     * run carries it.
+     */
+    public record RunWorkOrder(WorkOrder order, int generation) implements Command {}
 
-    /** Range boundaries for a stage whose statistics this worker sent. */
-    public record PostBoundaries(int stage, PartitionBoundaries boundaries) implements Command {}
+    /** Range boundaries for a stage whose statistics this worker sent (for that run of the stage). */
+    public record PostBoundaries(int stage, int generation, PartitionBoundaries boundaries) implements Command {}
 
     /** A consumer asks for one output partition of a stage. */
     public record GetPartition(int stage, int partition, ActorRef<PartitionStream> replyTo) implements Command {}
@@ -51,32 +57,42 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** Stop now (cancel or query end): abandon work, delete temp files. */
     public record Stop(String reason) implements Command {}
 
-    private record PhaseDone(int stage, boolean phaseOne, KeyStatistics statistics, Throwable error)
+    private record PhaseDone(int stage, int generation, boolean phaseOne, KeyStatistics statistics, Throwable error)
             implements Command {}
+
+    /** One run of a stage's work order: the runner, its generation and its own cancel flag. */
+    private record Run(WorkerStageRunner runner, int generation, AtomicBoolean canceled) {}
 
     private final ActorContext<Command> ctx;
     private final String taskId;
     private final int workerNumber;
+    private final int attempt;
     private final ActorRef<Controller.Command> controller;
     private final WorkerResources resources;
-    private final AtomicBoolean canceled = new AtomicBoolean();
-    private final Map<Integer, WorkerStageRunner> runners = new HashMap<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final Map<Integer, Run> runs = new HashMap<>();
 
     public static Behavior<Command> create(
-            String taskId, int workerNumber, ActorRef<Controller.Command> controller, WorkerResources resources) {
-        return Behaviors.setup(ctx -> new Worker(ctx, taskId, workerNumber, controller, resources));
+            String taskId,
+            int workerNumber,
+            int attempt,
+            ActorRef<Controller.Command> controller,
+            WorkerResources resources) {
+        return Behaviors.setup(ctx -> new Worker(ctx, taskId, workerNumber, attempt, controller, resources));
     }
 
     private Worker(
             ActorContext<Command> ctx,
             String taskId,
             int workerNumber,
+            int attempt,
             ActorRef<Controller.Command> controller,
             WorkerResources resources) {
         super(ctx);
         this.ctx = ctx;
         this.taskId = taskId;
         this.workerNumber = workerNumber;
+        this.attempt = attempt;
         this.controller = controller;
         this.resources = resources;
         ctx.watchWith(controller, new Stop("controller gone"));
@@ -96,77 +112,92 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private String workerId() {
-        return taskId + "-worker" + workerNumber + "_0";
+        return taskId + "-worker" + workerNumber + "_" + attempt;
+    }
+
+    /** This attempt's temp directory; each run of a stage works in its own {@code g<generation>} below it. */
+    private java.nio.file.Path attemptDir() {
+        return resources.tempRoot().resolve(taskId).resolve("worker" + workerNumber + "_" + attempt);
     }
 
     private Behavior<Command> onRunWorkOrder(RunWorkOrder msg) {
-        startPhaseOne(msg.order());
+        WorkOrder order = msg.order();
+        Run previous = runs.remove(order.stageNumber());
+        if (previous != null) {
+            previous.canceled().set(true); // its thread notices between rows; its late reports are ignored
+            previous.runner().close();
+        }
+        AtomicBoolean canceled = new AtomicBoolean(stopped.get());
+        WorkerStageRunner runner = new WorkerStageRunner(
+                order, attempt, resources, attemptDir().resolve("g" + msg.generation()), canceled, ctx.getSystem());
+        Run run = new Run(runner, msg.generation(), canceled);
+        runs.put(order.stageNumber(), run);
+        CompletableFuture<KeyStatistics> work =
+                CompletableFuture.supplyAsync(() -> runner.runPhaseOne(), resources.blocking());
+        ctx.pipeToSelf(work, (stats, err) -> new PhaseDone(order.stageNumber(), run.generation(), true, stats, err));
         return this;
     }
 
-    private void startPhaseOne(WorkOrder order) {
-        WorkerStageRunner runner = new WorkerStageRunner(
-                order, resources, resources.tempRoot().resolve(taskId).resolve("worker" + workerNumber), canceled,
-                ctx.getSystem());
-        runners.put(order.stageNumber(), runner);
-        CompletableFuture<KeyStatistics> work =
-                CompletableFuture.supplyAsync(() -> runner.runPhaseOne(), resources.blocking());
-        ctx.pipeToSelf(work, (stats, err) -> new PhaseDone(order.stageNumber(), true, stats, err));
+    /** The current run of a stage if it is the given generation and still live, else null. */
+    private Run current(int stage, int generation) {
+        Run run = runs.get(stage);
+        if (run == null || run.generation() != generation || run.canceled().get()) {
+            return null;
+        }
+        return run;
     }
 
     private Behavior<Command> onPhaseDone(PhaseDone msg) {
-        WorkerStageRunner runner = runners.get(msg.stage());
-        if (runner == null || canceled.get()) {
-            return this;
+        Run run = current(msg.stage(), msg.generation());
+        if (run == null) {
+            return this; // a replaced or abandoned run
         }
+        WorkerStageRunner runner = run.runner();
         if (msg.error() != null) {
-            reportFault(msg.stage(), StageFaults.fromThrowable(msg.error(), runner.describe()));
+            reportFault(msg.stage(), msg.generation(), msg.error(), runner.describe());
             return this;
         }
         if (msg.phaseOne() && runner.needsBoundaries()) {
             controller.tell(new Controller.WorkerKeyStatistics(
-                    msg.stage(), workerNumber, msg.statistics(), runner.counters()));
+                    msg.stage(), workerNumber, attempt, msg.generation(), msg.statistics(), runner.counters()));
             return this;
         }
         if (msg.phaseOne()) {
-            // No range boundaries needed: partition at once.
-            CompletableFuture<KeyStatistics> part = CompletableFuture.supplyAsync(
-                    () -> {
-                        runner.runPhaseTwo(null);
-                        return null;
-                    },
-                    resources.blocking());
-            ctx.pipeToSelf(part, (v, err) -> new PhaseDone(msg.stage(), false, null, err));
+            startPhaseTwo(msg.stage(), run, null); // no range boundaries needed: partition at once
             return this;
         }
         controller.tell(new Controller.WorkerResultsReady(
-                msg.stage(), workerNumber, runner.partitionCount(), runner.counters(), runner.segments(),
-                runner.warnings()));
+                msg.stage(), workerNumber, attempt, msg.generation(), runner.partitionCount(), runner.counters(),
+                runner.segments(), runner.warnings()));
         return this;
     }
 
-    private Behavior<Command> onPostBoundaries(PostBoundaries msg) {
-        WorkerStageRunner runner = runners.get(msg.stage());
-        if (runner == null) {
-            return this;
-        }
+    private void startPhaseTwo(int stage, Run run, PartitionBoundaries boundaries) {
         CompletableFuture<KeyStatistics> part = CompletableFuture.supplyAsync(
                 () -> {
-                    runner.runPhaseTwo(msg.boundaries());
+                    run.runner().runPhaseTwo(boundaries);
                     return null;
                 },
                 resources.blocking());
-        ctx.pipeToSelf(part, (v, err) -> new PhaseDone(msg.stage(), false, null, err));
+        ctx.pipeToSelf(part, (v, err) -> new PhaseDone(stage, run.generation(), false, null, err));
+    }
+
+    private Behavior<Command> onPostBoundaries(PostBoundaries msg) {
+        Run run = current(msg.stage(), msg.generation());
+        if (run != null) {
+            startPhaseTwo(msg.stage(), run, msg.boundaries());
+        }
         return this;
     }
 
     private Behavior<Command> onGetPartition(GetPartition msg) {
-        WorkerStageRunner runner = runners.get(msg.stage());
+        Run run = runs.get(msg.stage());
         Source<ByteString, akka.NotUsed> frames;
-        if (runner == null) {
+        if (run == null) {
             frames = Source.failed(new IllegalStateException(
-                    "worker " + workerNumber + " has no output for stage " + msg.stage()));
+                    "worker " + workerId() + " has no output for stage " + msg.stage()));
         } else {
+            WorkerStageRunner runner = run.runner();
             frames = Source.fromIterator(() -> runner.readPartition(msg.partition()))
                     .mapConcat(FrameWire::encode)
                     .withAttributes(ActorAttributes.dispatcher("akka.actor.default-blocking-io-dispatcher"));
@@ -177,9 +208,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onCleanupStage(CleanupStage msg) {
-        WorkerStageRunner runner = runners.remove(msg.stage());
-        if (runner != null) {
-            runner.close();
+        Run run = runs.remove(msg.stage());
+        if (run != null) {
+            run.canceled().set(true);
+            run.runner().close();
         }
         return this;
     }
@@ -190,22 +222,35 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onPostStop() {
-        canceled.set(true);
-        for (WorkerStageRunner r : runners.values()) {
-            r.close();
+        stopped.set(true);
+        for (Run r : runs.values()) {
+            r.canceled().set(true);
+            r.runner().close();
         }
-        runners.clear();
-        java.nio.file.Path taskDir = resources.tempRoot().resolve(taskId);
-        WorkerStageRunner.deleteQuietly(taskDir.resolve("worker" + workerNumber));
+        runs.clear();
+        WorkerStageRunner.deleteQuietly(attemptDir());
         try {
-            java.nio.file.Files.deleteIfExists(taskDir); // the last worker of the task on this node removes it
+            java.nio.file.Files.deleteIfExists(attemptDir().getParent()); // the last worker of the task here
         } catch (java.io.IOException e) {
             // another worker of the same task still has files here; it removes the folder when it stops
         }
         return this;
     }
 
-    private void reportFault(int stage, Fault fault) {
-        controller.tell(new Controller.WorkerFailed(stage, workerNumber, workerId(), fault));
+    /** A run failed: the fault, and which upstream worker it could not read from, if that was the cause. */
+    private void reportFault(int stage, int generation, Throwable error, String doing) {
+        Fault fault = StageFaults.fromThrowable(error, doing);
+        int upstream = -1;
+        int upstreamAttempt = -1;
+        for (Throwable c = error; c != null; c = c.getCause()) {
+            if (c instanceof UpstreamReadException u) {
+                upstream = u.workerNumber();
+                upstreamAttempt = u.attempt();
+                fault = Faults.workerRpcFailed(taskId + "-worker" + upstream + "_" + upstreamAttempt);
+                break;
+            }
+        }
+        controller.tell(new Controller.WorkerFailed(
+                stage, workerNumber, attempt, generation, workerId(), fault, upstream, upstreamAttempt));
     }
 }

@@ -23,12 +23,18 @@ public final class WorkerHost extends AbstractBehavior<WorkerHost.Command> {
 
     public sealed interface Command extends CborSerializable {}
 
+    /** Start worker {@code workerNumber} of a task; {@code attempt} is 0, or the relaunch number under fault tolerance. */
     public record StartWorker(
-            String taskId, int workerNumber, ActorRef<Controller.Command> controller, ActorRef<StartWorkerReply> replyTo)
+            String taskId,
+            int workerNumber,
+            int attempt,
+            ActorRef<Controller.Command> controller,
+            ActorRef<StartWorkerReply> replyTo)
             implements Command {}
 
     /** Reply to {@link StartWorker}: the worker, or null with {@code reason} when the node has no free slot. */
-    public record StartWorkerReply(int workerNumber, ActorRef<Worker.Command> worker, String host, String reason)
+    public record StartWorkerReply(
+            int workerNumber, int attempt, ActorRef<Worker.Command> worker, String host, String reason)
             implements CborSerializable {}
 
     public record GetCapacity(ActorRef<Capacity> replyTo) implements Command {}
@@ -72,16 +78,17 @@ public final class WorkerHost extends AbstractBehavior<WorkerHost.Command> {
 
     private Behavior<Command> onStartWorker(StartWorker msg) {
         if (running.size() >= capacity) {
-            msg.replyTo().tell(new StartWorkerReply(msg.workerNumber(), null, host, "no free worker slot on " + host));
+            msg.replyTo().tell(new StartWorkerReply(
+                    msg.workerNumber(), msg.attempt(), null, host, "no free worker slot on " + host));
             return this;
         }
-        String name = "worker-" + msg.taskId() + "-" + msg.workerNumber();
+        String name = "worker-" + msg.taskId() + "-" + msg.workerNumber() + "_" + msg.attempt();
         ActorRef<Worker.Command> w = ctx.spawn(
-                Worker.create(msg.taskId(), msg.workerNumber(), msg.controller(), resources),
+                Worker.create(msg.taskId(), msg.workerNumber(), msg.attempt(), msg.controller(), resources),
                 name.replaceAll("[^A-Za-z0-9_\\-]", "_"));
         ctx.watchWith(w, new WorkerStopped(msg.taskId(), w));
         running.put(w, msg.taskId());
-        msg.replyTo().tell(new StartWorkerReply(msg.workerNumber(), w, host, null));
+        msg.replyTo().tell(new StartWorkerReply(msg.workerNumber(), msg.attempt(), w, host, null));
         return this;
     }
 

@@ -35,6 +35,7 @@ import java.util.PriorityQueue;
  */
 public final class ExternalSorter implements AutoCloseable {
     public static final int DEFAULT_MAX_FAN_IN = 64;
+    private static final int MIN_RUN_FRAME_BYTES = 64 * 1024;
 
     private static final Comparator<Entry> ORDER = (a, b) -> Arrays.compareUnsigned(a.key, b.key);
 
@@ -44,6 +45,7 @@ public final class ExternalSorter implements AutoCloseable {
     private final long memoryBudgetBytes;
     private final int maxFrameBytes;
     private final int maxFanIn;
+    private final int runFrameBytes;
     private final RowCombiner combiner;
     private final RowSignature runSignature;
 
@@ -86,6 +88,10 @@ public final class ExternalSorter implements AutoCloseable {
         }
         this.memoryBudgetBytes = Math.max(1, memoryBudgetBytes);
         this.maxFrameBytes = maxFrameBytes;
+        // A merge reads up to maxFanIn + 1 runs at once, one frame each: size run frames so that they fit the
+        // budget together (a 64 KiB floor; a larger row still gets a frame of its own, up to maxFrameBytes).
+        this.runFrameBytes = (int) Math.max(MIN_RUN_FRAME_BYTES,
+                Math.min(maxFrameBytes, this.memoryBudgetBytes / (maxFanIn + 1)));
         this.maxFanIn = maxFanIn;
         this.combiner = combiner;
         List<io.sluice.engine.types.ColumnSignature> cols = new ArrayList<>();
@@ -415,6 +421,9 @@ public final class ExternalSorter implements AutoCloseable {
                     throw new IllegalStateException("row does not fit an empty frame");
                 }
             }
+            if (writer.sizeBytes() >= runFrameBytes) {
+                FrameFile.write(out, writer.build());
+            }
         }
 
         @Override
@@ -441,7 +450,8 @@ public final class ExternalSorter implements AutoCloseable {
         RunReader(Path file, int columns) {
             this.columns = columns;
             try {
-                in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+                // Frames are read whole; a small buffer suffices, and a partition read may open many runs at once.
+                in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 8 * 1024));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

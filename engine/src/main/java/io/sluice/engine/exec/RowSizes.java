@@ -3,10 +3,10 @@ package io.sluice.engine.exec;
 import java.util.List;
 
 /** Rough heap-size estimates of rows, for memory budgets. */
-final class RowSizes {
+public final class RowSizes {
     private RowSizes() {}
 
-    static long estimate(Object[] row) {
+    public static long estimate(Object[] row) {
         long size = 16 + 8L * row.length;
         for (Object v : row) {
             size += estimateValue(v);

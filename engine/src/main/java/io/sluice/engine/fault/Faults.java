@@ -106,6 +106,29 @@ public final class Faults {
                 f("workerTaskId", workerTaskId));
     }
 
+    /** A worker was lost more often than {@code maxPerWorkerRelaunchCount} relaunches allow (fault tolerance). */
+    public static Fault tooManyAttemptsForWorker(
+            int maxPerWorkerRelaunchCount, String workerTaskId, int workerNumber, String rootErrorMessage) {
+        return new Fault(
+                "TooManyAttemptsForWorker",
+                "Worker[" + workerNumber + "] exceeded max relaunch count of " + maxPerWorkerRelaunchCount
+                        + " for task[" + workerTaskId + "]. Latest failure reason: " + rootErrorMessage + ".",
+                f("maxPerWorkerRelaunchCount", maxPerWorkerRelaunchCount, "taskId", workerTaskId,
+                        "workerNumber", workerNumber, "rootErrorMessage", rootErrorMessage));
+    }
+
+    /** The query's workers were relaunched more often than {@code maxRelaunchCount} in total (fault tolerance). */
+    public static Fault tooManyAttemptsForJob(
+            int maxRelaunchCount, int currentRelaunchCount, String workerTaskId, String rootErrorMessage) {
+        return new Fault(
+                "TooManyAttemptsForJob",
+                "Total relaunch count across all workers " + currentRelaunchCount + " exceeded max relaunch limit "
+                        + maxRelaunchCount + " . Latest task[" + workerTaskId + "] failure reason: "
+                        + rootErrorMessage,
+                f("maxRelaunchCount", maxRelaunchCount, "currentRelaunchCount", currentRelaunchCount,
+                        "taskId", workerTaskId, "rootErrorMessage", rootErrorMessage));
+    }
+
     public static Fault unknownError(String message) {
         return new Fault("UnknownError", message, f("message", message));
     }

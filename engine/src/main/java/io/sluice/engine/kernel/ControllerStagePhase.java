@@ -12,15 +12,18 @@ public enum ControllerStagePhase {
     READING_INPUT,
     POST_READING,
     RESULTS_READY,
+    /** Under fault tolerance: some workers' parts of the stage are being re-run after a worker was lost. */
+    RETRYING,
     FINISHED,
     FAILED;
 
     private Set<ControllerStagePhase> next() {
         return switch (this) {
             case NEW -> EnumSet.of(READING_INPUT, FAILED);
-            case READING_INPUT -> EnumSet.of(POST_READING, RESULTS_READY, FAILED);
-            case POST_READING -> EnumSet.of(RESULTS_READY, FAILED);
-            case RESULTS_READY -> EnumSet.of(FINISHED, FAILED);
+            case READING_INPUT -> EnumSet.of(POST_READING, RESULTS_READY, RETRYING, FAILED);
+            case POST_READING -> EnumSet.of(RESULTS_READY, RETRYING, FAILED);
+            case RESULTS_READY -> EnumSet.of(FINISHED, RETRYING, FAILED);
+            case RETRYING -> EnumSet.of(READING_INPUT, POST_READING, RESULTS_READY, FAILED);
             case FINISHED, FAILED -> EnumSet.noneOf(ControllerStagePhase.class);
         };
     }

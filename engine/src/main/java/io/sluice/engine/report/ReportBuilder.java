@@ -78,14 +78,16 @@ public final class ReportBuilder {
         }
         if (!st.workers().isEmpty()) {
             ObjectNode workers = s.putObject("workers");
-            for (Map.Entry<Integer, ReportState.WorkerInfo> e : st.workers().entrySet()) {
-                ReportState.WorkerInfo w = e.getValue();
-                ObjectNode wi = workers.putArray(String.valueOf(e.getKey())).addObject();
-                wi.put("workerId", w.workerId);
-                wi.put("workerDesc", w.workerId + " on " + w.host);
-                wi.put("state", w.state);
-                wi.put("durationMs", (w.endMillis != null ? w.endMillis : now) - w.startMillis);
-                wi.put("pendingMs", Math.max(0, w.startMillis - st.createdMillis()));
+            for (Map.Entry<Integer, List<ReportState.WorkerInfo>> e : st.workers().entrySet()) {
+                ArrayNode attempts = workers.putArray(String.valueOf(e.getKey()));
+                for (ReportState.WorkerInfo w : e.getValue()) {
+                    ObjectNode wi = attempts.addObject();
+                    wi.put("workerId", w.workerId);
+                    wi.put("workerDesc", w.workerId + " on " + w.host);
+                    wi.put("state", w.state);
+                    wi.put("durationMs", (w.endMillis != null ? w.endMillis : now) - w.startMillis);
+                    wi.put("pendingMs", Math.max(0, w.startMillis - st.createdMillis()));
+                }
             }
         }
         boolean running = "RUNNING".equals(st.status());

@@ -33,10 +33,10 @@ public final class ReportState {
     private final Map<Integer, Integer> stageWorkers = new TreeMap<>();
     private final Map<Integer, Integer> stagePartitions = new TreeMap<>();
     private final Map<Integer, Map<Integer, ObjectNode>> counters = new TreeMap<>();
-    private final Map<Integer, WorkerInfo> workers = new TreeMap<>();
+    private final Map<Integer, List<WorkerInfo>> workers = new TreeMap<>();
     private final List<JsonNode> warnings = new ArrayList<>();
 
-    /** One worker's line in {@code status.workers}. */
+    /** One attempt of a worker in {@code status.workers} (a list per worker number: one entry per attempt). */
     public static final class WorkerInfo {
         final String workerId;
         final String host;
@@ -126,7 +126,7 @@ public final class ReportState {
         return counters;
     }
 
-    public Map<Integer, WorkerInfo> workers() {
+    public Map<Integer, List<WorkerInfo>> workers() {
         return workers;
     }
 
@@ -140,8 +140,21 @@ public final class ReportState {
         }
     }
 
+    /** An attempt of worker {@code worker} started (the first, or a relaunch under fault tolerance). */
     public void workerStarted(int worker, String workerId, String workerHost, long now) {
-        workers.put(worker, new WorkerInfo(workerId, workerHost, now));
+        workers.computeIfAbsent(worker, w -> new ArrayList<>()).add(new WorkerInfo(workerId, workerHost, now));
+    }
+
+    /** The current attempt of worker {@code worker} was lost; a relaunch may follow. */
+    public void workerLost(int worker, long now) {
+        List<WorkerInfo> attempts = workers.get(worker);
+        if (attempts != null && !attempts.isEmpty()) {
+            WorkerInfo last = attempts.get(attempts.size() - 1);
+            if (last.endMillis == null) {
+                last.endMillis = now;
+                last.state = "FAILED";
+            }
+        }
     }
 
     public void stageStarted(int stage, int workerCount, long now) {
@@ -185,10 +198,12 @@ public final class ReportState {
         status = finalStatus;
         endMillis = now;
         persisting = true;
-        for (WorkerInfo w : workers.values()) {
-            if (w.endMillis == null) {
-                w.endMillis = now;
-                w.state = "SUCCESS".equals(finalStatus) ? "SUCCESS" : "FAILED";
+        for (List<WorkerInfo> attempts : workers.values()) {
+            for (WorkerInfo w : attempts) {
+                if (w.endMillis == null) {
+                    w.endMillis = now;
+                    w.state = "SUCCESS".equals(finalStatus) ? "SUCCESS" : "FAILED";
+                }
             }
         }
     }

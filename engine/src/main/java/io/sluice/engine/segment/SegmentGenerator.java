@@ -46,6 +46,41 @@ public final class SegmentGenerator {
             Path tempDir,
             DeepStorage deepStorage,
             SegmentGenerationCounters counters) {
+        return generate(spec, inputSignature, sortedRows, version, tempDir, deepStorage, counters, null);
+    }
+
+    /**
+     * As above; with a {@code namePrefix} the segments' deep-storage names are {@code <namePrefix>-<n>} (n-th
+     * segment of this call) rather than random, so a worker's re-run after a lost attempt overwrites whatever the
+     * lost attempt had pushed instead of leaving copies beside it.
+     */
+    public List<GeneratedSegment> generate(
+            SegmentGeneratorSpec spec,
+            RowSignature inputSignature,
+            RowSource sortedRows,
+            String version,
+            Path tempDir,
+            DeepStorage deepStorage,
+            SegmentGenerationCounters counters,
+            String namePrefix) {
+        return generate(spec, inputSignature, sortedRows, version, tempDir, deepStorage, counters, namePrefix, 0);
+    }
+
+    /**
+     * As above; besides {@code maxRowsInMemory}, a segment's buffered rows are also sorted and spilled once their
+     * estimated heap size reaches {@code maxBytesInMemory} (0 = no byte limit), so a worker's memory budget holds
+     * whatever the rows' width.
+     */
+    public List<GeneratedSegment> generate(
+            SegmentGeneratorSpec spec,
+            RowSignature inputSignature,
+            RowSource sortedRows,
+            String version,
+            Path tempDir,
+            DeepStorage deepStorage,
+            SegmentGenerationCounters counters,
+            String namePrefix,
+            long maxBytesInMemory) {
         requireNonNull(spec, "spec is null");
         requireNonNull(inputSignature, "inputSignature is null");
         requireNonNull(sortedRows, "sortedRows is null");
@@ -86,8 +121,9 @@ public final class SegmentGenerator {
                     pending = null;
                 }
                 if (pending == null) {
-                    pending = new Pending(spec, stored, metricNames, order, rowBucket, version, tempDir, deepStorage,
-                            counters);
+                    String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + out.size();
+                    pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
+                            deepStorage, counters, maxBytesInMemory);
                 }
                 bucket = rowBucket;
                 pending.add(row);
@@ -166,12 +202,15 @@ public final class SegmentGenerator {
         private final Comparator<Object[]> order;
         private final long bucket;
         private final String version;
+        private final String uniqueName;
         private final Path tempDir;
         private final DeepStorage deepStorage;
         private final SegmentGenerationCounters counters;
         private final int maxRowsInMemory;
         private final List<Path> runs = new ArrayList<>();
+        private final long maxBytesInMemory;
         private List<Object[]> buffer = new ArrayList<>();
+        private long bufferedBytes;
         private long rows;
 
         Pending(
@@ -181,10 +220,14 @@ public final class SegmentGenerator {
                 Comparator<Object[]> order,
                 long bucket,
                 String version,
+                String uniqueName,
                 Path tempDir,
                 DeepStorage deepStorage,
-                SegmentGenerationCounters counters) {
+                SegmentGenerationCounters counters,
+                long maxBytesInMemory) {
             this.spec = spec;
+            this.uniqueName = uniqueName;
+            this.maxBytesInMemory = maxBytesInMemory > 0 ? maxBytesInMemory : Long.MAX_VALUE;
             this.stored = stored;
             this.metrics = metrics;
             this.order = order;
@@ -198,8 +241,9 @@ public final class SegmentGenerator {
 
         void add(Object[] row) {
             buffer.add(row);
+            bufferedBytes += io.sluice.engine.exec.RowSizes.estimate(row);
             rows++;
-            if (buffer.size() >= maxRowsInMemory) {
+            if (buffer.size() >= maxRowsInMemory || bufferedBytes >= maxBytesInMemory) {
                 spill();
             }
         }
@@ -212,6 +256,7 @@ public final class SegmentGenerator {
             SegmentWriter.write(run, stored, () -> it.hasNext() ? it.next() : null);
             counters.addPersisted(buffer.size());
             buffer = new ArrayList<>();
+            bufferedBytes = 0;
         }
 
         GeneratedSegment finish() {
@@ -219,7 +264,6 @@ public final class SegmentGenerator {
             counters.addPersisted(buffer.size());
             long start = bucket;
             long end = spec.segmentGranularity().bucketEnd(bucket);
-            String uniqueName = UUID.randomUUID().toString();
             Path file = tempFile("segment");
             List<SegmentReader> readers = new ArrayList<>();
             try {

@@ -107,14 +107,79 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
                     + "payload " + text + " NOT NULL)",
             "CREATE INDEX IF NOT EXISTS sluice_segments_ds_used ON sluice_segments (datasource, used)"
         };
-        try (Connection c = pool.getConnection();
-                Statement s = c.createStatement()) {
-            for (String sql : ddl) {
-                s.execute(sql);
+        for (String sql : ddl) {
+            try {
+                executeIdempotent(() -> {
+                    try (Connection c = pool.getConnection();
+                            Statement s = c.createStatement()) {
+                        s.execute(sql);
+                    }
+                }, DDL_ATTEMPTS, DDL_BACKOFF_MILLIS);
+            } catch (SQLException e) {
+                throw new MetadataStoreException("Cannot create metadata tables", e);
             }
-        } catch (SQLException e) {
-            throw new MetadataStoreException("Cannot create metadata tables", e);
         }
+    }
+
+    private static final int DDL_ATTEMPTS = 10;
+    private static final long DDL_BACKOFF_MILLIS = 50;
+
+    /**
+     * SQL states a {@code CREATE … IF NOT EXISTS} can fail with when another node creates the same object at the
+     * same moment (the check and the creation are not atomic everywhere): PostgreSQL raises a unique violation on
+     * its catalog ({@code 23505}), duplicate table/object/schema ({@code 42P07}, {@code 42710}, {@code 42P06}) or a
+     * serialization failure or deadlock ({@code 40001}, {@code 40P01}); H2 table/index exists ({@code 42S01},
+     * {@code 42S11}), lock timeout ({@code HYT00}), concurrent update ({@code 90131}), or a general error
+     * ({@code HY000}, code 50000) saying the object already exists (seen with eight stores opening one
+     * AUTO_SERVER database at once).
+     */
+    private static final Set<String> RACE_STATES =
+            Set.of("23505", "42P07", "42710", "42P06", "40001", "40P01", "42S01", "42S11", "HYT00", "90131");
+
+    /** One DDL statement, executed with its own connection. */
+    @FunctionalInterface
+    interface SqlAction {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs an idempotent DDL statement; when it loses a creation race (see {@link #RACE_STATES}) it waits a little
+     * and runs it again: the {@code IF NOT EXISTS} then finds the winner's object. Any other error, or a race lost
+     * {@code attempts} times, is thrown.
+     */
+    static void executeIdempotent(SqlAction action, int attempts, long backoffMillis) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                action.run();
+                return;
+            } catch (SQLException e) {
+                if (attempt >= attempts || !isCreationRace(e)) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(backoffMillis * attempt);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while creating metadata tables", ie);
+            }
+        }
+    }
+
+    static boolean isCreationRace(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException se && se.getSQLState() != null && RACE_STATES.contains(se.getSQLState())) {
+                return true;
+            }
+            // H2 may also report the race as a general error (code 50000, state HY000): "object already exists".
+            if (t instanceof SQLException se
+                    && ("HY000".equals(se.getSQLState()) || se.getErrorCode() == 50000)
+                    && se.getMessage() != null
+                    && se.getMessage().contains("already exists")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- tasks

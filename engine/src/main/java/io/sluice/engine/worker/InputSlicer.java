@@ -139,10 +139,10 @@ public final class InputSlicer {
                 List<PartitionSource> pieces = new ArrayList<>();
                 if (up.shuffleSpec() == null) {
                     // Unshuffled output: global partition p is worker p's local partition 0.
-                    pieces.add(new PartitionSource(s.stage(), p, workers.get(p), 0));
+                    pieces.add(new PartitionSource(s.stage(), p, kernel.workerAttempt(p), workers.get(p), 0));
                 } else {
                     for (int w = 0; w < upstreamWorkers; w++) {
-                        pieces.add(new PartitionSource(s.stage(), w, workers.get(w), p));
+                        pieces.add(new PartitionSource(s.stage(), w, kernel.workerAttempt(w), workers.get(w), p));
                     }
                 }
                 parts.add(pieces);

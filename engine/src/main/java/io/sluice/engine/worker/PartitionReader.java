@@ -2,6 +2,8 @@ package io.sluice.engine.worker;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
+import akka.stream.Attributes;
+import akka.stream.StreamRefAttributes;
 import akka.stream.javadsl.StreamConverters;
 import io.sluice.engine.actor.Worker;
 import io.sluice.engine.frame.Frame;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.function.LongConsumer;
 
 /**
  * Pulls partitions of an upstream stage from the workers that hold them, as Akka Streams {@code SourceRef}s of
@@ -23,12 +26,23 @@ import java.util.PriorityQueue;
  */
 public final class PartitionReader {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
+    private static final int WIRE_CHUNKS_BUFFERED = Math.max(2, (1 << 20) / FrameWire.CHUNK_BYTES);
 
     private PartitionReader() {}
 
     /** Rows of the given partitions, in partition order. */
     public static RowSource read(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<List<PartitionSource>> parts) {
+        return read(system, signature, sortKey, parts, bytes -> {});
+    }
+
+    /** As above; {@code onFrame} gets the size in bytes of every frame received (for the input counters). */
+    public static RowSource read(
+            ActorSystem<?> system,
+            RowSignature signature,
+            List<KeyColumn> sortKey,
+            List<List<PartitionSource>> parts,
+            LongConsumer onFrame) {
         List<List<PartitionSource>> copy = List.copyOf(parts);
         return new RowSource() {
             private int next;
@@ -48,7 +62,7 @@ public final class PartitionReader {
                     if (next >= copy.size()) {
                         return null;
                     }
-                    current = readOne(system, signature, sortKey, copy.get(next++));
+                    current = readOne(system, signature, sortKey, copy.get(next++), onFrame);
                 }
             }
 
@@ -64,9 +78,18 @@ public final class PartitionReader {
     /** Rows of one partition spread over several workers. */
     public static RowSource readOne(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<PartitionSource> pieces) {
+        return readOne(system, signature, sortKey, pieces, bytes -> {});
+    }
+
+    private static RowSource readOne(
+            ActorSystem<?> system,
+            RowSignature signature,
+            List<KeyColumn> sortKey,
+            List<PartitionSource> pieces,
+            LongConsumer onFrame) {
         List<RowSource> sources = new ArrayList<>();
         for (PartitionSource p : pieces) {
-            sources.add(open(system, signature, p));
+            sources.add(open(system, signature, p, onFrame));
         }
         if (sources.size() == 1) {
             return sources.get(0);
@@ -77,22 +100,33 @@ public final class PartitionReader {
         return merge(sources, new KeyCodec(signature, sortKey));
     }
 
-    private static RowSource open(ActorSystem<?> system, RowSignature signature, PartitionSource p) {
-        Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
-                        p.worker(),
-                        replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
-                        ASK_TIMEOUT,
-                        system.scheduler())
-                .toCompletableFuture()
-                .join();
-        Iterator<Frame> frames = stream.frames()
-                .getSource()
-                .statefulMapConcat(() -> {
-                    FrameWire.Decoder decoder = new FrameWire.Decoder();
-                    return decoder::accept;
-                })
-                .runWith(StreamConverters.asJavaStream(), system)
-                .iterator();
+    private static RowSource open(
+            ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame) {
+        Iterator<Frame> frames;
+        try {
+            Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
+                            p.worker(),
+                            replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
+                            ASK_TIMEOUT,
+                            system.scheduler())
+                    .toCompletableFuture()
+                    .join();
+            // Bounded buffers: about 1 MB of wire chunks per upstream piece (as Druid's 1 MB per upstream worker)
+            // and a couple of decoded frames, so a reader's memory does not grow with the number of pieces it
+            // merges (Akka's defaults, 32 chunks and 16 frames, would hold ~20 MB per piece).
+            frames = stream.frames()
+                    .getSource()
+                    .withAttributes(StreamRefAttributes.bufferCapacity(WIRE_CHUNKS_BUFFERED))
+                    .statefulMapConcat(() -> {
+                        FrameWire.Decoder decoder = new FrameWire.Decoder();
+                        return decoder::accept;
+                    })
+                    .runWith(StreamConverters.<Frame>asJavaStream().withAttributes(Attributes.inputBuffer(1, 2)),
+                            system)
+                    .iterator();
+        } catch (RuntimeException e) {
+            throw new UpstreamReadException(p, e);
+        }
         return new RowSource() {
             private RowSource rows;
 
@@ -106,10 +140,17 @@ public final class PartitionReader {
                         }
                         rows = null;
                     }
-                    if (!frames.hasNext()) {
-                        return null;
+                    Frame next;
+                    try {
+                        if (!frames.hasNext()) {
+                            return null;
+                        }
+                        next = frames.next();
+                    } catch (RuntimeException e) {
+                        throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
                     }
-                    rows = FrameReader.rows(signature, frames.next());
+                    onFrame.accept(next.sizeBytes());
+                    rows = FrameReader.rows(signature, next);
                 }
             }
         };

@@ -51,6 +51,7 @@ public final class WorkerStageRunner implements AutoCloseable {
     private static final int MAX_FRAME_BYTES = 1_000_000;
 
     private final WorkOrder order;
+    private final int attempt;
     private final StageDefinition stage;
     private final WorkerResources resources;
     private final Path workDir;
@@ -64,9 +65,20 @@ public final class WorkerStageRunner implements AutoCloseable {
     private volatile String currentSource = "";
     private volatile String currentInputSource = "";
 
+    /**
+     * @param attempt the worker's attempt number (its task id ends in {@code _<attempt>})
+     * @param workerDir this run's own directory (a re-run of the same stage gets another one)
+     * @param canceled set when this run is abandoned (query ended, or the work order was sent again)
+     */
     public WorkerStageRunner(
-            WorkOrder order, WorkerResources resources, Path workerDir, AtomicBoolean canceled, ActorSystem<?> system) {
+            WorkOrder order,
+            int attempt,
+            WorkerResources resources,
+            Path workerDir,
+            AtomicBoolean canceled,
+            ActorSystem<?> system) {
         this.order = order;
+        this.attempt = attempt;
         this.stage = order.stage();
         this.resources = resources;
         this.workDir = workerDir.resolve("stage" + stage.stageNumber());
@@ -120,7 +132,8 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
                 segments.addAll(new SegmentGenerator().generate(
                         sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
-                        segmentCounters));
+                        segmentCounters, order.queryId() + "-worker" + order.workerNumber(),
+                        resources.memoryPerWorkerBytes() / 2));
                 return null;
             }
             if (stage.processor() instanceof ExportProcessorSpec export) {
@@ -214,7 +227,7 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         for (ParseError e : parsePolicy.samples()) {
             ObjectNode w = Json.MAPPER.createObjectNode();
-            w.put("taskId", order.queryId() + "-worker" + order.workerNumber() + "_0");
+            w.put("taskId", order.queryId() + "-worker" + order.workerNumber() + "_" + attempt);
             w.put("stageNumber", stage.stageNumber());
             ObjectNode err = w.putObject("error");
             err.put("errorCode", "CannotParseExternalData");
@@ -369,7 +382,10 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         if (slice instanceof InputSlice.Stage s) {
             currentSource = "output of stage " + s.stage();
-            RowSource r = PartitionReader.read(system, s.signature(), s.sortKey(), s.partitions());
+            RowSource r = PartitionReader.read(system, s.signature(), s.sortKey(), s.partitions(), bytes -> {
+                input.bytes.addAndGet(bytes);
+                input.frames.incrementAndGet();
+            });
             return counting(r);
         }
         InputSlice.Inline in = (InputSlice.Inline) slice;
@@ -589,10 +605,11 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
     }
 
-    /** Druid's {@code channel} counter for input 0 (one partition). */
+    /** Druid's {@code channel} counter for input 0 (one partition); frames only for stage inputs, as Druid's. */
     private static final class InputCounters {
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
+        final AtomicLong frames = new AtomicLong();
         final AtomicLong files = new AtomicLong();
         final AtomicLong totalFiles = new AtomicLong();
 
@@ -601,6 +618,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             n.put("type", "channel");
             put(n, "rows", rows.get());
             put(n, "bytes", bytes.get());
+            put(n, "frames", frames.get());
             put(n, "files", files.get());
             put(n, "totalFiles", totalFiles.get());
             return n;

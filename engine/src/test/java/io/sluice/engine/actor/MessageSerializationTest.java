@@ -35,6 +35,9 @@ import io.sluice.engine.types.ColumnSignature;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.Granularity;
 import io.sluice.engine.types.RowSignature;
+import io.sluice.engine.worker.InputSlice;
+import io.sluice.engine.worker.PartitionSource;
+import io.sluice.engine.worker.WorkOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,14 +97,49 @@ class MessageSerializationTest {
 
         KeyStatistics stats = new KeyStatistics();
         stats.add(new byte[] {1}, new byte[] {1, 2, 3});
-        Controller.WorkerKeyStatistics ks = new Controller.WorkerKeyStatistics(0, 1, stats, Json.MAPPER.createObjectNode());
+        Controller.WorkerKeyStatistics ks =
+                new Controller.WorkerKeyStatistics(0, 1, 2, 3, stats, Json.MAPPER.createObjectNode());
         Controller.WorkerKeyStatistics ksBack = (Controller.WorkerKeyStatistics) roundTrip(ks);
         assertThat(ksBack.statistics().totalCount()).isEqualTo(1);
+        assertThat(ksBack.attempt()).isEqualTo(2);
+        assertThat(ksBack.generation()).isEqualTo(3);
 
         PartitionBoundaries b = PartitionBoundaries.fromSplits(List.of(new byte[] {5}));
-        assertThat(((Worker.PostBoundaries) roundTrip(new Worker.PostBoundaries(0, b))).boundaries()).isEqualTo(b);
+        Worker.PostBoundaries pb = (Worker.PostBoundaries) roundTrip(new Worker.PostBoundaries(0, 4, b));
+        assertThat(pb.boundaries()).isEqualTo(b);
+        assertThat(pb.generation()).isEqualTo(4);
 
-        Controller.WorkerFailed wf = new Controller.WorkerFailed(0, 0, "w", Faults.insertTimeNull());
-        assertThat(((Controller.WorkerFailed) roundTrip(wf)).fault()).isEqualTo(wf.fault());
+        Controller.WorkerFailed wf = new Controller.WorkerFailed(0, 0, 1, 2, "w", Faults.insertTimeNull(), 3, 1);
+        assertThat(roundTrip(wf)).isEqualTo(wf);
+    }
+
+    @Test
+    void faultToleranceMessagesRoundTripThroughCbor() throws Exception {
+        ActorRef<Worker.Command> worker = KIT.<Worker.Command>createTestProbe().ref();
+        ActorRef<Controller.Command> controller = KIT.<Controller.Command>createTestProbe().ref();
+        ActorRef<WorkerHost.StartWorkerReply> replyTo = KIT.<WorkerHost.StartWorkerReply>createTestProbe().ref();
+
+        WorkerHost.StartWorker start = new WorkerHost.StartWorker("query-q", 1, 2, controller, replyTo);
+        assertThat(roundTrip(start)).isEqualTo(start);
+        WorkerHost.StartWorkerReply reply = new WorkerHost.StartWorkerReply(1, 2, worker, "127.0.0.1:8888", null);
+        assertThat(roundTrip(reply)).isEqualTo(reply);
+
+        // A re-sent work order: its upstream pieces name the attempt of the worker holding them.
+        StageDefinition consumer = spec().queryDefinition().stage(1);
+        InputSlice.Stage slice = new InputSlice.Stage(0, spec().queryDefinition().stage(0).signature(),
+                List.of(KeyColumn.asc("d0")), List.of(List.of(new PartitionSource(0, 1, 2, worker, 0))));
+        WorkOrder order = new WorkOrder("query-q", 0, consumer, List.of(slice), Map.of("faultTolerance", true), "v1");
+        Worker.RunWorkOrder run = (Worker.RunWorkOrder) roundTrip(new Worker.RunWorkOrder(order, 3));
+        assertThat(run.generation()).isEqualTo(3);
+        assertThat(run.order()).isEqualTo(order);
+        PartitionSource piece = ((InputSlice.Stage) run.order().inputs().get(0)).partitions().get(0).get(0);
+        assertThat(piece.attempt()).isEqualTo(2);
+        assertThat(piece.worker()).isEqualTo(worker);
+
+        Controller.WorkerResultsReady ready = new Controller.WorkerResultsReady(
+                1, 0, 1, 3, 2, Json.MAPPER.createObjectNode(), List.of(), List.of());
+        Controller.WorkerResultsReady readyBack = (Controller.WorkerResultsReady) roundTrip(ready);
+        assertThat(readyBack.attempt()).isEqualTo(1);
+        assertThat(readyBack.generation()).isEqualTo(3);
     }
 }
