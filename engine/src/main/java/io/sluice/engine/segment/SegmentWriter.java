@@ -164,13 +164,18 @@ public final class SegmentWriter {
         }
     }
 
+    /**
+     * A STRING column: values get ids in arrival order from an open-addressing hash table (no boxing); at the end
+     * the dictionary is sorted once, ids are remapped, and each id's bitmap is built in bulk from the rows holding
+     * it (a counting sort of row numbers by id), then serialized straight into the section buffer.
+     */
     private static final class StringColumnBuilder extends ColumnBuilder {
         private final String name;
-        private final Map<String, Integer> ids = new HashMap<>();
-        private final List<String> values = new ArrayList<>();
+        private final StringIds ids = new StringIds();
         private final IntList rowIds = new IntList();
-        private final IntList ends = new IntList();
-        private boolean multi;
+        /** Per row, the end of its ids in {@code rowIds}; only kept once a multi-value row was seen. */
+        private IntList ends;
+        private int rows;
 
         StringColumnBuilder(String name) {
             this.name = name;
@@ -180,82 +185,108 @@ public final class SegmentWriter {
             if (v == null) {
                 return 0;
             }
-            String s = v instanceof String str ? str : String.valueOf(v);
-            Integer id = ids.get(s);
-            if (id == null) {
-                values.add(s);
-                id = values.size();
-                ids.put(s, id);
-            }
-            return id;
+            return ids.idOf(v instanceof String str ? str : String.valueOf(v));
         }
 
         @Override
         void add(Object value, int row) {
-            if (value instanceof List<?> list) {
-                multi = true;
+            if (value instanceof String s) {
+                rowIds.add(ids.idOf(s));
+            } else if (value == null) {
+                rowIds.add(0);
+            } else if (value instanceof List<?> list) {
+                if (ends == null) {
+                    ends = new IntList();
+                    for (int r = 1; r <= rows; r++) {
+                        ends.add(r);
+                    }
+                }
                 for (Object o : list) {
                     rowIds.add(idOf(o));
                 }
-            } else if (value == null || value instanceof String || value instanceof Number
-                    || value instanceof Boolean) {
+            } else if (value instanceof Number || value instanceof Boolean) {
                 rowIds.add(idOf(value));
             } else {
                 throw new IllegalArgumentException(
                         "Column [" + name + "] is STRING but got " + value.getClass().getSimpleName());
             }
-            ends.add(rowIds.size());
+            rows++;
+            if (ends != null) {
+                ends.add(rowIds.size());
+            }
         }
 
         @Override
         boolean multiValue() {
-            return multi;
+            return ends != null;
         }
 
         @Override
         Map<String, ByteSink> finish(int numRows) {
-            String[] sorted = values.toArray(new String[0]);
+            String[] sorted = ids.values();
             Arrays.sort(sorted);
             int[] remap = new int[sorted.length + 1];
             for (int i = 0; i < sorted.length; i++) {
-                remap[ids.get(sorted[i])] = i + 1;
+                remap[ids.idOf(sorted[i])] = i + 1;
             }
-            ByteSink dict = new ByteSink(sorted.length * 8 + 4);
+            ByteSink dict = new ByteSink(sorted.length * 16 + 4);
             dict.putInt(sorted.length);
             for (String s : sorted) {
                 byte[] b = s.getBytes(StandardCharsets.UTF_8);
                 dict.putInt(b.length);
                 dict.putBytes(b);
             }
-            RoaringBitmap[] bitmaps = new RoaringBitmap[sorted.length + 1];
-            for (int i = 0; i < bitmaps.length; i++) {
-                bitmaps[i] = new RoaringBitmap();
+            int total = rowIds.size();
+            int[] raw = rowIds.array();
+            ByteSink idSink = new ByteSink(total * 4);
+            int[] counts = new int[remap.length + 1];
+            for (int k = 0; k < total; k++) {
+                int id = remap[raw[k]];
+                raw[k] = id;
+                idSink.putInt(id);
+                counts[id + 1]++;
             }
-            ByteSink idSink = new ByteSink(rowIds.size() * 4);
-            ByteSink offsets = multi ? new ByteSink((numRows + 1) * 4) : null;
-            if (offsets != null) {
+            ByteSink offsets = null;
+            if (ends != null) {
+                offsets = new ByteSink((numRows + 1) * 4);
                 offsets.putInt(0);
-            }
-            int start = 0;
-            for (int r = 0; r < numRows; r++) {
-                int end = ends.get(r);
-                for (int k = start; k < end; k++) {
-                    int id = remap[rowIds.get(k)];
-                    idSink.putInt(id);
-                    bitmaps[id].add(r);
+                for (int r = 0; r < numRows; r++) {
+                    offsets.putInt(ends.get(r));
                 }
-                if (offsets != null) {
-                    offsets.putInt(end);
-                }
-                start = end;
             }
-            ByteSink bm = new ByteSink(bitmaps.length * 16);
-            for (RoaringBitmap b : bitmaps) {
+            // Row numbers grouped by id, ascending within each id (counting sort).
+            for (int i = 1; i < counts.length; i++) {
+                counts[i] += counts[i - 1];
+            }
+            int[] next = Arrays.copyOf(counts, counts.length - 1);
+            int[] rowsById = new int[total];
+            if (ends == null) {
+                for (int r = 0; r < total; r++) {
+                    rowsById[next[raw[r]]++] = r;
+                }
+            } else {
+                int start = 0;
+                for (int r = 0; r < numRows; r++) {
+                    int end = ends.get(r);
+                    for (int k = start; k < end; k++) {
+                        int id = raw[k];
+                        // a row holding the same value twice appears once in that value's bitmap
+                        if (next[id] == counts[id] || rowsById[next[id] - 1] != r) {
+                            rowsById[next[id]++] = r;
+                        }
+                    }
+                    start = end;
+                }
+            }
+            ByteSink bm = new ByteSink(remap.length * 16);
+            RoaringBitmap b = new RoaringBitmap();
+            for (int id = 0; id < remap.length; id++) {
+                b.clear();
+                b.addN(rowsById, counts[id], next[id] - counts[id]);
                 b.runOptimize();
-                ByteBuffer buf = ByteBuffer.allocate(b.serializedSizeInBytes());
-                b.serialize(buf);
-                bm.putInt(buf.capacity());
-                bm.putBytes(buf.array());
+                int size = b.serializedSizeInBytes();
+                bm.putInt(size);
+                b.serialize(bm.reserve(size));
             }
             Map<String, ByteSink> out = new LinkedHashMap<>();
             out.put("dict", dict);
@@ -265,6 +296,65 @@ public final class SegmentWriter {
             }
             out.put("bitmaps", bm);
             return out;
+        }
+    }
+
+    /** String → id (1-based, in first-seen order) in an open-addressing table; strings keep their cached hashes. */
+    static final class StringIds {
+        private String[] keys = new String[64];
+        private int[] values = new int[64];
+        private String[] byId = new String[16];
+        private int size;
+
+        int idOf(String s) {
+            int h = s.hashCode();
+            int mask = keys.length - 1;
+            int i = (h ^ (h >>> 16)) & mask;
+            while (true) {
+                String k = keys[i];
+                if (k == null) {
+                    break;
+                }
+                if (k == s || k.equals(s)) {
+                    return values[i];
+                }
+                i = (i + 1) & mask;
+            }
+            if (size == byId.length) {
+                byId = Arrays.copyOf(byId, size * 2);
+            }
+            byId[size++] = s;
+            keys[i] = s;
+            values[i] = size;
+            if (size * 2 > keys.length) {
+                grow();
+            }
+            return size;
+        }
+
+        /** The distinct values in id order (a fresh array). */
+        String[] values() {
+            return Arrays.copyOf(byId, size);
+        }
+
+        private void grow() {
+            String[] oldKeys = keys;
+            int[] oldValues = values;
+            keys = new String[oldKeys.length * 2];
+            values = new int[oldKeys.length * 2];
+            int mask = keys.length - 1;
+            for (int j = 0; j < oldKeys.length; j++) {
+                String k = oldKeys[j];
+                if (k != null) {
+                    int h = k.hashCode();
+                    int i = (h ^ (h >>> 16)) & mask;
+                    while (keys[i] != null) {
+                        i = (i + 1) & mask;
+                    }
+                    keys[i] = k;
+                    values[i] = oldValues[j];
+                }
+            }
         }
     }
 
