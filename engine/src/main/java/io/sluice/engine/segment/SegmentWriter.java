@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -72,21 +73,37 @@ public final class SegmentWriter {
 
     private static SegmentFileInfo writeFile(
             Path file, RowSignature signature, List<ColumnBuilder> builders, TimeBuilder time, long numRows) {
+        // Columns are finished (dictionaries sorted, bitmaps built) and compressed in parallel; the file lists them
+        // in signature order whatever order they finish in.
+        int n = builders.size();
+        FinishedColumn[] done = new FinishedColumn[n];
+        ColumnBuilder[] pendingBuilders = builders.toArray(new ColumnBuilder[0]);
+        builders.clear();
+        IntStream.range(0, n).parallel().forEach(c -> {
+            ColumnBuilder b = pendingBuilders[c];
+            pendingBuilders[c] = null; // release the raw column once compressed
+            List<String> names = new ArrayList<>();
+            List<byte[]> compressed = new ArrayList<>();
+            for (Map.Entry<String, ByteSink> sec : b.finish((int) numRows).entrySet()) {
+                names.add(sec.getKey());
+                compressed.add(SegmentFormat.compressBlocks(sec.getValue().array(), sec.getValue().size()));
+            }
+            done[c] = new FinishedColumn(b.multiValue(), names, compressed);
+        });
         List<SegmentFormat.ColumnEntry> entries = new ArrayList<>();
         List<byte[]> payload = new ArrayList<>();
         long offset = 0;
-        for (int c = 0; c < builders.size(); c++) {
-            ColumnBuilder b = builders.get(c);
+        for (int c = 0; c < n; c++) {
             Map<String, long[]> sections = new LinkedHashMap<>();
-            for (Map.Entry<String, ByteSink> s : b.finish((int) numRows).entrySet()) {
-                byte[] comp = SegmentFormat.compressBlocks(s.getValue().array(), s.getValue().size());
-                sections.put(s.getKey(), new long[] {offset, comp.length});
+            FinishedColumn f = done[c];
+            for (int k = 0; k < f.names().size(); k++) {
+                byte[] comp = f.compressed().get(k);
+                sections.put(f.names().get(k), new long[] {offset, comp.length});
                 payload.add(comp);
                 offset += comp.length;
             }
-            builders.set(c, null); // release the raw column before compressing the next
             entries.add(new SegmentFormat.ColumnEntry(
-                    signature.name(c), signature.type(c).druidName(), b.multiValue(), sections));
+                    signature.name(c), signature.type(c).druidName(), f.multiValue(), sections));
         }
         long minTime = numRows == 0 ? 0 : time.min;
         long maxTime = numRows == 0 ? 0 : time.max;
@@ -116,6 +133,8 @@ public final class SegmentWriter {
             throw new UncheckedIOException("Cannot write segment file " + file, e);
         }
     }
+
+    private record FinishedColumn(boolean multiValue, List<String> names, List<byte[]> compressed) {}
 
     private static ColumnBuilder builderFor(String name, ColumnType type) {
         return switch (type) {
