@@ -243,7 +243,7 @@ public final class SegmentWriter {
         @Override
         Map<String, ByteSink> finish(int numRows) {
             String[] sorted = ids.values();
-            Arrays.sort(sorted);
+            StringSorter.sort(sorted);
             int[] remap = new int[sorted.length + 1];
             for (int i = 0; i < sorted.length; i++) {
                 remap[ids.idOf(sorted[i])] = i + 1;
