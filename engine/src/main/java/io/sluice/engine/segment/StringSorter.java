@@ -5,49 +5,58 @@ import java.util.Arrays;
 /**
  * Sorts strings into {@link String#compareTo} order faster than a comparison sort of the strings alone: each
  * string's first four UTF-16 units become a 64-bit key, the keys (with the strings' positions) are sorted as
- * primitives, and only runs of equal keys are then sorted by full comparison. A missing unit counts as 0, the
- * smallest, so a string sorts before its extensions either way.
+ * primitives, and runs of equal keys are sorted the same way on their next four units (a most-significant-digit
+ * radix sort), falling back to comparison for small runs. A missing unit counts as 0, the smallest, so a string
+ * sorts before its extensions either way.
  */
 final class StringSorter {
     private static final int SMALL = 64;
+    /** Past this many equal leading chars, the rest is left to a comparison sort. */
+    private static final int MAX_DEPTH = 64;
 
     private StringSorter() {}
 
     static void sort(String[] a) {
-        int n = a.length;
-        if (n < SMALL) {
-            Arrays.sort(a);
+        sort(a, 0, a.length, 0);
+    }
+
+    /** Sorts {@code a[from, to)}, whose strings all share their first {@code depth} chars. */
+    private static void sort(String[] a, int from, int to, int depth) {
+        int n = to - from;
+        if (n < SMALL || depth >= MAX_DEPTH) {
+            Arrays.sort(a, from, to);
             return;
         }
         long[] keys = new long[n];
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
-            keys[i] = prefix(a[i]);
+            keys[i] = prefix(a[from + i], depth);
             idx[i] = i;
         }
         quicksort(keys, idx, 0, n - 1);
         String[] sorted = new String[n];
         for (int i = 0; i < n; i++) {
-            sorted[i] = a[idx[i]];
+            sorted[i] = a[from + idx[i]];
         }
+        System.arraycopy(sorted, 0, a, from, n);
         for (int i = 0; i < n; ) {
             int j = i + 1;
             while (j < n && keys[j] == keys[i]) {
                 j++;
             }
             if (j - i > 1) {
-                Arrays.sort(sorted, i, j);
+                // equal on the next four chars too: go on with the four after them
+                sort(a, from + i, from + j, depth + 4);
             }
             i = j;
         }
-        System.arraycopy(sorted, 0, a, 0, n);
     }
 
-    /** The first four chars as an unsigned 64-bit number, shifted into signed order. */
-    private static long prefix(String s) {
+    /** Chars {@code depth .. depth + 3} as an unsigned 64-bit number, shifted into signed order. */
+    private static long prefix(String s, int depth) {
         int len = s.length();
         long k = 0;
-        for (int i = 0; i < 4; i++) {
+        for (int i = depth; i < depth + 4; i++) {
             k = (k << 16) | (i < len ? s.charAt(i) : 0);
         }
         return k ^ Long.MIN_VALUE;

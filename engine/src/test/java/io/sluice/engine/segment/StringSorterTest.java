@@ -48,4 +48,19 @@ class StringSorterTest {
         StringSorter.sort(a);
         assertThat(a).containsExactly(expected);
     }
+
+    @Test
+    void stringsEqualUpToTrailingNulsOrLongCommonPrefixes() {
+        java.util.List<String> list = new java.util.ArrayList<>();
+        for (int k = 0; k < 150; k++) {
+            list.add("x" + "\u0000".repeat(k));
+            list.add("p".repeat(100) + k);
+        }
+        java.util.Collections.shuffle(list, new Random(5));
+        String[] a = list.toArray(new String[0]);
+        String[] expected = a.clone();
+        Arrays.sort(expected);
+        StringSorter.sort(a);
+        assertThat(a).containsExactly(expected);
+    }
 }
