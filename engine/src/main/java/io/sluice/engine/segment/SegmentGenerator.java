@@ -325,10 +325,15 @@ public final class SegmentGenerator {
                     readers.add(r);
                     sources.add(r.scan(stored.names(), Long.MIN_VALUE, Long.MAX_VALUE));
                 }
-                Iterator<Object[]> it = buffer.iterator();
-                sources.add(() -> it.hasNext() ? it.next() : null);
-                RowSource merged = sources.size() == 1 ? sources.get(0) : new MergingRowSource(sources, order);
-                SegmentFileInfo info = SegmentWriter.write(file, stored, merged);
+                SegmentFileInfo info;
+                if (sources.isEmpty()) {
+                    // everything in memory: columns are built in parallel
+                    info = SegmentWriter.write(file, stored, buffer);
+                } else {
+                    Iterator<Object[]> it = buffer.iterator();
+                    sources.add(() -> it.hasNext() ? it.next() : null);
+                    info = SegmentWriter.write(file, stored, new MergingRowSource(sources, order));
+                }
                 counters.addMerged(info.numRows());
                 String path = deepStorage.push(file, spec.dataSource(), start, end, version, uniqueName);
                 counters.addPushed(info.numRows());

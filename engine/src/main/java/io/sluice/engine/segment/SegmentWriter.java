@@ -39,11 +39,7 @@ public final class SegmentWriter {
         requireNonNull(file, "file is null");
         requireNonNull(signature, "signature is null");
         requireNonNull(rows, "rows is null");
-        if (signature.size() == 0
-                || !signature.name(0).equals("__time")
-                || signature.type(0) != ColumnType.LONG) {
-            throw new IllegalArgumentException("Segment signature must start with __time LONG: " + signature);
-        }
+        checkSignature(signature);
         int n = signature.size();
         TimeBuilder time = new TimeBuilder();
         List<ColumnBuilder> builders = new ArrayList<>(n);
@@ -71,6 +67,53 @@ public final class SegmentWriter {
         return writeFile(file, signature, builders, time, numRows);
     }
 
+    /**
+     * Writes {@code rows} (held in memory, aligned to {@code signature}) to {@code file}: the same file as
+     * {@link #write(Path, RowSignature, RowSource)}, but each column is built from the rows, finished and compressed
+     * as one task, the columns in parallel.
+     */
+    public static SegmentFileInfo write(Path file, RowSignature signature, List<Object[]> rows) {
+        requireNonNull(file, "file is null");
+        requireNonNull(signature, "signature is null");
+        requireNonNull(rows, "rows is null");
+        checkSignature(signature);
+        int n = signature.size();
+        for (Object[] row : rows) {
+            if (row.length < n) {
+                throw new IllegalArgumentException("Row has " + row.length + " values, signature has " + n + " columns");
+            }
+        }
+        int numRows = rows.size();
+        TimeBuilder time = new TimeBuilder();
+        FinishedColumn[] done = new FinishedColumn[n];
+        IntStream.range(0, n).parallel().forEach(c -> {
+            ColumnBuilder b = c == 0 ? time : builderFor(signature.name(c), signature.type(c));
+            for (int r = 0; r < numRows; r++) {
+                b.add(rows.get(r)[c], r);
+            }
+            done[c] = finishColumn(b, numRows);
+        });
+        return writeFile(file, signature, done, time, numRows);
+    }
+
+    private static void checkSignature(RowSignature signature) {
+        if (signature.size() == 0
+                || !signature.name(0).equals("__time")
+                || signature.type(0) != ColumnType.LONG) {
+            throw new IllegalArgumentException("Segment signature must start with __time LONG: " + signature);
+        }
+    }
+
+    private static FinishedColumn finishColumn(ColumnBuilder b, int numRows) {
+        List<String> names = new ArrayList<>();
+        List<byte[]> compressed = new ArrayList<>();
+        for (Map.Entry<String, ByteSink> sec : b.finish(numRows).entrySet()) {
+            names.add(sec.getKey());
+            compressed.add(SegmentFormat.compressBlocks(sec.getValue().array(), sec.getValue().size()));
+        }
+        return new FinishedColumn(b.multiValue(), names, compressed);
+    }
+
     private static SegmentFileInfo writeFile(
             Path file, RowSignature signature, List<ColumnBuilder> builders, TimeBuilder time, long numRows) {
         // Columns are finished (dictionaries sorted, bitmaps built) and compressed in parallel; the file lists them
@@ -82,14 +125,14 @@ public final class SegmentWriter {
         IntStream.range(0, n).parallel().forEach(c -> {
             ColumnBuilder b = pendingBuilders[c];
             pendingBuilders[c] = null; // release the raw column once compressed
-            List<String> names = new ArrayList<>();
-            List<byte[]> compressed = new ArrayList<>();
-            for (Map.Entry<String, ByteSink> sec : b.finish((int) numRows).entrySet()) {
-                names.add(sec.getKey());
-                compressed.add(SegmentFormat.compressBlocks(sec.getValue().array(), sec.getValue().size()));
-            }
-            done[c] = new FinishedColumn(b.multiValue(), names, compressed);
+            done[c] = finishColumn(b, (int) numRows);
         });
+        return writeFile(file, signature, done, time, numRows);
+    }
+
+    private static SegmentFileInfo writeFile(
+            Path file, RowSignature signature, FinishedColumn[] done, TimeBuilder time, long numRows) {
+        int n = done.length;
         List<SegmentFormat.ColumnEntry> entries = new ArrayList<>();
         List<byte[]> payload = new ArrayList<>();
         long offset = 0;

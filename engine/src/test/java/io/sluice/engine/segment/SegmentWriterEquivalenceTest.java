@@ -73,6 +73,10 @@ class SegmentWriterEquivalenceTest {
         SegmentFileInfo b = SegmentWriter.write(current, SIG, SegmentFileTest.source(rows));
         assertThat(b).isEqualTo(a);
         assertThat(Files.mismatch(legacy, current)).isEqualTo(-1L);
+        // the in-memory, column-parallel path writes the same bytes
+        Path fromList = dir.resolve("list.sluice");
+        assertThat(SegmentWriter.write(fromList, SIG, rows)).isEqualTo(a);
+        assertThat(Files.mismatch(legacy, fromList)).isEqualTo(-1L);
         try (SegmentReader r = SegmentReader.open(current)) {
             List<Object[]> back = SegmentFileTest.drain(r.scan(SIG.names(), Long.MIN_VALUE, Long.MAX_VALUE));
             assertThat(back).hasSize(rows.size());
