@@ -67,6 +67,12 @@ public final class ExternalSorter implements AutoCloseable {
 
     private record Entry(byte[] key, Object[] row) {}
 
+    /**
+     * Input still in key order after this many buffered bytes is streamed to disk from then on (it needs no sort,
+     * and holding it only fills the heap); smaller inputs stay in memory.
+     */
+    private static final long IN_ORDER_STREAM_BYTES = 16L << 20;
+
     /** True while every key added so far was >= the one before. */
     private boolean inOrder = true;
     private byte[] lastKey;
@@ -136,7 +142,8 @@ public final class ExternalSorter implements AutoCloseable {
         buffer[buffered++] = new Entry(key, row);
         bufferedBytes += 48 + key.length + RowSizes.estimate(row);
         rowsAdded++;
-        if (bufferedBytes >= memoryBudgetBytes) {
+        if (bufferedBytes >= memoryBudgetBytes
+                || (inOrder && bufferedBytes >= IN_ORDER_STREAM_BYTES && runs.isEmpty())) {
             spill();
         }
     }

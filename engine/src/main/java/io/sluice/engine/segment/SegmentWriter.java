@@ -84,12 +84,22 @@ public final class SegmentWriter {
             }
         }
         int numRows = rows.size();
+        // Transposed first, in row order (each row array is read once): a column task then walks one array.
+        Object[][] columns = new Object[n][numRows];
+        for (int r = 0; r < numRows; r++) {
+            Object[] row = rows.get(r);
+            for (int c = 0; c < n; c++) {
+                columns[c][r] = row[c];
+            }
+        }
         TimeBuilder time = new TimeBuilder();
         FinishedColumn[] done = new FinishedColumn[n];
         IntStream.range(0, n).parallel().forEach(c -> {
             ColumnBuilder b = c == 0 ? time : builderFor(signature.name(c), signature.type(c));
+            Object[] values = columns[c];
+            columns[c] = null;
             for (int r = 0; r < numRows; r++) {
-                b.add(rows.get(r)[c], r);
+                b.add(values[r], r);
             }
             done[c] = finishColumn(b, numRows);
         });
