@@ -371,24 +371,30 @@ public final class SegmentWriter {
         }
     }
 
-    /** String → id (1-based, in first-seen order) in an open-addressing table; strings keep their cached hashes. */
+    /**
+     * String → id (1-based, in first-seen order) in an open-addressing table of longs, each slot holding a string's
+     * hash (high half) and id (low half; 0 = empty): a probe reads one array, and a string is only compared with
+     * strings of the same hash; growing rehashes without touching the strings.
+     */
     static final class StringIds {
-        private String[] keys = new String[64];
-        private int[] values = new int[64];
+        private long[] slots = new long[64];
         private String[] byId = new String[16];
         private int size;
 
         int idOf(String s) {
             int h = s.hashCode();
-            int mask = keys.length - 1;
-            int i = (h ^ (h >>> 16)) & mask;
+            int mask = slots.length - 1;
+            int i = spread(h) & mask;
             while (true) {
-                String k = keys[i];
-                if (k == null) {
+                long e = slots[i];
+                if (e == 0) {
                     break;
                 }
-                if (k == s || k.equals(s)) {
-                    return values[i];
+                if ((int) (e >>> 32) == h) {
+                    String k = byId[(int) e - 1];
+                    if (k == s || k.equals(s)) {
+                        return (int) e;
+                    }
                 }
                 i = (i + 1) & mask;
             }
@@ -396,9 +402,8 @@ public final class SegmentWriter {
                 byId = Arrays.copyOf(byId, size * 2);
             }
             byId[size++] = s;
-            keys[i] = s;
-            values[i] = size;
-            if (size * 2 > keys.length) {
+            slots[i] = ((long) h << 32) | size;
+            if (size * 2 > slots.length) {
                 grow();
             }
             return size;
@@ -409,22 +414,21 @@ public final class SegmentWriter {
             return Arrays.copyOf(byId, size);
         }
 
+        private static int spread(int h) {
+            return h ^ (h >>> 16);
+        }
+
         private void grow() {
-            String[] oldKeys = keys;
-            int[] oldValues = values;
-            keys = new String[oldKeys.length * 2];
-            values = new int[oldKeys.length * 2];
-            int mask = keys.length - 1;
-            for (int j = 0; j < oldKeys.length; j++) {
-                String k = oldKeys[j];
-                if (k != null) {
-                    int h = k.hashCode();
-                    int i = (h ^ (h >>> 16)) & mask;
-                    while (keys[i] != null) {
+            long[] old = slots;
+            slots = new long[old.length * 2];
+            int mask = slots.length - 1;
+            for (long e : old) {
+                if (e != 0) {
+                    int i = spread((int) (e >>> 32)) & mask;
+                    while (slots[i] != 0) {
                         i = (i + 1) & mask;
                     }
-                    keys[i] = k;
-                    values[i] = oldValues[j];
+                    slots[i] = e;
                 }
             }
         }
