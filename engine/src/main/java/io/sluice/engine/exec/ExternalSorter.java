@@ -3,9 +3,10 @@ package io.sluice.engine.exec;
 import static java.util.Objects.requireNonNull;
 
 import io.sluice.engine.frame.Frame;
-import io.sluice.engine.frame.FrameReader;
+import io.sluice.engine.frame.ByteSource;
 import io.sluice.engine.frame.FrameWriter;
 import io.sluice.engine.frame.KeyCodec;
+import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
@@ -69,6 +70,18 @@ public final class ExternalSorter implements AutoCloseable {
     private record Entry(byte[] key, Object[] row) {}
 
     /**
+     * Input still in key order after this many buffered bytes is streamed to disk from then on (it needs no sort,
+     * and holding it only fills the heap); smaller inputs stay in memory.
+     */
+    private static final long IN_ORDER_STREAM_BYTES = 16L << 20;
+
+    /** True while every key added so far was >= the one before. */
+    private boolean inOrder = true;
+    private byte[] lastKey;
+    /** The first run, still being appended to while the input stays in key order; null otherwise. */
+    private RunWriter openRun;
+
+    /**
      * @param keyCodec encodes the sort key of a row; may be null when every row is added with an explicit key
      * @param combiner null, or folds rows with equal keys
      */
@@ -118,13 +131,25 @@ public final class ExternalSorter implements AutoCloseable {
         if (finished) {
             throw new IllegalStateException("sorter already finished");
         }
+        if (inOrder && lastKey != null && Arrays.compareUnsigned(lastKey, key) > 0) {
+            inOrder = false;
+            closeOpenRun();
+        }
+        lastKey = key;
+        if (openRun != null) {
+            // Input in key order since the start, past the memory budget: it goes straight to the open run.
+            openRun.write(key, row);
+            rowsAdded++;
+            return;
+        }
         if (buffered == buffer.length) {
             buffer = Arrays.copyOf(buffer, buffer.length * 2);
         }
         buffer[buffered++] = new Entry(key, row);
         bufferedBytes += 48 + key.length + RowSizes.estimate(row);
         rowsAdded++;
-        if (bufferedBytes >= memoryBudgetBytes) {
+        if (bufferedBytes >= memoryBudgetBytes
+                || (inOrder && bufferedBytes >= IN_ORDER_STREAM_BYTES && runs.isEmpty())) {
             spill();
         }
     }
@@ -176,11 +201,22 @@ public final class ExternalSorter implements AutoCloseable {
         }
         int n = sortBuffer();
         Path file = newFile("run");
-        try (RunWriter w = new RunWriter(file)) {
+        RunWriter w = new RunWriter(file);
+        try {
             for (int i = 0; i < n; i++) {
                 w.write(buffer[i].key, buffer[i].row);
                 buffer[i] = null;
             }
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        if (inOrder && runs.isEmpty()) {
+            // Everything so far came in key order: keep the run open and append what follows while that lasts,
+            // instead of buffering, sorting and merging runs that only follow each other.
+            openRun = w;
+        } else {
+            w.close();
         }
         runs.add(file);
         synchronized (this) {
@@ -209,12 +245,21 @@ public final class ExternalSorter implements AutoCloseable {
         };
     }
 
+    private void closeOpenRun() {
+        if (openRun != null) {
+            RunWriter w = openRun;
+            openRun = null;
+            w.close();
+        }
+    }
+
     /** Finishes adding; returns (key, row) pairs in key order. Can be called once. */
     public KeyedRowSource sortedWithKeys() {
         if (finished) {
             throw new IllegalStateException("sorted output already requested");
         }
         finished = true;
+        closeOpenRun();
         if (rowsAdded == 0) {
             synchronized (this) {
                 trivial = true;
@@ -316,6 +361,21 @@ public final class ExternalSorter implements AutoCloseable {
             }
 
             @Override
+            public byte[] encodedRow() {
+                return out.encodedRow();
+            }
+
+            @Override
+            public int encodedRowOffset() {
+                return out.encodedRowOffset();
+            }
+
+            @Override
+            public int encodedRowLength() {
+                return out.encodedRowLength();
+            }
+
+            @Override
             public void close() {
                 out.close();
             }
@@ -362,6 +422,13 @@ public final class ExternalSorter implements AutoCloseable {
 
     @Override
     public void close() {
+        if (openRun != null) {
+            try {
+                closeOpenRun();
+            } catch (RuntimeException e) {
+                // best effort: the file is deleted below
+            }
+        }
         for (AutoCloseable c : openSources) {
             try {
                 c.close();
@@ -439,11 +506,16 @@ public final class ExternalSorter implements AutoCloseable {
         }
     }
 
+    /** Reads a run back; a row is decoded only when asked for, and is otherwise available in its encoding. */
     private static final class RunReader implements KeyedRowSource {
         private final DataInputStream in;
         private final int columns;
-        private RowSource frameRows;
+        private byte[] frame;
+        private ByteSource src;
+        private int left;
         private byte[] key;
+        private int rowStart;
+        private int rowEnd;
         private Object[] row;
         private boolean closed;
 
@@ -460,13 +532,16 @@ public final class ExternalSorter implements AutoCloseable {
         @Override
         public boolean advance() {
             while (true) {
-                if (frameRows != null) {
-                    Object[] r = frameRows.next();
-                    if (r != null) {
-                        key = (byte[]) r[0];
-                        row = Arrays.copyOfRange(r, 1, r.length);
-                        return true;
+                if (left > 0) {
+                    left--;
+                    key = (byte[]) RowCodec.readValue(src);
+                    rowStart = src.position();
+                    for (int c = 0; c < columns; c++) {
+                        RowCodec.skipValue(src);
                     }
+                    rowEnd = src.position();
+                    row = null;
+                    return true;
                 }
                 if (closed) {
                     return false;
@@ -476,7 +551,10 @@ public final class ExternalSorter implements AutoCloseable {
                     close();
                     return false;
                 }
-                frameRows = FrameReader.rows(columns + 1, f);
+                frame = f.bytes();
+                src = new ByteSource(frame, 0, frame.length);
+                src.readInt(); // magic
+                left = src.readInt();
             }
         }
 
@@ -487,14 +565,34 @@ public final class ExternalSorter implements AutoCloseable {
 
         @Override
         public Object[] row() {
+            if (row == null) {
+                row = RowCodec.readRow(new ByteSource(frame, rowStart, rowEnd), columns);
+            }
             return row;
+        }
+
+        @Override
+        public byte[] encodedRow() {
+            return frame;
+        }
+
+        @Override
+        public int encodedRowOffset() {
+            return rowStart;
+        }
+
+        @Override
+        public int encodedRowLength() {
+            return rowEnd - rowStart;
         }
 
         @Override
         public void close() {
             if (!closed) {
                 closed = true;
-                frameRows = null;
+                frame = null;
+                src = null;
+                left = 0;
                 try {
                     in.close();
                 } catch (IOException e) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -42,6 +43,10 @@ public final class KeyStatistics {
         }
     }
 
+    private record Sampled(byte[] key, long weight) {}
+
+    private static final Comparator<Sampled> BY_KEY = (a, b) -> Arrays.compareUnsigned(a.key(), b.key());
+
     private static final class Bucket {
         long count;
         byte[][] keys = new byte[16][];
@@ -58,18 +63,18 @@ public final class KeyStatistics {
             size++;
         }
 
+        /** Stable sort of the sample by key (equal keys keep their order). */
         void sortByKey() {
-            Integer[] idx = new Integer[size];
+            Sampled[] e = new Sampled[size];
             for (int i = 0; i < size; i++) {
-                idx[i] = i;
+                e[i] = new Sampled(keys[i], weights[i]);
             }
-            byte[][] k = keys;
-            Arrays.sort(idx, (a, b) -> Arrays.compareUnsigned(k[a], k[b]));
+            Arrays.sort(e, BY_KEY);
             byte[][] nk = new byte[Math.max(16, size)][];
             long[] nw = new long[Math.max(16, size)];
             for (int i = 0; i < size; i++) {
-                nk[i] = keys[idx[i]];
-                nw[i] = weights[idx[i]];
+                nk[i] = e[i].key();
+                nw[i] = e[i].weight();
             }
             keys = nk;
             weights = nw;

@@ -291,7 +291,16 @@ public final class StageOutput implements AutoCloseable {
                     current++;
                     offsets[current] = pos;
                 }
-                if (!writer.add(rows.row())) {
+                byte[] encoded = rows.encodedRow();
+                if (encoded != null) {
+                    // the row's bytes as spilled are its frame bytes: copied, not decoded and encoded again
+                    int off = rows.encodedRowOffset();
+                    int len = rows.encodedRowLength();
+                    if (!writer.addEncoded(encoded, off, len)) {
+                        pos += flushPartition(out, writer, current);
+                        writer.addEncoded(encoded, off, len);
+                    }
+                } else if (!writer.add(rows.row())) {
                     pos += flushPartition(out, writer, current);
                     writer.add(rows.row());
                 }

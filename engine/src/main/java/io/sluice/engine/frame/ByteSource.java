@@ -64,6 +64,14 @@ public final class ByteSource {
         return s;
     }
 
+    /** Moves past {@code n} bytes. */
+    public void skip(int n) {
+        if (n < 0 || pos + n > end) {
+            throw new IllegalStateException("Corrupt frame: skip past end");
+        }
+        pos += n;
+    }
+
     public byte[] readBytes(int len) {
         byte[] b = Arrays.copyOfRange(buf, pos, pos + len);
         pos += len;

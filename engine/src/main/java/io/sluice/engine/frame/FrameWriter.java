@@ -63,6 +63,22 @@ public final class FrameWriter {
         return true;
     }
 
+    /**
+     * Appends a row already in {@link RowCodec} layout ({@code src[off, off + len)}, as {@link #add} would have
+     * written it); same contract as {@link #add}.
+     */
+    public boolean addEncoded(byte[] src, int off, int len) {
+        if (sink.size() + len > maxFrameBytes) {
+            if (len + HEADER_BYTES > maxFrameBytes) {
+                throw new FaultException(Faults.rowTooLarge(maxFrameBytes));
+            }
+            return false;
+        }
+        sink.write(src, off, len);
+        numRows++;
+        return true;
+    }
+
     public int numRows() {
         return numRows;
     }

@@ -114,6 +114,25 @@ public final class RowCodec {
         }
     }
 
+    /** Moves past one tagged value without decoding it. */
+    public static void skipValue(ByteSource in) {
+        byte tag = in.read();
+        switch (tag) {
+            case NULL -> { }
+            case LONG -> in.readVarLong();
+            case FLOAT -> in.skip(4);
+            case DOUBLE -> in.skip(8);
+            case STRING, BYTES, JSON -> in.skip((int) in.readVarLong());
+            case LIST -> {
+                long n = in.readVarLong();
+                for (long i = 0; i < n; i++) {
+                    skipValue(in);
+                }
+            }
+            default -> throw new IllegalStateException("Corrupt frame: unknown value tag " + tag);
+        }
+    }
+
     /** Encoded size of one tagged value, without encoding it (JSON values are estimated). */
     public static int sizeOf(Object v) {
         if (v == null) {

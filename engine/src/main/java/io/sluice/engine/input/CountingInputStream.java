@@ -6,7 +6,7 @@ import java.io.InputStream;
 
 /** Counts the bytes read through it. Single-threaded. */
 final class CountingInputStream extends FilterInputStream {
-    private long count;
+    private volatile long count;
 
     CountingInputStream(InputStream in) {
         super(in);

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.base.ParserBase;
 import io.sluice.engine.fault.FaultException;
 import io.sluice.engine.fault.Faults;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.ArrayDeque;
@@ -33,9 +35,13 @@ final class JsonRowSource extends LineRowSource {
     private final ParseErrorListener listener;
     private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
     private long records;
+    /** The reader of the line being parsed: the file's, or the one re-reading a block line by line. */
+    private LineReader current;
+    private LineReader fallback;
 
     JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener) {
         super(opened);
+        this.current = lines;
         this.description = description;
         this.listener = listener;
         this.types = new ColumnType[signature.size()];
@@ -54,27 +60,87 @@ final class JsonRowSource extends LineRowSource {
             return row;
         }
         try {
-            while (lines.next()) {
-                if (lines.isBlank()) {
+            while (true) {
+                if (fallback != null) {
+                    if (!fallback.next()) {
+                        fallback = null;
+                        current = lines;
+                        continue;
+                    }
+                    if (fallback.isBlank()) {
+                        continue;
+                    }
+                    records++;
+                    Object[] first = parseLine();
+                    if (first != null) {
+                        rows++;
+                        return first;
+                    }
                     continue;
                 }
-                records++;
-                Object[] first = parseLine();
-                if (first != null) {
-                    rows++;
-                    return first;
+                long before = lines.lineNumber();
+                if (!lines.nextBlock()) {
+                    return null;
+                }
+                if (parseBlock()) {
+                    row = pending.poll();
+                    if (row != null) {
+                        rows++;
+                        return row;
+                    }
+                } else {
+                    // Something in the block is not one well-formed object per line: read it line by line, so
+                    // rows, errors and their line numbers are exactly those of the line reader.
+                    fallback = new LineReader(new ByteArrayInputStream(
+                            Arrays.copyOfRange(lines.buffer(), lines.start(), lines.start() + lines.length())),
+                            before, false);
+                    current = fallback;
                 }
             }
-            return null;
         } catch (IOException e) {
             throw new FaultException(Faults.unknownError("Failed to read [" + description + "]: " + e), e);
         }
     }
 
+    /**
+     * Parses the current block of whole lines with one parser into {@code pending}. False (and nothing queued) if the
+     * block has a parse error, a value that is not an object, or an object spanning lines.
+     */
+    private boolean parseBlock() throws IOException {
+        int objectsLines = 0;
+        int lastLine = 0;
+        try (JsonParser p = FACTORY.createParser(lines.buffer(), lines.start(), lines.length())) {
+            ParserBase pb = (ParserBase) p;
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t != JsonToken.START_OBJECT) {
+                    pending.clear();
+                    return false;
+                }
+                int line = pb.getTokenLineNr();
+                Object[] row = readObject(p);
+                if (p.currentLocation().getLineNr() != line) {
+                    pending.clear();
+                    return false;
+                }
+                if (line != lastLine) {
+                    objectsLines++;
+                    lastLine = line;
+                }
+                pending.add(row);
+            }
+        } catch (JsonProcessingException | ParseFailure e) {
+            pending.clear();
+            return false;
+        }
+        records += objectsLines;
+        return true;
+    }
+
     /** Parses the current line; the first row is returned, further ones queued; null after a parse error. */
     private Object[] parseLine() throws IOException {
         Object[] first = null;
-        try (JsonParser p = FACTORY.createParser(lines.buffer(), lines.start(), lines.length())) {
+        try (JsonParser p = FACTORY.createParser(current.buffer(), current.start(), current.length())) {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t != JsonToken.START_OBJECT) {
@@ -96,9 +162,9 @@ final class JsonRowSource extends LineRowSource {
     }
 
     private void reportError() {
-        String raw = Rows.rawLine(lines);
-        listener.onParseError(new ParseError(description, lines.lineNumber(), records,
-                Rows.message(raw, description, records, lines.lineNumber())));
+        String raw = Rows.rawLine(current);
+        listener.onParseError(new ParseError(description, current.lineNumber(), records,
+                Rows.message(raw, description, records, current.lineNumber())));
     }
 
     private Object[] readObject(JsonParser p) throws IOException {

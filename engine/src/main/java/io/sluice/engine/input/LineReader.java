@@ -19,10 +19,99 @@ final class LineReader {
     private int length;
     private long lineNumber;
     private long bytes;
-    private boolean first = true;
+    private boolean first;
 
     LineReader(InputStream in) {
+        this(in, 0, true);
+    }
+
+    /**
+     * @param firstLineNumber number of the line before the first one (line numbers continue from it)
+     * @param skipBom whether a leading UTF-8 byte-order mark is skipped
+     */
+    LineReader(InputStream in, long firstLineNumber, boolean skipBom) {
         this.in = in;
+        this.lineNumber = firstLineNumber;
+        this.first = skipBom;
+    }
+
+    /**
+     * Advances over every complete line already buffered (reading more first when less than half a buffer is
+     * left): afterwards {@code buffer()[start() .. start() + length())} holds one or more whole lines, the last one
+     * ending with its {@code \n} (or at the end of the stream), and {@link #lineNumber()} is the number of that last
+     * line. False at the end of the stream. Blocks and single lines may be mixed.
+     */
+    boolean nextBlock() throws IOException {
+        while (true) {
+            if (!eof && limit - pos < buf.length / 2) {
+                fill();
+                continue;
+            }
+            int last = -1;
+            for (int i = limit - 1; i >= pos; i--) {
+                if (buf[i] == '\n') {
+                    last = i;
+                    break;
+                }
+            }
+            int end;
+            if (last >= 0) {
+                end = last + 1;
+            } else if (eof) {
+                if (pos == limit) {
+                    return false;
+                }
+                end = limit;
+            } else {
+                fill(); // one line longer than what is buffered
+                continue;
+            }
+            int lines = 0;
+            for (int i = pos; i < end; i++) {
+                if (buf[i] == '\n') {
+                    lines++;
+                }
+            }
+            if (buf[end - 1] != '\n') {
+                lines++;
+            }
+            start = pos;
+            length = end - pos;
+            lineNumber += lines;
+            pos = end;
+            return true;
+        }
+    }
+
+    /** Moves unread bytes to the front, grows the buffer if it is full, and reads until it is full or at EOF. */
+    private void fill() throws IOException {
+        if (pos > 0) {
+            System.arraycopy(buf, pos, buf, 0, limit - pos);
+            limit -= pos;
+            pos = 0;
+        }
+        if (limit == buf.length) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        while (limit < buf.length && !eof) {
+            int n = in.read(buf, limit, buf.length - limit);
+            if (n < 0) {
+                eof = true;
+            } else {
+                limit += n;
+                bytes += n;
+            }
+        }
+        skipBom();
+    }
+
+    private void skipBom() {
+        if (first && (limit >= 3 || eof)) {
+            first = false;
+            if (limit >= 3 && (buf[0] & 0xff) == 0xEF && (buf[1] & 0xff) == 0xBB && (buf[2] & 0xff) == 0xBF) {
+                pos = 3;
+            }
+        }
     }
 
     /** Advances to the next line; false at the end of the stream. */

@@ -57,7 +57,9 @@ final class Streams {
         }
         CountingInputStream raw = new CountingInputStream(in);
         try {
-            return new Opened(raw, decompress(raw, name));
+            InputStream data = decompress(raw, name);
+            // Decompression runs on its own thread, ahead of the parser.
+            return new Opened(raw, data == raw ? raw : new ReadAheadInputStream(data, fileName(name)));
         } catch (IOException | RuntimeException | LinkageError e) {
             try {
                 raw.close();
@@ -101,6 +103,11 @@ final class Streams {
             return zip; // like Druid, the first entry only
         }
         return in;
+    }
+
+    private static String fileName(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? path : path.substring(slash + 1);
     }
 
     private static boolean xzAvailable() {

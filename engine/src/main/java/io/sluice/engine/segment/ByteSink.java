@@ -42,6 +42,14 @@ final class ByteSink {
         putInt((int) (v >>> 32));
     }
 
+    /** Reserves the next {@code n} bytes and returns a little-endian buffer over exactly them. */
+    java.nio.ByteBuffer reserve(int n) {
+        ensure(n);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, size, n).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        size += n;
+        return b;
+    }
+
     void putBytes(byte[] b) {
         ensure(b.length);
         System.arraycopy(b, 0, buf, size, b.length);

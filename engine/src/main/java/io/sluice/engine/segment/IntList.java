@@ -18,6 +18,11 @@ final class IntList {
         return a[i];
     }
 
+    /** The backing array (valid up to {@link #size()}). */
+    int[] array() {
+        return a;
+    }
+
     int size() {
         return size;
     }

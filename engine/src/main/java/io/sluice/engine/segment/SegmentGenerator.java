@@ -24,6 +24,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns one sorted partition of the upstream stage into segment files: maps upstream columns to stored columns
@@ -103,6 +108,9 @@ public final class SegmentGenerator {
         List<GeneratedSegment> out = new ArrayList<>();
         Pending pending = null;
         long bucket = 0;
+        // A finished segment is sorted, written and pushed on its own thread while the next one's rows are read;
+        // at most one segment is finishing at a time.
+        Finisher finisher = new Finisher(out);
         try (sortedRows) {
             Object[] in;
             while ((in = sortedRows.next()) != null) {
@@ -117,8 +125,9 @@ public final class SegmentGenerator {
                     bounds.check(rowBucket, granularity.bucketEnd(rowBucket));
                 }
                 if (pending != null && (rowBucket != bucket || pending.rows >= rowsPerSegment)) {
-                    out.add(pending.finish());
+                    Pending full = pending;
                     pending = null;
+                    finisher.submit(full);
                 }
                 if (pending == null) {
                     String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + out.size();
@@ -130,15 +139,102 @@ public final class SegmentGenerator {
                 counters.addProcessed(1);
             }
             if (pending != null) {
-                out.add(pending.finish());
+                Pending last = pending;
                 pending = null;
+                finisher.submit(last);
             }
+            finisher.awaitLast();
         } finally {
+            finisher.close();
             if (pending != null) {
                 pending.discard();
             }
         }
         return out;
+    }
+
+    /** Finishes segments one at a time on a thread of its own, keeping their order in {@code out}. */
+    private static final class Finisher implements AutoCloseable {
+        private final List<GeneratedSegment> out;
+        private final ExecutorService executor;
+        private Future<GeneratedSegment> inFlight;
+        private Pending inFlightPending;
+
+        Finisher(List<GeneratedSegment> out) {
+            this.out = out;
+            this.executor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "sluice-segment-finisher");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        /** Waits for the segment finishing now (rethrowing its failure), then starts finishing {@code p}. */
+        void submit(Pending p) {
+            try {
+                awaitLast();
+            } catch (RuntimeException | Error e) {
+                p.discard();
+                throw e;
+            }
+            inFlightPending = p;
+            inFlight = executor.submit(p::finish);
+        }
+
+        void awaitLast() {
+            if (inFlight == null) {
+                return;
+            }
+            Future<GeneratedSegment> f = inFlight;
+            inFlight = null;
+            inFlightPending = null;
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        out.add(f.get());
+                        return;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException("Segment generation failed", cause);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** After a failure: interrupts the segment finishing now, waits for its thread to end, drops its files. */
+        @Override
+        public void close() {
+            executor.shutdownNow();
+            boolean interrupted = false;
+            try {
+                while (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    // a push to deep storage that ignores interrupts: keep waiting, it owns temp files
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            if (inFlightPending != null) {
+                inFlightPending.discard();
+                inFlightPending = null;
+            }
+            inFlight = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The stored columns: {@code __time} LONG, the dimensions in spec order, then the metrics' intermediate types. */
@@ -273,10 +369,15 @@ public final class SegmentGenerator {
                     readers.add(r);
                     sources.add(r.scan(stored.names(), Long.MIN_VALUE, Long.MAX_VALUE));
                 }
-                Iterator<Object[]> it = buffer.iterator();
-                sources.add(() -> it.hasNext() ? it.next() : null);
-                RowSource merged = sources.size() == 1 ? sources.get(0) : new MergingRowSource(sources, order);
-                SegmentFileInfo info = SegmentWriter.write(file, stored, merged);
+                SegmentFileInfo info;
+                if (sources.isEmpty()) {
+                    // everything in memory: columns are built in parallel
+                    info = SegmentWriter.write(file, stored, buffer);
+                } else {
+                    Iterator<Object[]> it = buffer.iterator();
+                    sources.add(() -> it.hasNext() ? it.next() : null);
+                    info = SegmentWriter.write(file, stored, new MergingRowSource(sources, order));
+                }
                 counters.addMerged(info.numRows());
                 String path = deepStorage.push(file, spec.dataSource(), start, end, version, uniqueName);
                 counters.addPushed(info.numRows());

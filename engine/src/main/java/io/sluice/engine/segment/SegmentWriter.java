@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -38,11 +39,7 @@ public final class SegmentWriter {
         requireNonNull(file, "file is null");
         requireNonNull(signature, "signature is null");
         requireNonNull(rows, "rows is null");
-        if (signature.size() == 0
-                || !signature.name(0).equals("__time")
-                || signature.type(0) != ColumnType.LONG) {
-            throw new IllegalArgumentException("Segment signature must start with __time LONG: " + signature);
-        }
+        checkSignature(signature);
         int n = signature.size();
         TimeBuilder time = new TimeBuilder();
         List<ColumnBuilder> builders = new ArrayList<>(n);
@@ -70,23 +67,96 @@ public final class SegmentWriter {
         return writeFile(file, signature, builders, time, numRows);
     }
 
+    /**
+     * Writes {@code rows} (held in memory, aligned to {@code signature}) to {@code file}: the same file as
+     * {@link #write(Path, RowSignature, RowSource)}, but each column is built from the rows, finished and compressed
+     * as one task, the columns in parallel.
+     */
+    public static SegmentFileInfo write(Path file, RowSignature signature, List<Object[]> rows) {
+        requireNonNull(file, "file is null");
+        requireNonNull(signature, "signature is null");
+        requireNonNull(rows, "rows is null");
+        checkSignature(signature);
+        int n = signature.size();
+        for (Object[] row : rows) {
+            if (row.length < n) {
+                throw new IllegalArgumentException("Row has " + row.length + " values, signature has " + n + " columns");
+            }
+        }
+        int numRows = rows.size();
+        // Transposed first, in row order (each row array is read once): a column task then walks one array.
+        Object[][] columns = new Object[n][numRows];
+        for (int r = 0; r < numRows; r++) {
+            Object[] row = rows.get(r);
+            for (int c = 0; c < n; c++) {
+                columns[c][r] = row[c];
+            }
+        }
+        TimeBuilder time = new TimeBuilder();
+        FinishedColumn[] done = new FinishedColumn[n];
+        IntStream.range(0, n).parallel().forEach(c -> {
+            ColumnBuilder b = c == 0 ? time : builderFor(signature.name(c), signature.type(c));
+            Object[] values = columns[c];
+            columns[c] = null;
+            for (int r = 0; r < numRows; r++) {
+                b.add(values[r], r);
+            }
+            done[c] = finishColumn(b, numRows);
+        });
+        return writeFile(file, signature, done, time, numRows);
+    }
+
+    private static void checkSignature(RowSignature signature) {
+        if (signature.size() == 0
+                || !signature.name(0).equals("__time")
+                || signature.type(0) != ColumnType.LONG) {
+            throw new IllegalArgumentException("Segment signature must start with __time LONG: " + signature);
+        }
+    }
+
+    private static FinishedColumn finishColumn(ColumnBuilder b, int numRows) {
+        List<String> names = new ArrayList<>();
+        List<byte[]> compressed = new ArrayList<>();
+        for (Map.Entry<String, ByteSink> sec : b.finish(numRows).entrySet()) {
+            names.add(sec.getKey());
+            compressed.add(SegmentFormat.compressBlocks(sec.getValue().array(), sec.getValue().size()));
+        }
+        return new FinishedColumn(b.multiValue(), names, compressed);
+    }
+
     private static SegmentFileInfo writeFile(
             Path file, RowSignature signature, List<ColumnBuilder> builders, TimeBuilder time, long numRows) {
+        // Columns are finished (dictionaries sorted, bitmaps built) and compressed in parallel; the file lists them
+        // in signature order whatever order they finish in.
+        int n = builders.size();
+        FinishedColumn[] done = new FinishedColumn[n];
+        ColumnBuilder[] pendingBuilders = builders.toArray(new ColumnBuilder[0]);
+        builders.clear();
+        IntStream.range(0, n).parallel().forEach(c -> {
+            ColumnBuilder b = pendingBuilders[c];
+            pendingBuilders[c] = null; // release the raw column once compressed
+            done[c] = finishColumn(b, (int) numRows);
+        });
+        return writeFile(file, signature, done, time, numRows);
+    }
+
+    private static SegmentFileInfo writeFile(
+            Path file, RowSignature signature, FinishedColumn[] done, TimeBuilder time, long numRows) {
+        int n = done.length;
         List<SegmentFormat.ColumnEntry> entries = new ArrayList<>();
         List<byte[]> payload = new ArrayList<>();
         long offset = 0;
-        for (int c = 0; c < builders.size(); c++) {
-            ColumnBuilder b = builders.get(c);
+        for (int c = 0; c < n; c++) {
             Map<String, long[]> sections = new LinkedHashMap<>();
-            for (Map.Entry<String, ByteSink> s : b.finish((int) numRows).entrySet()) {
-                byte[] comp = SegmentFormat.compressBlocks(s.getValue().array(), s.getValue().size());
-                sections.put(s.getKey(), new long[] {offset, comp.length});
+            FinishedColumn f = done[c];
+            for (int k = 0; k < f.names().size(); k++) {
+                byte[] comp = f.compressed().get(k);
+                sections.put(f.names().get(k), new long[] {offset, comp.length});
                 payload.add(comp);
                 offset += comp.length;
             }
-            builders.set(c, null); // release the raw column before compressing the next
             entries.add(new SegmentFormat.ColumnEntry(
-                    signature.name(c), signature.type(c).druidName(), b.multiValue(), sections));
+                    signature.name(c), signature.type(c).druidName(), f.multiValue(), sections));
         }
         long minTime = numRows == 0 ? 0 : time.min;
         long maxTime = numRows == 0 ? 0 : time.max;
@@ -116,6 +186,8 @@ public final class SegmentWriter {
             throw new UncheckedIOException("Cannot write segment file " + file, e);
         }
     }
+
+    private record FinishedColumn(boolean multiValue, List<String> names, List<byte[]> compressed) {}
 
     private static ColumnBuilder builderFor(String name, ColumnType type) {
         return switch (type) {
@@ -164,13 +236,18 @@ public final class SegmentWriter {
         }
     }
 
+    /**
+     * A STRING column: values get ids in arrival order from an open-addressing hash table (no boxing); at the end
+     * the dictionary is sorted once, ids are remapped, and each id's bitmap is built in bulk from the rows holding
+     * it (a counting sort of row numbers by id), then serialized straight into the section buffer.
+     */
     private static final class StringColumnBuilder extends ColumnBuilder {
         private final String name;
-        private final Map<String, Integer> ids = new HashMap<>();
-        private final List<String> values = new ArrayList<>();
+        private final StringIds ids = new StringIds();
         private final IntList rowIds = new IntList();
-        private final IntList ends = new IntList();
-        private boolean multi;
+        /** Per row, the end of its ids in {@code rowIds}; only kept once a multi-value row was seen. */
+        private IntList ends;
+        private int rows;
 
         StringColumnBuilder(String name) {
             this.name = name;
@@ -180,82 +257,108 @@ public final class SegmentWriter {
             if (v == null) {
                 return 0;
             }
-            String s = v instanceof String str ? str : String.valueOf(v);
-            Integer id = ids.get(s);
-            if (id == null) {
-                values.add(s);
-                id = values.size();
-                ids.put(s, id);
-            }
-            return id;
+            return ids.idOf(v instanceof String str ? str : String.valueOf(v));
         }
 
         @Override
         void add(Object value, int row) {
-            if (value instanceof List<?> list) {
-                multi = true;
+            if (value instanceof String s) {
+                rowIds.add(ids.idOf(s));
+            } else if (value == null) {
+                rowIds.add(0);
+            } else if (value instanceof List<?> list) {
+                if (ends == null) {
+                    ends = new IntList();
+                    for (int r = 1; r <= rows; r++) {
+                        ends.add(r);
+                    }
+                }
                 for (Object o : list) {
                     rowIds.add(idOf(o));
                 }
-            } else if (value == null || value instanceof String || value instanceof Number
-                    || value instanceof Boolean) {
+            } else if (value instanceof Number || value instanceof Boolean) {
                 rowIds.add(idOf(value));
             } else {
                 throw new IllegalArgumentException(
                         "Column [" + name + "] is STRING but got " + value.getClass().getSimpleName());
             }
-            ends.add(rowIds.size());
+            rows++;
+            if (ends != null) {
+                ends.add(rowIds.size());
+            }
         }
 
         @Override
         boolean multiValue() {
-            return multi;
+            return ends != null;
         }
 
         @Override
         Map<String, ByteSink> finish(int numRows) {
-            String[] sorted = values.toArray(new String[0]);
-            Arrays.sort(sorted);
+            String[] sorted = ids.values();
+            StringSorter.sort(sorted);
             int[] remap = new int[sorted.length + 1];
             for (int i = 0; i < sorted.length; i++) {
-                remap[ids.get(sorted[i])] = i + 1;
+                remap[ids.idOf(sorted[i])] = i + 1;
             }
-            ByteSink dict = new ByteSink(sorted.length * 8 + 4);
+            ByteSink dict = new ByteSink(sorted.length * 16 + 4);
             dict.putInt(sorted.length);
             for (String s : sorted) {
                 byte[] b = s.getBytes(StandardCharsets.UTF_8);
                 dict.putInt(b.length);
                 dict.putBytes(b);
             }
-            RoaringBitmap[] bitmaps = new RoaringBitmap[sorted.length + 1];
-            for (int i = 0; i < bitmaps.length; i++) {
-                bitmaps[i] = new RoaringBitmap();
+            int total = rowIds.size();
+            int[] raw = rowIds.array();
+            ByteSink idSink = new ByteSink(total * 4);
+            int[] counts = new int[remap.length + 1];
+            for (int k = 0; k < total; k++) {
+                int id = remap[raw[k]];
+                raw[k] = id;
+                idSink.putInt(id);
+                counts[id + 1]++;
             }
-            ByteSink idSink = new ByteSink(rowIds.size() * 4);
-            ByteSink offsets = multi ? new ByteSink((numRows + 1) * 4) : null;
-            if (offsets != null) {
+            ByteSink offsets = null;
+            if (ends != null) {
+                offsets = new ByteSink((numRows + 1) * 4);
                 offsets.putInt(0);
-            }
-            int start = 0;
-            for (int r = 0; r < numRows; r++) {
-                int end = ends.get(r);
-                for (int k = start; k < end; k++) {
-                    int id = remap[rowIds.get(k)];
-                    idSink.putInt(id);
-                    bitmaps[id].add(r);
+                for (int r = 0; r < numRows; r++) {
+                    offsets.putInt(ends.get(r));
                 }
-                if (offsets != null) {
-                    offsets.putInt(end);
-                }
-                start = end;
             }
-            ByteSink bm = new ByteSink(bitmaps.length * 16);
-            for (RoaringBitmap b : bitmaps) {
+            // Row numbers grouped by id, ascending within each id (counting sort).
+            for (int i = 1; i < counts.length; i++) {
+                counts[i] += counts[i - 1];
+            }
+            int[] next = Arrays.copyOf(counts, counts.length - 1);
+            int[] rowsById = new int[total];
+            if (ends == null) {
+                for (int r = 0; r < total; r++) {
+                    rowsById[next[raw[r]]++] = r;
+                }
+            } else {
+                int start = 0;
+                for (int r = 0; r < numRows; r++) {
+                    int end = ends.get(r);
+                    for (int k = start; k < end; k++) {
+                        int id = raw[k];
+                        // a row holding the same value twice appears once in that value's bitmap
+                        if (next[id] == counts[id] || rowsById[next[id] - 1] != r) {
+                            rowsById[next[id]++] = r;
+                        }
+                    }
+                    start = end;
+                }
+            }
+            ByteSink bm = new ByteSink(remap.length * 16);
+            RoaringBitmap b = new RoaringBitmap();
+            for (int id = 0; id < remap.length; id++) {
+                b.clear();
+                b.addN(rowsById, counts[id], next[id] - counts[id]);
                 b.runOptimize();
-                ByteBuffer buf = ByteBuffer.allocate(b.serializedSizeInBytes());
-                b.serialize(buf);
-                bm.putInt(buf.capacity());
-                bm.putBytes(buf.array());
+                int size = b.serializedSizeInBytes();
+                bm.putInt(size);
+                b.serialize(bm.reserve(size));
             }
             Map<String, ByteSink> out = new LinkedHashMap<>();
             out.put("dict", dict);
@@ -265,6 +368,69 @@ public final class SegmentWriter {
             }
             out.put("bitmaps", bm);
             return out;
+        }
+    }
+
+    /**
+     * String → id (1-based, in first-seen order) in an open-addressing table of longs, each slot holding a string's
+     * hash (high half) and id (low half; 0 = empty): a probe reads one array, and a string is only compared with
+     * strings of the same hash; growing rehashes without touching the strings.
+     */
+    static final class StringIds {
+        private long[] slots = new long[64];
+        private String[] byId = new String[16];
+        private int size;
+
+        int idOf(String s) {
+            int h = s.hashCode();
+            int mask = slots.length - 1;
+            int i = spread(h) & mask;
+            while (true) {
+                long e = slots[i];
+                if (e == 0) {
+                    break;
+                }
+                if ((int) (e >>> 32) == h) {
+                    String k = byId[(int) e - 1];
+                    if (k == s || k.equals(s)) {
+                        return (int) e;
+                    }
+                }
+                i = (i + 1) & mask;
+            }
+            if (size == byId.length) {
+                byId = Arrays.copyOf(byId, size * 2);
+            }
+            byId[size++] = s;
+            slots[i] = ((long) h << 32) | size;
+            if (size * 2 > slots.length) {
+                grow();
+            }
+            return size;
+        }
+
+        /** The distinct values in id order (a fresh array). */
+        String[] values() {
+            return Arrays.copyOf(byId, size);
+        }
+
+        private static int spread(int h) {
+            return h ^ (h >>> 16);
+        }
+
+        private void grow() {
+            long[] old = slots;
+            slots = new long[old.length * 2];
+            int mask = slots.length - 1;
+            for (long e : old) {
+                if (e != 0) {
+                    int i = spread((int) (e >>> 32)) & mask;
+                    while (slots[i] != 0) {
+                        i = (i + 1) & mask;
+                    }
+                    slots[i] = e;
+                }
+            }
         }
     }
 

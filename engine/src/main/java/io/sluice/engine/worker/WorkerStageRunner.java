@@ -448,7 +448,10 @@ public final class WorkerStageRunner implements AutoCloseable {
                     InputSplit split = splits.next();
                     currentSource = split.description();
                     currentInputSource = describe(split);
-                    current = InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy);
+                    // parsed on a thread of its own, ahead of the stage's processing
+                    current = new io.sluice.engine.input.PrefetchingRowSource(
+                            InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy),
+                            "stage" + stage.stageNumber());
                     bytesBefore = 0;
                     input.files.incrementAndGet();
                 }

@@ -129,4 +129,80 @@ class ExternalSorterTest {
             assertThat(sorter.progress().totalMergingLevels()).isEqualTo(2);
         }
     }
+
+    /** Rows with keys k (as given) and a sequence number; the sorted sequence numbers. */
+    private List<Long> sortedSequence(long[] keys, long budget, RowCombiner combiner, int[] runsOut) {
+        KeyCodec codec = new KeyCodec(SIG, List.of(KeyColumn.asc("k")));
+        try (ExternalSorter sorter = new ExternalSorter(SIG, codec, tmp, budget, 16 * 1024, 4, combiner)) {
+            for (int i = 0; i < keys.length; i++) {
+                sorter.add(new Object[] {keys[i], "v" + (i % 13), (long) i});
+            }
+            runsOut[0] = sorter.spilledRuns();
+            List<Long> seq = new java.util.ArrayList<>();
+            try (KeyedRowSource out = sorter.sortedWithKeys()) {
+                while (out.advance()) {
+                    Object[] row = out.row();
+                    if (out.encodedRow() != null) {
+                        // the encoded bytes decode to the same row
+                        Object[] decoded = io.sluice.engine.frame.RowCodec.readRow(new io.sluice.engine.frame.ByteSource(
+                                out.encodedRow(), out.encodedRowOffset(),
+                                out.encodedRowOffset() + out.encodedRowLength()), SIG.size());
+                        assertThat(decoded).containsExactly(row);
+                    }
+                    seq.add((Long) row[2]);
+                }
+            }
+            return seq;
+        }
+    }
+
+    @Test
+    void inputAlreadyInKeyOrderStreamsIntoOneRun() {
+        long[] keys = new long[50_000];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = i / 1000;
+        }
+        int[] runs = new int[1];
+        List<Long> seq = sortedSequence(keys, 100_000, null, runs);
+        assertThat(runs[0]).isEqualTo(1);
+        assertThat(seq).hasSize(keys.length).isSorted();
+    }
+
+    @Test
+    void inputLeavingKeyOrderAfterTheFirstSpillIsStillSortedAndStable() {
+        long[] keys = new long[60_000];
+        Random r = new Random(3);
+        for (int i = 0; i < keys.length; i++) {
+            // in order for the first 30,000 rows (past several budgets), then random
+            keys[i] = i < 30_000 ? i / 100 : r.nextInt(400);
+        }
+        int[] runs = new int[1];
+        List<Long> seq = sortedSequence(keys, 100_000, null, runs);
+        assertThat(runs[0]).isGreaterThan(1);
+        assertThat(seq).hasSize(keys.length);
+        for (int i = 1; i < seq.size(); i++) {
+            long a = keys[seq.get(i - 1).intValue()];
+            long b = keys[seq.get(i).intValue()];
+            assertThat(a).isLessThanOrEqualTo(b);
+            if (a == b) {
+                assertThat(seq.get(i)).isGreaterThan(seq.get(i - 1));
+            }
+        }
+    }
+
+    @Test
+    void combinerStillFoldsRowsStreamedInOrder() {
+        long[] keys = new long[40_000];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = i / 10;
+        }
+        RowCombiner keepFirst = (a, b) -> a;
+        int[] runs = new int[1];
+        List<Long> seq = sortedSequence(keys, 100_000, keepFirst, runs);
+        assertThat(runs[0]).isEqualTo(1);
+        assertThat(seq).hasSize(4_000);
+        for (int i = 0; i < seq.size(); i++) {
+            assertThat(seq.get(i)).isEqualTo(i * 10L);
+        }
+    }
 }

@@ -178,4 +178,35 @@ class StageOutputTest {
             assertThat(hp.partitions()).isEqualTo(3);
         }
     }
+
+    @Test
+    void rowsCopiedFromAnInOrderSpillGiveTheSameFramesAsRowsSortedInMemory() {
+        ShuffleSpec spec = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 3, false);
+        StageDefinition st = stage(spec);
+        StageOutput spilled = new StageOutput(st, tmp.resolve("a"), 200_000, 16 * 1024);
+        StageOutput inMemory = new StageOutput(st, tmp.resolve("b"), 1L << 30, 16 * 1024);
+        for (int i = 0; i < 40_000; i++) {
+            Object[] row = {String.format("key%06d", i / 7), i % 5 == 0 ? null : (long) i};
+            spilled.add(row);
+            inMemory.add(row.clone());
+        }
+        assertThat(spilled.spilledRuns()).isEqualTo(1);
+        assertThat(inMemory.spilledRuns()).isZero();
+        PartitionBoundaries boundaries = BoundaryCalculator.compute(
+                spec, inMemory.finishAndCollectStatistics(), BoundaryCalculator.DEFAULT_MAX_PARTITIONS);
+        spilled.finishAndCollectStatistics();
+        spilled.partition(boundaries);
+        inMemory.partition(boundaries);
+        assertThat(spilled.partitionCount()).isEqualTo(inMemory.partitionCount());
+        for (int p = 0; p < spilled.partitionCount(); p++) {
+            Iterator<Frame> a = spilled.readPartition(p);
+            Iterator<Frame> b = inMemory.readPartition(p);
+            while (a.hasNext() || b.hasNext()) {
+                assertThat(a.next().bytes()).isEqualTo(b.next().bytes());
+            }
+        }
+        assertThat(spilled.shuffle().toJson()).usingRecursiveComparison().isEqualTo(inMemory.shuffle().toJson());
+        spilled.close();
+        inMemory.close();
+    }
 }

@@ -200,6 +200,47 @@ class SegmentGeneratorTest {
     }
 
     @Test
+    void manySegmentsFinishedInTheBackgroundKeepTheirOrderAndRows() {
+        List<Object[]> rows = new ArrayList<>();
+        for (int d = 0; d < 30; d++) {
+            for (int i = 0; i < 500; i++) {
+                rows.add(in(D1 + d * DAY + (499 - i) * 1000L, "c" + (i % 17), (long) i));
+            }
+        }
+        SegmentGenerationCounters counters = new SegmentGenerationCounters();
+        List<GeneratedSegment> segs = run(spec(Granularity.of("DAY"), null, 1000, 200), rows, counters);
+        assertThat(segs).hasSize(30);
+        for (int d = 0; d < 30; d++) {
+            assertThat(segs.get(d).start()).isEqualTo(D1 + d * DAY);
+            assertThat(segs.get(d).numRows()).isEqualTo(500L);
+        }
+        assertThat(counters.rowsPushed()).isEqualTo(15_000L);
+        assertThat(counters.rowsMerged()).isEqualTo(15_000L);
+        try (SegmentReader r = SegmentReader.open(Path.of(segs.get(29).loadSpecPath()))) {
+            List<Object[]> back = drain(r.scan(List.of("__time"), Long.MIN_VALUE, Long.MAX_VALUE));
+            assertThat(back).extracting(x -> (Long) x[0]).isSorted().hasSize(500);
+        }
+    }
+
+    @Test
+    void aFailureAfterSegmentsWereHandedOffLeavesNoTempFiles() throws Exception {
+        List<Object[]> rows = new ArrayList<>();
+        for (int d = 0; d < 5; d++) {
+            for (int i = 0; i < 300; i++) {
+                rows.add(in(D1 + d * DAY + i, "c" + i, (long) i));
+            }
+        }
+        rows.add(new Object[] {2L, null, "b"});
+        assertThatThrownBy(() -> run(spec(Granularity.of("DAY"), null, 1000, 100), rows,
+                        new SegmentGenerationCounters()))
+                .isInstanceOfSatisfying(FaultException.class, e -> assertThat(e.fault().errorCode())
+                        .isEqualTo("InsertTimeNull"));
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("tmp"))) {
+            assertThat(files.filter(java.nio.file.Files::isRegularFile)).isEmpty();
+        }
+    }
+
+    @Test
     void nullTimeFails() {
         List<Object[]> rows = List.of(in(D1, "a", 1L), new Object[] {2L, null, "b"});
         assertThatThrownBy(() -> run(spec(Granularity.of("DAY"), null, 100), rows, new SegmentGenerationCounters()))

@@ -1,0 +1,159 @@
+package io.sluice.engine.input;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads (parses) a split on a thread of its own, a few batches of rows ahead of the consumer, so that parsing one
+ * file and processing its rows run on two cores. The consumer sees exactly the source's rows, in order; a failure of
+ * the source (a fault such as too many parse errors, or an I/O error) reaches the consumer after the rows read
+ * before it, as the same exception. Counters are read from the source: exact once the source is exhausted.
+ * {@link #close()} stops the reading thread before closing the source, so the source is never used by two threads at
+ * once.
+ */
+public final class PrefetchingRowSource implements CountingRowSource {
+    private static final int BATCH = 256;
+    private static final int DEPTH = 8;
+
+    private record Batch(Object[][] rows, int size, Throwable failure) {}
+
+    private static final Batch END = new Batch(new Object[0][], 0, null);
+
+    private final CountingRowSource source;
+    private final BlockingQueue<Batch> full = new ArrayBlockingQueue<>(DEPTH);
+    private final Thread reader;
+    private volatile boolean closed;
+    private Batch current;
+    private int pos;
+    private boolean done;
+
+    public PrefetchingRowSource(CountingRowSource source, String name) {
+        this.source = requireNonNull(source, "source is null");
+        reader = new Thread(this::readLoop, "sluice-parse-" + name);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void readLoop() {
+        try {
+            while (!closed) {
+                Object[][] rows = new Object[BATCH][];
+                int n = 0;
+                Throwable failure = null;
+                boolean end = false;
+                try {
+                    while (n < BATCH) {
+                        Object[] row = source.next();
+                        if (row == null) {
+                            end = true;
+                            break;
+                        }
+                        rows[n++] = row;
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                }
+                if (n > 0) {
+                    full.put(new Batch(rows, n, null));
+                }
+                if (failure != null) {
+                    full.put(new Batch(null, 0, failure));
+                    return;
+                }
+                if (end) {
+                    full.put(END);
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed by the consumer
+        }
+    }
+
+    @Override
+    public Object[] next() {
+        while (true) {
+            if (current != null && pos < current.size()) {
+                Object[] row = current.rows()[pos];
+                current.rows()[pos++] = null;
+                return row;
+            }
+            if (done) {
+                return null;
+            }
+            Batch b = take();
+            if (b.failure() != null) {
+                done = true;
+                if (b.failure() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw (Error) b.failure();
+            }
+            if (b == END) {
+                done = true;
+                return null;
+            }
+            current = b;
+            pos = 0;
+        }
+    }
+
+    private Batch take() {
+        try {
+            Batch b;
+            while ((b = full.poll(1, TimeUnit.SECONDS)) == null) {
+                if (!reader.isAlive() && full.isEmpty()) {
+                    throw new IllegalStateException("input reader thread ended without a result");
+                }
+            }
+            return b;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while reading input");
+        }
+    }
+
+    @Override
+    public long bytesRead() {
+        return source.bytesRead();
+    }
+
+    @Override
+    public long uncompressedBytesRead() {
+        return source.uncompressedBytesRead();
+    }
+
+    @Override
+    public long rowsRead() {
+        return source.rowsRead();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        reader.interrupt();
+        full.clear(); // unblocks a reader waiting to put
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reader.isAlive() && System.nanoTime() < deadline) {
+            try {
+                reader.join(100);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            full.clear();
+        }
+        // normally the reader has ended; one blocked in a read that ignores interrupts is released by the close
+        source.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
