@@ -187,6 +187,123 @@ public final class SegmentReader implements AutoCloseable {
         };
     }
 
+    // ---- columnar read side (for operators that work on dictionary ids and primitive arrays) ----------------
+
+    /** The stored type of {@code column}, empty when the segment lacks it. */
+    public Optional<ColumnType> columnType(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        return e == null ? Optional.empty() : Optional.of(ColumnType.fromString(e.type()));
+    }
+
+    /** True when {@code column} is a STRING column holding more than one value in some row. */
+    public boolean isMultiValue(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        return e != null && e.multiValue();
+    }
+
+    /**
+     * Row numbers {@code [from, to)} that can hold {@code startInclusive <= __time < endExclusive}: exact when the
+     * segment is time-sorted (a binary search), else every row (then the caller checks {@link #timeValues()}). Reads
+     * no column when the segment's time bounds lie inside the range or outside it.
+     */
+    public int[] rowRange(long startInclusive, long endExclusive) {
+        int n = Math.toIntExact(header.numRows());
+        if (n == 0 || header.maxTime() < startInclusive || header.minTime() >= endExclusive) {
+            return new int[] {0, 0};
+        }
+        if (header.minTime() >= startInclusive && header.maxTime() < endExclusive) {
+            return new int[] {0, n};
+        }
+        if (!header.timeSorted()) {
+            return new int[] {0, n};
+        }
+        long[] time = timeValues();
+        return new int[] {lowerBound(time, startInclusive), lowerBound(time, endExclusive)};
+    }
+
+    /** True when every row of the segment has {@code startInclusive <= __time < endExclusive}. */
+    public boolean within(long startInclusive, long endExclusive) {
+        return header.numRows() == 0 || (header.minTime() >= startInclusive && header.maxTime() < endExclusive);
+    }
+
+    /** The {@code __time} of every row (shared, do not modify). */
+    public long[] timeValues() {
+        return ((LongColumn) column("__time")).values;
+    }
+
+    /** A single- or multi-value STRING column by dictionary id; empty if the segment has no such STRING column. */
+    public Optional<DictionaryColumn> dictionaryColumn(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.STRING) {
+            return Optional.empty();
+        }
+        return Optional.of((StringColumn) column(column));
+    }
+
+    /** The values of a LONG column (shared, do not modify; a NULL row holds 0); empty if not a LONG column. */
+    public Optional<long[]> longValues(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.LONG || column.equals("__time")) {
+            return Optional.empty();
+        }
+        return Optional.of(((LongColumn) column(column)).values);
+    }
+
+    /** The values of a DOUBLE column (shared, do not modify; a NULL row holds 0); empty if not a DOUBLE column. */
+    public Optional<double[]> doubleValues(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.DOUBLE) {
+            return Optional.empty();
+        }
+        return Optional.of(((DoubleColumn) column(column)).values);
+    }
+
+    /** The NULL rows of a LONG, DOUBLE or FLOAT column (shared, do not modify); empty for other columns. */
+    public Optional<RoaringBitmap> nullRows(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || column.equals("__time")) {
+            return Optional.empty();
+        }
+        Column c = column(column);
+        if (c instanceof LongColumn l) {
+            return Optional.of(l.nulls);
+        }
+        if (c instanceof DoubleColumn d) {
+            return Optional.of(d.nulls);
+        }
+        if (c instanceof FloatColumn f) {
+            return Optional.of(f.nulls);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A dictionary-encoded STRING column: id 0 is NULL, ids 1..cardinality are the values in sorted order. Arrays
+     * returned are shared (do not modify).
+     */
+    public interface DictionaryColumn {
+        /** Number of ids including NULL's id 0. */
+        int dictionarySize();
+
+        /** The value of an id (null for 0). */
+        String value(int id);
+
+        /** The id of a value (0 for null), or -1 when the segment does not hold it. */
+        int idOf(String value);
+
+        /** True when some row holds several values (then {@link #ids()} is indexed through {@link #offsets()}). */
+        boolean multiValue();
+
+        /** Single-value: the id of each row. Multi-value: the ids of every row, concatenated. */
+        int[] ids();
+
+        /** Multi-value: row r's ids are {@code ids[offsets[r] .. offsets[r + 1])}; null for single-value. */
+        int[] offsets();
+
+        /** The rows holding the value with this id (shared, do not modify). */
+        RoaringBitmap bitmap(int id);
+    }
+
     /** The rows holding {@code value} (null for SQL NULL) in a STRING column; empty if not a STRING column. */
     public Optional<RoaringBitmap> bitmapFor(String column, String value) {
         SegmentFormat.ColumnEntry e = entries.get(column);
@@ -364,7 +481,7 @@ public final class SegmentReader implements AutoCloseable {
         }
     }
 
-    private final class StringColumn implements Column {
+    private final class StringColumn implements Column, DictionaryColumn {
         private final SegmentFormat.ColumnEntry entry;
         private final String[] dict; // dict[0] = null
         private final int[] ids;
@@ -395,7 +512,33 @@ public final class SegmentReader implements AutoCloseable {
             return java.util.Collections.unmodifiableList(out);
         }
 
-        int idOf(String value) {
+        @Override
+        public int dictionarySize() {
+            return dict.length;
+        }
+
+        @Override
+        public String value(int id) {
+            return dict[id];
+        }
+
+        @Override
+        public boolean multiValue() {
+            return offsets != null;
+        }
+
+        @Override
+        public int[] ids() {
+            return ids;
+        }
+
+        @Override
+        public int[] offsets() {
+            return offsets;
+        }
+
+        @Override
+        public int idOf(String value) {
             if (value == null) {
                 return 0;
             }
@@ -403,7 +546,8 @@ public final class SegmentReader implements AutoCloseable {
             return i < 0 ? -1 : i;
         }
 
-        RoaringBitmap bitmap(int id) {
+        @Override
+        public RoaringBitmap bitmap(int id) {
             synchronized (SegmentReader.this) {
                 if (bitmaps == null) {
                     ByteBuffer b = raw(entry, "bitmaps");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.PartitionBoundaries;
+import io.sluice.engine.exec.SegmentGroupBy;
 import io.sluice.engine.exec.StageOutput;
 import io.sluice.engine.exec.StageProcessors;
 import io.sluice.engine.export.CsvExporter;
@@ -93,6 +94,21 @@ public final class WorkerStageRunner implements AutoCloseable {
         parsePolicy = new ParseErrorPolicy(maxParse);
         InputSlice primary = order.inputs().get(0);
         RowSignature inputSignature = signatureOf(primary);
+        if (stage.processor() instanceof GroupByPreShuffleSpec g && primary instanceof InputSlice.Table t
+                && order.inputs().size() == 1) {
+            RowSource columnar = columnarGroupBy(g, t);
+            if (columnar != null) {
+                output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+                try (RowSource processed = columnar) {
+                    Object[] row;
+                    while ((row = processed.next()) != null) {
+                        output.add(row);
+                    }
+                }
+                KeyStatistics stats = output.finishAndCollectStatistics();
+                return needsBoundaries() ? stats : null;
+            }
+        }
         RowSource opened = open(primary);
         for (int i = 1; i < order.inputs().size(); i++) {
             // Further non-broadcast inputs (UNION ALL branches) follow the first, column by column position.
@@ -522,6 +538,64 @@ public final class WorkerStageRunner implements AutoCloseable {
             @Override
             public void close() {
                 closeCurrent();
+            }
+        };
+    }
+
+    /**
+     * The pre-shuffle GROUP BY of a table slice computed over the segments' columns ({@link SegmentGroupBy}), or null
+     * when the stage or one of the segments has a shape only the row-by-row processor handles.
+     */
+    private RowSource columnarGroupBy(GroupByPreShuffleSpec g, InputSlice.Table t) {
+        java.util.Optional<SegmentGroupBy> planned = SegmentGroupBy.plan(g, t.signature(), order.workerNumber());
+        if (planned.isEmpty()) {
+            return null;
+        }
+        SegmentGroupBy groupBy = planned.get();
+        List<Path> files = new ArrayList<>();
+        for (String p : t.segmentPaths()) {
+            Path file = resources.deepStorage().localPath(p);
+            try (SegmentReader r = SegmentReader.open(file)) {
+                if (!groupBy.canRead(r)) {
+                    return null;
+                }
+            }
+            files.add(file);
+        }
+        input.totalFiles.set(files.size());
+        Iterator<Path> pending = files.iterator();
+        return new RowSource() {
+            private Iterator<Object[]> out = java.util.Collections.emptyIterator();
+            private boolean done;
+
+            @Override
+            public Object[] next() {
+                while (!out.hasNext()) {
+                    if (done) {
+                        return null;
+                    }
+                    if (canceled.get()) {
+                        throw new CancellationException("query canceled");
+                    }
+                    if (!pending.hasNext()) {
+                        done = true;
+                        out = groupBy.drain(true).iterator();
+                        continue;
+                    }
+                    Path file = pending.next();
+                    currentSource = file.toString();
+                    try (SegmentReader r = SegmentReader.open(file)) {
+                        input.bytes.addAndGet(Files.size(file));
+                        input.files.incrementAndGet();
+                        input.rows.addAndGet(groupBy.add(r, t.start(), t.end()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    if (groupBy.full()) {
+                        out = groupBy.drain(false).iterator();
+                    }
+                }
+                return out.next();
             }
         };
     }
