@@ -18,8 +18,9 @@ import org.roaringbitmap.RoaringBitmap;
 
 /**
  * A row filter over a segment answered from its indexes instead of row by row: {@code __time} bounds among the
- * top-level conjuncts narrow the row range (the sorted time column), and string equality, IN, IS [NOT] NULL, NOT of
- * those, AND and OR become Roaring bitmap operations over the dictionary's per-value bitmaps. SQL's three-valued
+ * top-level conjuncts narrow the row range (the sorted time column), and string equality and inequality, IN,
+ * IS [NOT] NULL, NOT of those, AND and OR become Roaring bitmap operations over the dictionary's per-value bitmaps.
+ * SQL's three-valued
  * logic is kept: a row is selected exactly when {@code ExprEvaluator.isTrue(filter)} holds for it (NULL never
  * matches an equality, and NOT of an equality does not select NULL rows). {@link #compile} says whether a filter
  * has only such parts; the columns it names must be single-value STRING columns (or numeric ones for IS [NOT] NULL)
@@ -161,6 +162,10 @@ public final class SegmentFilter {
                 return null;
             }
             return new IsNull(ref.column(), t, fn.equals(Fn.IS_NOT_NULL.id()));
+        }
+        if (fn.equals(Fn.NE.id()) && args.size() == 2) {
+            Node eq = node(new Call(Fn.EQ.id(), args), sig);
+            return eq instanceof Values v && !v.values().isEmpty() ? new NotValues(v) : null;
         }
         if (fn.equals(Fn.EQ.id()) && args.size() == 2) {
             Expr a = args.get(0);

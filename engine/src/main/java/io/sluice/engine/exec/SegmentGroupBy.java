@@ -94,8 +94,13 @@ public final class SegmentGroupBy {
                 return Optional.empty();
             }
         }
-        return Optional.of(new SegmentGroupBy(dimension, filter.get(), defs,
-                Aggregators.createAll(spec.aggregations(), table), workerNumber));
+        Aggregator[] generic = Aggregators.createAll(spec.aggregations(), table);
+        for (int i = 0; i < defs.length; i++) {
+            defs[i].generic = generic[i];
+            defs[i].width = table.size();
+            defs[i].position = defs[i].column == null ? -1 : table.indexOf(defs[i].column);
+        }
+        return Optional.of(new SegmentGroupBy(dimension, filter.get(), defs, generic, workerNumber));
     }
 
     /** True when every column this processor reads has the needed type and shape in the segment. */
@@ -304,7 +309,7 @@ public final class SegmentGroupBy {
     // ---- aggregators ------------------------------------------------------------------------------------------
 
     private enum Kind { COUNT_ALL, COUNT_NOT_NULL, LONG_SUM, DOUBLE_SUM, LONG_MIN, LONG_MAX, DOUBLE_MIN, DOUBLE_MAX,
-        DISTINCT }
+        DISTINCT, SKETCH }
 
     /** One aggregator's definition: its kind and input column. */
     private static final class AggDef {
@@ -312,6 +317,10 @@ public final class SegmentGroupBy {
         final String column; // null for COUNT(*)
         final ColumnType columnType;
         final ColumnType outputType;
+        /** For SKETCH: the row-by-row aggregator, over rows of {@code width} columns with the input at {@code position}. */
+        Aggregator generic;
+        int width;
+        int position;
 
         private AggDef(Kind kind, String column, ColumnType columnType, ColumnType outputType) {
             this.kind = kind;
@@ -343,6 +352,11 @@ public final class SegmentGroupBy {
                 return spec.kind() == AggKind.COUNT && t == ColumnType.STRING
                         ? new AggDef(Kind.DISTINCT, c, t, out)
                         : null;
+            }
+            if ((spec.kind() == AggKind.APPROX_COUNT_DISTINCT_HLL || spec.kind() == AggKind.APPROX_COUNT_DISTINCT_THETA)
+                    && t == ColumnType.STRING) {
+                // a sketch depends only on the set of values it saw: fed once per distinct (group, value)
+                return new AggDef(Kind.SKETCH, c, t, out);
             }
             boolean numeric = t == ColumnType.LONG || t == ColumnType.DOUBLE;
             return switch (spec.kind()) {
@@ -381,6 +395,7 @@ public final class SegmentGroupBy {
                 case LONG_SUM, LONG_MIN, LONG_MAX -> new Longs(kind);
                 case DOUBLE_SUM, DOUBLE_MIN, DOUBLE_MAX -> new Doubles(kind);
                 case DISTINCT -> new Distinct();
+                case SKETCH -> new Sketch(generic, width, position);
             };
         }
 
@@ -436,6 +451,10 @@ public final class SegmentGroupBy {
                 case DISTINCT: {
                     SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
                     return ((Distinct) state).bind(c);
+                }
+                case SKETCH: {
+                    SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
+                    return ((Sketch) state).bind(c);
                 }
                 default:
                     throw new IllegalStateException(kind.name());
@@ -588,59 +607,29 @@ public final class SegmentGroupBy {
         }
 
         Binding bind(SegmentReader.DictionaryColumn column) {
-            int[] segmentIds = column.ids();
             int[] toGlobal = new int[column.dictionarySize()];
             Arrays.fill(toGlobal, -1);
-            return new Binding() {
-                private long[] pairs = new long[BATCH];
-                private int size;
-
+            return new PairBinding(column.ids()) {
                 @Override
-                public void fold(int[] rows, int[] gids, int n) {
-                    if (size + n > pairs.length) {
-                        pairs = Arrays.copyOf(pairs, Math.max(size + n, pairs.length * 2));
+                void accept(int group, int local) {
+                    int global = toGlobal[local];
+                    if (global < 0) {
+                        String v = column.value(local);
+                        Integer known = ids.get(v);
+                        if (known == null) {
+                            known = values.size();
+                            ids.put(v, known);
+                            values.add(v);
+                        }
+                        global = known;
+                        toGlobal[local] = global;
                     }
-                    for (int i = 0; i < n; i++) {
-                        int id = segmentIds[rows[i]];
-                        if (id != 0) {
-                            pairs[size++] = ((long) gids[i] << 32) | id;
-                        }
+                    RoaringBitmap set = sets[group];
+                    if (set == null) {
+                        set = new RoaringBitmap();
+                        sets[group] = set;
                     }
-                }
-
-                @Override
-                public void finish() {
-                    // one bitmap add per distinct (group, value) pair of the segment
-                    Arrays.sort(pairs, 0, size);
-                    long prev = -1;
-                    for (int i = 0; i < size; i++) {
-                        long p = pairs[i];
-                        if (p == prev) {
-                            continue;
-                        }
-                        prev = p;
-                        int g = (int) (p >>> 32);
-                        int local = (int) p;
-                        int global = toGlobal[local];
-                        if (global < 0) {
-                            String v = column.value(local);
-                            Integer known = ids.get(v);
-                            if (known == null) {
-                                known = values.size();
-                                ids.put(v, known);
-                                values.add(v);
-                            }
-                            global = known;
-                            toGlobal[local] = global;
-                        }
-                        RoaringBitmap set = sets[g];
-                        if (set == null) {
-                            set = new RoaringBitmap();
-                            sets[g] = set;
-                        }
-                        set.add(global);
-                    }
-                    size = 0;
+                    set.add(global);
                 }
             };
         }
@@ -657,6 +646,150 @@ public final class SegmentGroupBy {
                 out[i++] = values.get(it.next());
             }
             return RowCodec.encodeValues(out);
+        }
+    }
+
+    /**
+     * An aggregator whose result depends only on the values it saw and the order of their first occurrences (HLL,
+     * Theta): the row-by-row aggregator's state per group.
+     */
+    private static final class Sketch implements State {
+        final Aggregator generic;
+        final Object[] row;
+        final int position;
+        Object[] states = new Object[0];
+
+        Sketch(Aggregator generic, int width, int position) {
+            this.generic = generic;
+            this.row = new Object[width];
+            this.position = position;
+        }
+
+        @Override
+        public void ensure(int groups) {
+            if (states.length < groups) {
+                states = Arrays.copyOf(states, grow(states.length, groups));
+            }
+        }
+
+        /**
+         * Feeds each group's sketch the values in row order, each (group, value) once per segment: the row-by-row
+         * aggregator sees the same first occurrences in the same order (repeats do not change a sketch), so the
+         * estimate is identical (an HLL's HIP estimate depends on that order).
+         */
+        Binding bind(SegmentReader.DictionaryColumn column) {
+            int[] ids = column.ids();
+            LongSet seen = new LongSet();
+            return (rows, gids, n) -> {
+                for (int i = 0; i < n; i++) {
+                    int id = ids[rows[i]];
+                    if (id == 0 || !seen.add(((long) gids[i] << 32) | id)) {
+                        continue;
+                    }
+                    int g = gids[i];
+                    Object st = states[g];
+                    if (st == null) {
+                        st = generic.newState();
+                    }
+                    row[position] = column.value(id);
+                    states[g] = generic.fold(st, row);
+                }
+            };
+        }
+
+        @Override
+        public Object intermediate(int group) {
+            Object st = states[group];
+            return generic.intermediate(st == null ? generic.newState() : st);
+        }
+    }
+
+    /** Collects the (group, non-NULL value id) pairs of a segment and hands each distinct pair over once. */
+    private abstract static class PairBinding implements Binding {
+        private final int[] segmentIds;
+        private long[] pairs = new long[BATCH];
+        private int size;
+
+        PairBinding(int[] segmentIds) {
+            this.segmentIds = segmentIds;
+        }
+
+        abstract void accept(int group, int valueId);
+
+        @Override
+        public void fold(int[] rows, int[] gids, int n) {
+            if (size + n > pairs.length) {
+                pairs = Arrays.copyOf(pairs, Math.max(size + n, pairs.length * 2));
+            }
+            for (int i = 0; i < n; i++) {
+                int id = segmentIds[rows[i]];
+                if (id != 0) {
+                    pairs[size++] = ((long) gids[i] << 32) | id;
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            Arrays.sort(pairs, 0, size);
+            long prev = -1;
+            for (int i = 0; i < size; i++) {
+                long p = pairs[i];
+                if (p != prev) {
+                    prev = p;
+                    accept((int) (p >>> 32), (int) p);
+                }
+            }
+            size = 0;
+        }
+    }
+
+    /** A set of longs (open addressing, no removal), for the (group, value id) pairs of one segment. */
+    private static final class LongSet {
+        private static final long EMPTY = -1L; // pairs are never negative
+        private long[] table = new long[1024];
+        private int size;
+
+        LongSet() {
+            Arrays.fill(table, EMPTY);
+        }
+
+        /** Adds the value; false when it was there already. */
+        boolean add(long v) {
+            if (size * 2 >= table.length) {
+                rehash();
+            }
+            int mask = table.length - 1;
+            int i = (int) mix(v) & mask;
+            while (true) {
+                long t = table[i];
+                if (t == EMPTY) {
+                    table[i] = v;
+                    size++;
+                    return true;
+                }
+                if (t == v) {
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+
+        private void rehash() {
+            long[] old = table;
+            table = new long[old.length * 2];
+            Arrays.fill(table, EMPTY);
+            size = 0;
+            for (long v : old) {
+                if (v != EMPTY) {
+                    add(v);
+                }
+            }
+        }
+
+        private static long mix(long v) {
+            long h = v * 0x9E3779B97F4A7C15L;
+            return h ^ (h >>> 29);
         }
     }
 }

@@ -588,6 +588,9 @@ public final class StageBuilder {
             e = emit(in, null, List.of(), null);
         } else {
             e = emit(in, coll, List.of(), null);
+            if (fetch != null) {
+                limitHint(e.stage(), offset + fetch);
+            }
         }
         if (fetch == null && offset == 0) {
             return overStage(e);
@@ -597,6 +600,15 @@ public final class StageBuilder {
         stages.add(new StageDefinition(n, stageId(n), List.of(new StageInputSpec(e.stage())), null,
                 new LimitProcessorSpec(offset, fetch), prev.signature(), null, 1));
         return overStage(new Emitted(n, e.names()));
+    }
+
+    /** ORDER BY … LIMIT: the sorting stage keeps only the first {@code rows} rows per worker (a top-N). */
+    private void limitHint(int stage, long rows) {
+        StageDefinition st = stages.get(stage);
+        if (st.shuffleSpec() instanceof ShuffleSpec.MaxCount mc && !mc.aggregate()) {
+            stages.set(stage, new StageDefinition(st.stageNumber(), st.id(), st.inputs(), st.broadcastInputs(),
+                    st.processor(), st.signature(), mc.withLimitHint(rows), st.maxWorkerCount()));
+        }
     }
 
     /**
