@@ -217,8 +217,22 @@ public final class StageOutput implements AutoCloseable {
         return lastBucket;
     }
 
+    /**
+     * Counts a row the processor produced that a limit-hinted sort would drop anyway, without adding it (the output
+     * counters stay those of adding every row). {@code rowSize} is its {@link RowCodec#rowSize}.
+     */
+    public void countDropped(int rowSize) {
+        if (top == null) {
+            throw new IllegalStateException("only a limit-hinted sort drops rows");
+        }
+        countOutput(rowSize);
+    }
+
     private void countOutput(Object[] row) {
-        int size = RowCodec.rowSize(row, columns);
+        countOutput(RowCodec.rowSize(row, columns));
+    }
+
+    private void countOutput(int size) {
         long frames = 0;
         if (outputFrameFill == 0) {
             outputFrameFill = 8;

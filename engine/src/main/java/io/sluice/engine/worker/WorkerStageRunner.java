@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.PartitionBoundaries;
 import io.sluice.engine.exec.SegmentGroupBy;
+import io.sluice.engine.exec.SegmentTopN;
 import io.sluice.engine.exec.StageOutput;
 import io.sluice.engine.exec.StageProcessors;
 import io.sluice.engine.export.CsvExporter;
@@ -94,6 +95,16 @@ public final class WorkerStageRunner implements AutoCloseable {
         parsePolicy = new ParseErrorPolicy(maxParse);
         InputSlice primary = order.inputs().get(0);
         RowSignature inputSignature = signatureOf(primary);
+        if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec && primary instanceof InputSlice.Table t
+                && order.inputs().size() == 1) {
+            java.util.Optional<SegmentTopN> topN = segmentTopN(t);
+            if (topN.isPresent()) {
+                output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+                runTopN(topN.get(), t);
+                KeyStatistics stats = output.finishAndCollectStatistics();
+                return needsBoundaries() ? stats : null;
+            }
+        }
         if (stage.processor() instanceof GroupByPreShuffleSpec g && primary instanceof InputSlice.Table t
                 && order.inputs().size() == 1) {
             RowSource columnar = columnarGroupBy(g, t);
@@ -598,6 +609,43 @@ public final class WorkerStageRunner implements AutoCloseable {
                 return out.next();
             }
         };
+    }
+
+    /** The segment top-N for this scan stage, when the stage and every segment of the slice allow it. */
+    private java.util.Optional<SegmentTopN> segmentTopN(InputSlice.Table t) {
+        java.util.Optional<SegmentTopN> planned = SegmentTopN.plan(stage, t.signature());
+        if (planned.isEmpty()) {
+            return planned;
+        }
+        for (String p : t.segmentPaths()) {
+            try (SegmentReader r = SegmentReader.open(resources.deepStorage().localPath(p))) {
+                if (!planned.get().canRead(r)) {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        return planned;
+    }
+
+    /** ORDER BY … LIMIT over segments ({@link SegmentTopN}): reads in full only each segment's candidate rows. */
+    private void runTopN(SegmentTopN topN, InputSlice.Table t) {
+        input.totalFiles.set(t.segmentPaths().size());
+        io.sluice.engine.exec.RowTransformer scan = StageProcessors.create(
+                stage.processor(), t.signature(), stage.signature(), order.workerNumber());
+        for (String p : t.segmentPaths()) {
+            if (canceled.get()) {
+                throw new CancellationException("query canceled");
+            }
+            Path file = resources.deepStorage().localPath(p);
+            currentSource = file.toString();
+            try (SegmentReader r = SegmentReader.open(file)) {
+                input.bytes.addAndGet(Files.size(file));
+                input.files.incrementAndGet();
+                input.rows.addAndGet(topN.addTo(output, r, t.start(), t.end(), scan, t.signature()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     private RowSource counting(RowSource r) {
