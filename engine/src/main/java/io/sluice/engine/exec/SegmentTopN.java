@@ -295,7 +295,7 @@ public final class SegmentTopN {
         int[] rank = new int[size];
         boolean sorted = true;
         for (int i = 2; i < size && sorted; i++) {
-            sorted = compareCodePoints(d.value(i - 1), d.value(i)) < 0;
+            sorted = d.compareIds(i - 1, i) < 0;
         }
         if (sorted) {
             for (int i = 0; i < size; i++) {
@@ -307,7 +307,7 @@ public final class SegmentTopN {
         for (int i = 1; i < size; i++) {
             byValue[i - 1] = i;
         }
-        Arrays.sort(byValue, (x, y) -> compareCodePoints(d.value(x), d.value(y)));
+        Arrays.sort(byValue, d::compareIds);
         for (int i = 0; i < byValue.length; i++) {
             rank[byValue[i]] = i + 1;
         }
@@ -425,8 +425,9 @@ public final class SegmentTopN {
                             idSizes[i] = idSizes[first];
                         } else {
                             int[] sizes = new int[d.dictionarySize()];
-                            for (int id = 0; id < sizes.length; id++) {
-                                sizes[id] = RowCodec.sizeOf(d.value(id));
+                            sizes[0] = RowCodec.sizeOf(null);
+                            for (int id = 1; id < sizes.length; id++) {
+                                sizes[id] = RowCodec.stringSize(d.utf8Length(id));
                             }
                             idSizes[i] = sizes;
                         }

@@ -302,6 +302,12 @@ public final class SegmentReader implements AutoCloseable {
 
         /** The rows holding the value with this id (shared, do not modify). */
         RoaringBitmap bitmap(int id);
+
+        /** Length in bytes of the value's UTF-8 encoding (0 for NULL), without decoding it. */
+        int utf8Length(int id);
+
+        /** Order of two ids' values in UTF-8 byte order (= code point order), NULL first, without decoding them. */
+        int compareIds(int a, int b);
     }
 
     /** The rows holding {@code value} (null for SQL NULL) in a STRING column; empty if not a STRING column. */
@@ -378,13 +384,16 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private Column decodeString(SegmentFormat.ColumnEntry e, int n) {
-        ByteBuffer d = raw(e, "dict");
-        int count = d.getInt();
-        String[] dict = new String[count + 1];
+        // The dictionary's values stay UTF-8 bytes until a value is asked for: sizes and order need no String.
+        byte[] d = SegmentFormat.decompressBlocks(section(e, "dict"));
+        ByteBuffer b = SegmentFormat.le(d);
+        int count = b.getInt();
+        int[] starts = new int[count + 1];
+        int[] lengths = new int[count + 1];
         for (int i = 1; i <= count; i++) {
-            byte[] b = new byte[d.getInt()];
-            d.get(b);
-            dict[i] = new String(b, StandardCharsets.UTF_8);
+            lengths[i] = b.getInt();
+            starts[i] = b.position();
+            b.position(b.position() + lengths[i]);
         }
         ByteBuffer idBuf = raw(e, "ids");
         int[] ids = new int[idBuf.remaining() / 4];
@@ -395,7 +404,7 @@ public final class SegmentReader implements AutoCloseable {
             offsets = new int[n + 1];
             ob.asIntBuffer().get(offsets);
         }
-        return new StringColumn(e, dict, ids, offsets);
+        return new StringColumn(e, d, starts, lengths, ids, offsets);
     }
 
     private Column decodeNumeric(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
@@ -483,31 +492,62 @@ public final class SegmentReader implements AutoCloseable {
 
     private final class StringColumn implements Column, DictionaryColumn {
         private final SegmentFormat.ColumnEntry entry;
-        private final String[] dict; // dict[0] = null
+        private final byte[] dictBytes;
+        private final int[] starts;
+        private final int[] lengths;
+        private final String[] dict; // decoded on first use; dict[0] = null
         private final int[] ids;
         private final int[] offsets; // null for single-value columns
         private RoaringBitmap[] bitmaps;
 
-        StringColumn(SegmentFormat.ColumnEntry entry, String[] dict, int[] ids, int[] offsets) {
+        StringColumn(SegmentFormat.ColumnEntry entry, byte[] dictBytes, int[] starts, int[] lengths, int[] ids,
+                int[] offsets) {
             this.entry = entry;
-            this.dict = dict;
+            this.dictBytes = dictBytes;
+            this.starts = starts;
+            this.lengths = lengths;
+            this.dict = new String[starts.length];
             this.ids = ids;
             this.offsets = offsets;
+        }
+
+        /** The value of an id, decoded once (a benign race: Strings are immutable and safely published). */
+        private String string(int id) {
+            String v = dict[id];
+            if (v == null && id != 0) {
+                v = new String(dictBytes, starts[id], lengths[id], StandardCharsets.UTF_8);
+                dict[id] = v;
+            }
+            return v;
+        }
+
+        @Override
+        public int utf8Length(int id) {
+            return lengths[id];
+        }
+
+        @Override
+        public int compareIds(int a, int b) {
+            if (a == 0 || b == 0) {
+                return a == b ? 0 : a == 0 ? -1 : 1;
+            }
+            return Arrays.compareUnsigned(dictBytes, starts[a], starts[a] + lengths[a],
+                    dictBytes, starts[b], starts[b] + lengths[b]);
         }
 
         @Override
         public Object get(int row) {
             if (offsets == null) {
-                return dict[ids[row]];
+                return string(ids[row]);
             }
             int s = offsets[row];
             int e = offsets[row + 1];
             if (e - s == 1) {
-                return dict[ids[s]];
+                return string(ids[s]);
             }
             List<String> out = new ArrayList<>(e - s);
             for (int k = s; k < e; k++) {
-                out.add(dict[ids[k]]);
+                out.add(string(ids[k]));
             }
             return java.util.Collections.unmodifiableList(out);
         }
@@ -519,7 +559,7 @@ public final class SegmentReader implements AutoCloseable {
 
         @Override
         public String value(int id) {
-            return dict[id];
+            return string(id);
         }
 
         @Override
@@ -542,8 +582,20 @@ public final class SegmentReader implements AutoCloseable {
             if (value == null) {
                 return 0;
             }
-            int i = Arrays.binarySearch(dict, 1, dict.length, value);
-            return i < 0 ? -1 : i;
+            int lo = 1;
+            int hi = dict.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = string(mid).compareTo(value);
+                if (c < 0) {
+                    lo = mid + 1;
+                } else if (c > 0) {
+                    hi = mid - 1;
+                } else {
+                    return mid;
+                }
+            }
+            return -1;
         }
 
         @Override
