@@ -127,8 +127,10 @@ public final class WorkerStageRunner implements AutoCloseable {
                 opened = PartitionReader.concat(List.of(opened, open(order.inputs().get(i))));
             }
         }
-        if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() != null) {
-            io.sluice.engine.plan.JoinSpec join = scan.join();
+        io.sluice.engine.plan.JoinSpec join = stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan
+                ? scan.join()
+                : stage.processor() instanceof GroupByPreShuffleSpec g ? g.join() : null;
+        if (join != null) {
             InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());
             List<Object[]> rightRows = new ArrayList<>();
             currentSource = "broadcast output of stage " + right.stage();
