@@ -38,8 +38,9 @@ import org.roaringbitmap.RoaringBitmap;
 public final class SegmentGroupBy {
     private static final int BATCH = 4096;
 
-    private final String dimension; // null: no dimension
+    private final String dimension; // null: no dimension (or the dimension is a column of the joined side)
     private final SegmentFilter filter;
+    private final Join join; // null: no join
     private final AggDef[] defs;
     private final Aggregator[] generic; // for the empty row
     private final int workerNumber;
@@ -52,9 +53,10 @@ public final class SegmentGroupBy {
     private boolean emittedAny;
 
     private SegmentGroupBy(String dimension, SegmentFilter filter, AggDef[] defs, Aggregator[] generic,
-            int workerNumber) {
+            int workerNumber, Join join) {
         this.dimension = dimension;
         this.filter = filter;
+        this.join = join;
         this.defs = defs;
         this.generic = generic;
         this.workerNumber = workerNumber;
@@ -64,7 +66,7 @@ public final class SegmentGroupBy {
             states[i] = defs[i].newState();
             onlyCounts &= defs[i].kind == Kind.COUNT_ALL;
         }
-        this.countOnly = onlyCounts && dimension == null && !filter.hasCondition();
+        this.countOnly = onlyCounts && dimension == null && !filter.hasCondition() && join == null;
     }
 
     /** The columnar processor for this stage, or empty when the spec has a shape it does not handle. */
@@ -100,12 +102,68 @@ public final class SegmentGroupBy {
             defs[i].width = table.size();
             defs[i].position = defs[i].column == null ? -1 : table.indexOf(defs[i].column);
         }
-        return Optional.of(new SegmentGroupBy(dimension, filter.get(), defs, generic, workerNumber));
+        return Optional.of(new SegmentGroupBy(dimension, filter.get(), defs, generic, workerNumber, null));
     }
+
+    /**
+     * The columnar processor for a stage whose rows are first joined with a broadcast side ({@code spec.join()}): one
+     * STRING key column on each side, the dimension a STRING column of either side, aggregators and filter over the
+     * table's columns only. Each table row counts once per matching broadcast row (once with NULLs for an unmatched
+     * row of a LEFT join), in the broadcast side's order, as the row-by-row join produces them.
+     */
+    public static Optional<SegmentGroupBy> plan(GroupByPreShuffleSpec spec, RowSignature table, RowSignature right,
+            List<Object[]> rightRows, int workerNumber) {
+        requireNonNull(spec.join(), "spec has no join");
+        io.sluice.engine.plan.JoinSpec j = spec.join();
+        if (j.leftKeys().size() != 1 || !(j.leftKeys().get(0) instanceof ColumnRef leftKey)
+                || leftKey.column().equals("__time")
+                || table.typeOf(leftKey.column()).orElse(null) != ColumnType.STRING
+                || right.typeOf(j.rightKeys().get(0)).orElse(null) != ColumnType.STRING
+                || rightRows.size() > JoinTransformer.MAX_BROADCAST_ROWS || spec.dimensions().size() > 1) {
+            return Optional.empty();
+        }
+        int rightDim = -1;
+        GroupByPreShuffleSpec tableSide = spec;
+        if (spec.dimensions().size() == 1 && spec.dimensions().get(0).expr() instanceof ColumnRef ref
+                && ref.column().startsWith(j.rightPrefix()) && table.indexOf(ref.column()) < 0) {
+            String name = ref.column().substring(j.rightPrefix().length());
+            rightDim = right.indexOf(name);
+            if (rightDim < 0 || right.type(rightDim) != ColumnType.STRING
+                    || spec.dimensions().get(0).type() != ColumnType.STRING) {
+                return Optional.empty();
+            }
+            for (Object[] r : rightRows) {
+                if (r[rightDim] != null && !(r[rightDim] instanceof String)) {
+                    return Optional.empty();
+                }
+            }
+            tableSide = new GroupByPreShuffleSpec(spec.filter(), List.of(), spec.aggregations());
+        }
+        Optional<SegmentGroupBy> base = plan(tableSide, table, workerNumber);
+        if (base.isEmpty()) {
+            return base;
+        }
+        int rightKey = right.indexOf(j.rightKeys().get(0));
+        Map<String, List<Object[]>> lookup = new HashMap<>();
+        for (Object[] r : rightRows) {
+            if (r[rightKey] instanceof String k) {
+                lookup.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
+            }
+        }
+        SegmentGroupBy b = base.get();
+        Join join = new Join(leftKey.column(), lookup, "LEFT".equals(j.joinType()), rightDim);
+        return Optional.of(new SegmentGroupBy(b.dimension, b.filter, b.defs, b.generic, workerNumber, join));
+    }
+
+    /** A broadcast join folded into the grouping: the table's key column, the broadcast rows by key. */
+    private record Join(String keyColumn, Map<String, List<Object[]>> lookup, boolean left, int rightDimension) {}
 
     /** True when every column this processor reads has the needed type and shape in the segment. */
     public boolean canRead(SegmentReader segment) {
         if (dimension != null && !singleValueString(segment, dimension)) {
+            return false;
+        }
+        if (join != null && !singleValueString(segment, join.keyColumn())) {
             return false;
         }
         for (AggDef d : defs) {
@@ -157,6 +215,7 @@ public final class SegmentGroupBy {
             bound[a] = defs[a].bind(segment, states[a]);
         }
         long[] time = checkTime ? segment.timeValues() : null;
+        JoinedBatch joined = join == null ? null : new JoinedBatch(segment.dictionaryColumn(join.keyColumn()).orElseThrow());
         int[] rows = new int[BATCH];
         int[] gids = new int[BATCH];
         RowBatches batches = filter.hasCondition()
@@ -173,6 +232,13 @@ public final class SegmentGroupBy {
                     }
                 }
                 n = m;
+            }
+            if (joined != null) {
+                n = joined.expand(rows, n, dimIds, localToGlobal, dim);
+                for (Binding b : bound) {
+                    b.fold(joined.rows, joined.gids, n);
+                }
+                continue;
             }
             for (int i = 0; i < n; i++) {
                 int local = dimIds == null ? 0 : dimIds[rows[i]];
@@ -191,6 +257,89 @@ public final class SegmentGroupBy {
             b.finish();
         }
         return rowsRead;
+    }
+
+    /** Rows of a batch repeated once per joined row, with the group of each joined row. */
+    private final class JoinedBatch {
+        private final SegmentReader.DictionaryColumn key;
+        private final int[][] matchGroups; // per key id: the group of each matching broadcast row (right dimension)
+        private final int[] matchCounts; // per key id: joined rows per table row (left or no dimension)
+        int[] rows = new int[BATCH];
+        int[] gids = new int[BATCH];
+
+        JoinedBatch(SegmentReader.DictionaryColumn key) {
+            this.key = key;
+            this.matchGroups = new int[key.dictionarySize()][];
+            this.matchCounts = new int[key.dictionarySize()];
+            Arrays.fill(matchCounts, -1);
+        }
+
+        private List<Object[]> matches(int keyId) {
+            String v = keyId == 0 ? null : key.value(keyId);
+            return v == null ? List.of() : join.lookup().getOrDefault(v, List.of());
+        }
+
+        /** Joins {@code in[0, n)}: fills {@link #rows} and {@link #gids}, returns how many joined rows. */
+        int expand(int[] in, int n, int[] dimIds, int[] localToGlobal, SegmentReader.DictionaryColumn dim) {
+            int[] keyIds = key.ids();
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                int r = in[i];
+                int k = keyIds[r];
+                if (join.rightDimension() >= 0) {
+                    int[] gs = matchGroups[k];
+                    if (gs == null) {
+                        List<Object[]> found = matches(k);
+                        if (found.isEmpty()) {
+                            gs = join.left() ? new int[] {group(null)} : new int[0];
+                        } else {
+                            gs = new int[found.size()];
+                            for (int x = 0; x < gs.length; x++) {
+                                gs[x] = group((String) found.get(x)[join.rightDimension()]);
+                            }
+                        }
+                        matchGroups[k] = gs;
+                    }
+                    m = ensure(m + gs.length) - gs.length;
+                    for (int g : gs) {
+                        rows[m] = r;
+                        gids[m++] = g;
+                    }
+                } else {
+                    int count = matchCounts[k];
+                    if (count < 0) {
+                        int found = matches(k).size();
+                        count = found == 0 && join.left() ? 1 : found;
+                        matchCounts[k] = count;
+                    }
+                    if (count == 0) {
+                        continue;
+                    }
+                    int local = dimIds == null ? 0 : dimIds[r];
+                    int g = localToGlobal[local];
+                    if (g < 0) {
+                        g = group(dim == null ? null : dim.value(local));
+                        localToGlobal[local] = g;
+                    }
+                    m = ensure(m + count) - count;
+                    for (int x = 0; x < count; x++) {
+                        rows[m] = r;
+                        gids[m++] = g;
+                    }
+                }
+            }
+            return m;
+        }
+
+        /** Makes room for {@code size} joined rows; returns {@code size}. */
+        private int ensure(int size) {
+            if (size > rows.length) {
+                int cap = Math.max(size, rows.length * 2);
+                rows = Arrays.copyOf(rows, cap);
+                gids = Arrays.copyOf(gids, cap);
+            }
+            return size;
+        }
     }
 
     private static long countInRange(SegmentReader segment, int[] range, long start, long end) {
@@ -213,7 +362,7 @@ public final class SegmentGroupBy {
     /** The held groups as output rows (then none are held). {@code last}: no more input follows. */
     public List<Object[]> drain(boolean last) {
         List<Object[]> out = new ArrayList<>(keys.size() + 1);
-        int nd = dimension == null ? 0 : 1;
+        int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
         for (int g = 0; g < keys.size(); g++) {
             Object[] row = new Object[nd + defs.length];
             if (nd == 1) {

@@ -105,9 +105,14 @@ public final class WorkerStageRunner implements AutoCloseable {
                 return needsBoundaries() ? stats : null;
             }
         }
+        io.sluice.engine.plan.JoinSpec join = stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan
+                ? scan.join()
+                : stage.processor() instanceof GroupByPreShuffleSpec g ? g.join() : null;
+        InputSlice.Stage right = join == null ? null : (InputSlice.Stage) order.inputs().get(join.broadcastInput());
+        List<Object[]> rightRows = join == null ? null : readBroadcast(right);
         if (stage.processor() instanceof GroupByPreShuffleSpec g && primary instanceof InputSlice.Table t
-                && order.inputs().size() == 1) {
-            RowSource columnar = columnarGroupBy(g, t);
+                && order.inputs().size() == (join == null ? 1 : 2)) {
+            RowSource columnar = columnarGroupBy(g, t, right, rightRows);
             if (columnar != null) {
                 output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
                 try (RowSource processed = columnar) {
@@ -127,19 +132,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 opened = PartitionReader.concat(List.of(opened, open(order.inputs().get(i))));
             }
         }
-        io.sluice.engine.plan.JoinSpec join = stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan
-                ? scan.join()
-                : stage.processor() instanceof GroupByPreShuffleSpec g ? g.join() : null;
         if (join != null) {
-            InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());
-            List<Object[]> rightRows = new ArrayList<>();
-            currentSource = "broadcast output of stage " + right.stage();
-            try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
-                Object[] row;
-                while ((row = r.next()) != null) {
-                    rightRows.add(row);
-                }
-            }
             opened = new io.sluice.engine.exec.JoinTransformer(join, inputSignature, right.signature(), rightRows)
                     .transform(opened);
             inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
@@ -555,12 +548,29 @@ public final class WorkerStageRunner implements AutoCloseable {
         };
     }
 
+    /** The whole broadcast side of a join. */
+    private List<Object[]> readBroadcast(InputSlice.Stage right) {
+        List<Object[]> rows = new ArrayList<>();
+        currentSource = "broadcast output of stage " + right.stage();
+        try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
+            Object[] row;
+            while ((row = r.next()) != null) {
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
     /**
-     * The pre-shuffle GROUP BY of a table slice computed over the segments' columns ({@link SegmentGroupBy}), or null
-     * when the stage or one of the segments has a shape only the row-by-row processor handles.
+     * The pre-shuffle GROUP BY of a table slice (joined with {@code rightRows} when the stage has a join) computed over
+     * the segments' columns ({@link SegmentGroupBy}), or null when the stage or one of the segments has a shape only
+     * the row-by-row processor handles.
      */
-    private RowSource columnarGroupBy(GroupByPreShuffleSpec g, InputSlice.Table t) {
-        java.util.Optional<SegmentGroupBy> planned = SegmentGroupBy.plan(g, t.signature(), order.workerNumber());
+    private RowSource columnarGroupBy(
+            GroupByPreShuffleSpec g, InputSlice.Table t, InputSlice.Stage right, List<Object[]> rightRows) {
+        java.util.Optional<SegmentGroupBy> planned = g.join() == null
+                ? SegmentGroupBy.plan(g, t.signature(), order.workerNumber())
+                : SegmentGroupBy.plan(g, t.signature(), right.signature(), rightRows, order.workerNumber());
         if (planned.isEmpty()) {
             return null;
         }

@@ -176,6 +176,91 @@ class SegmentGroupByTest {
         }
     }
 
+    private static final RowSignature RIGHT = RowSignature.builder()
+            .add("key", ColumnType.STRING)
+            .add("lang", ColumnType.STRING)
+            .build();
+
+    private static List<Object[]> rightRows() {
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i += 2) {
+            rows.add(new Object[] {"v" + i, "lang" + (i % 6)});
+        }
+        rows.add(new Object[] {"v4", "second"}); // a key with two matches
+        rows.add(new Object[] {"v6", null});
+        rows.add(new Object[] {null, "never"});
+        rows.add(new Object[] {"absent", "lang0"});
+        return rows;
+    }
+
+    @Test
+    void groupsJoinedRowsLikeTheRowJoinAndProcessor() {
+        Expr eq = Call.of(Fn.NE, col("s1"), Literal.of("y"));
+        for (String type : List.of("INNER", "LEFT")) {
+            io.sluice.engine.plan.JoinSpec join = new io.sluice.engine.plan.JoinSpec(1, "j0.", List.of(col("s2")),
+                    List.of("key"), type);
+            for (String dim : java.util.Arrays.asList("j0.lang", "s1", null)) {
+                for (Expr f : java.util.Arrays.asList(null, eq)) {
+                    List<NamedExpr> dims = dim == null
+                            ? List.of()
+                            : List.of(new NamedExpr("d0", col(dim), ColumnType.STRING));
+                    GroupByPreShuffleSpec spec = new GroupByPreShuffleSpec(f, dims, allAggs(), join);
+                    assertSameJoined(spec, 0);
+                }
+            }
+        }
+    }
+
+    private void assertSameJoined(GroupByPreShuffleSpec spec, int worker) {
+        SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, RIGHT, rightRows(), worker).orElseThrow();
+        List<Object[]> fast = new ArrayList<>();
+        for (Path p : segments) {
+            try (SegmentReader r = SegmentReader.open(p)) {
+                assertThat(columnar.canRead(r)).isTrue();
+                columnar.add(r, Long.MIN_VALUE, Long.MAX_VALUE);
+            }
+        }
+        fast.addAll(columnar.drain(true));
+        Iterator<Path> files = segments.iterator();
+        RowSource all = new RowSource() {
+            private SegmentReader reader;
+            private RowSource rows;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (rows != null) {
+                        Object[] r = rows.next();
+                        if (r != null) {
+                            return r;
+                        }
+                        reader.close();
+                        rows = null;
+                    }
+                    if (!files.hasNext()) {
+                        return null;
+                    }
+                    reader = SegmentReader.open(files.next());
+                    rows = reader.scan(SIG.names(), Long.MIN_VALUE, Long.MAX_VALUE);
+                }
+            }
+        };
+        RowSignature joinedSig = JoinTransformer.joinedSignature(SIG, RIGHT, "j0.");
+        RowSource joined = new JoinTransformer(spec.join(), SIG, RIGHT, rightRows()).transform(all);
+        RowSignature.Builder out = RowSignature.builder();
+        spec.dimensions().forEach(d -> out.add(d.name(), d.type()));
+        spec.aggregations().forEach(a -> out.add(a.name(), a.intermediateType()));
+        List<Object[]> slow = new ArrayList<>();
+        try (RowSource s = StageProcessors.create(spec, joinedSig, out.build(), worker).transform(joined)) {
+            Object[] r;
+            while ((r = s.next()) != null) {
+                slow.add(r);
+            }
+        }
+        assertThat(finalized(spec, fast)).isEqualTo(finalized(spec, slow));
+        assertThat(fast).hasSameSizeAs(slow);
+    }
+
     /** Runs both processors over the segments and asserts equal finalized groups and rows read. */
     private List<Object[]> assertSame(GroupByPreShuffleSpec spec, long start, long end, int worker) {
         SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, worker).orElseThrow();
