@@ -30,16 +30,16 @@ import org.roaringbitmap.RoaringBitmap;
  */
 public final class SegmentReader implements AutoCloseable {
     private final Path file;
-    private final FileChannel channel;
+    private FileChannel channel; // opened on first use
+    private boolean closed;
     private final long dataStart;
     private final SegmentFormat.Header header;
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
     private final Map<String, Column> decoded = new HashMap<>();
 
-    private SegmentReader(Path file, FileChannel channel, long dataStart, SegmentFormat.Header header) {
+    private SegmentReader(Path file, long dataStart, SegmentFormat.Header header) {
         this.file = file;
-        this.channel = channel;
         this.dataStart = dataStart;
         this.header = header;
         List<ColumnSignature> cols = new ArrayList<>();
@@ -50,11 +50,41 @@ public final class SegmentReader implements AutoCloseable {
         this.signature = new RowSignature(cols);
     }
 
+    /** A parsed header, valid while the file keeps its size and modification time. */
+    private record CachedHeader(long size, long modified, long dataStart, SegmentFormat.Header header) {}
+
+    private static final int MAX_CACHED_HEADERS = 50_000;
+    private static final Map<Path, CachedHeader> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Opens a segment file. Only the header is read (and kept, per file, while the file is unchanged: every query
+     * opens every segment it reads, and parsing headers would otherwise cost more than answering from them); the file
+     * itself is opened when a column is first read.
+     */
     public static SegmentReader open(Path file) {
         requireNonNull(file, "file is null");
-        FileChannel ch = null;
+        Path key = file.toAbsolutePath().normalize();
         try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
+            java.nio.file.attribute.BasicFileAttributes attrs =
+                    java.nio.file.Files.readAttributes(key, java.nio.file.attribute.BasicFileAttributes.class);
+            long size = attrs.size();
+            long modified = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            CachedHeader cached = HEADERS.get(key);
+            if (cached == null || cached.size() != size || cached.modified() != modified) {
+                cached = readHeader(key, size, modified);
+                if (HEADERS.size() >= MAX_CACHED_HEADERS) {
+                    HEADERS.clear();
+                }
+                HEADERS.put(key, cached);
+            }
+            return new SegmentReader(file, cached.dataStart(), cached.header());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open segment " + file, e);
+        }
+    }
+
+    private static CachedHeader readHeader(Path file, long size, long modified) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer pre = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, pre, 0);
             pre.flip();
@@ -71,14 +101,19 @@ public final class SegmentReader implements AutoCloseable {
             ByteBuffer hb = ByteBuffer.allocate(headerLength);
             readFully(ch, hb, 16);
             SegmentFormat.Header header = SegmentFormat.JSON.readValue(hb.array(), SegmentFormat.Header.class);
-            return new SegmentReader(file, ch, 16L + headerLength, header);
-        } catch (IOException e) {
-            closeQuietly(ch);
-            throw new UncheckedIOException("Cannot open segment " + file, e);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
-            throw e;
+            return new CachedHeader(size, modified, 16L + headerLength, header);
         }
+    }
+
+    /** The file, opened on first use. */
+    private synchronized FileChannel channel() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("Segment " + file + " is closed");
+        }
+        if (channel == null) {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+        }
+        return channel;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -92,15 +127,6 @@ public final class SegmentReader implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-        }
-    }
 
     public RowSignature signature() {
         return signature;
@@ -353,7 +379,7 @@ public final class SegmentReader implements AutoCloseable {
             throw new IllegalStateException("Segment " + file + " column [" + e.name() + "] lacks section " + name);
         }
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+            return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot read segment " + file, ex);
         }
@@ -457,7 +483,11 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
+        if (channel == null) {
+            return;
+        }
         try {
             channel.close();
         } catch (IOException e) {
