@@ -367,10 +367,11 @@ public final class SegmentTopN {
             return out;
         };
         boolean dropsRows = sel.candidates().getLongCardinality() < sel.selected().getLongCardinality();
-        RowSizer sizer = dropsRows ? sizer(segment) : null;
+        int[] rows = sel.selected().toArray();
+        int[] sizes = dropsRows ? sizer(segment).rowSizes(rows) : null;
         try (io.sluice.engine.rows.RowSource candidates = scan.transform(full)) {
-            for (IntIterator it = sel.selected().getIntIterator(); it.hasNext(); ) {
-                int row = it.next();
+            for (int j = 0; j < rows.length; j++) {
+                int row = rows[j];
                 if (sel.candidates().contains(row)) {
                     Object[] out = candidates.next();
                     if (out == null) {
@@ -378,7 +379,7 @@ public final class SegmentTopN {
                     }
                     output.add(out);
                 } else {
-                    output.countDropped(sizer.rowSize(row));
+                    output.countDropped(sizes[j]);
                 }
             }
         }
@@ -441,21 +442,44 @@ public final class SegmentTopN {
             }
         }
 
-        /** The size of row {@code row}'s output in a frame. */
-        public int rowSize(int row) {
-            int size = 0;
+        /** The frame size of each given row's output, column by column. */
+        public int[] rowSizes(int[] rows) {
+            int[] sizes = new int[rows.length];
+            int nullSize = RowCodec.sizeOf(null);
             for (int i = 0; i < fixed.length; i++) {
-                if (nulls[i] != null && nulls[i].contains(row)) {
-                    size += RowCodec.sizeOf(null);
-                } else if (ids[i] != null) {
-                    size += idSizes[i][ids[i][row]];
+                long[] nullBits = null;
+                if (nulls[i] != null) {
+                    nullBits = new long[(rows[rows.length - 1] >>> 6) + 1];
+                    for (IntIterator it = nulls[i].getIntIterator(); it.hasNext(); ) {
+                        int r = it.next();
+                        if (r >>> 6 < nullBits.length) {
+                            nullBits[r >>> 6] |= 1L << r;
+                        }
+                    }
+                }
+                if (ids[i] != null) {
+                    int[] id = ids[i];
+                    int[] idSize = idSizes[i];
+                    for (int j = 0; j < rows.length; j++) {
+                        sizes[j] += idSize[id[rows[j]]];
+                    }
                 } else if (longs[i] != null) {
-                    size += RowCodec.sizeOf(longs[i][row]);
+                    long[] v = longs[i];
+                    for (int j = 0; j < rows.length; j++) {
+                        int r = rows[j];
+                        sizes[j] += nullBits != null && (nullBits[r >>> 6] & (1L << r)) != 0
+                                ? nullSize
+                                : RowCodec.longSize(v[r]);
+                    }
                 } else {
-                    size += fixed[i];
+                    int f = fixed[i];
+                    for (int j = 0; j < rows.length; j++) {
+                        int r = rows[j];
+                        sizes[j] += nullBits != null && (nullBits[r >>> 6] & (1L << r)) != 0 ? nullSize : f;
+                    }
                 }
             }
-            return size;
+            return sizes;
         }
     }
 }

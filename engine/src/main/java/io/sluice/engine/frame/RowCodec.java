@@ -149,6 +149,11 @@ public final class RowCodec {
     }
 
     /** Encoded size of a row of {@code columns} values. */
+    /** {@link #sizeOf} of a non-NULL LONG. */
+    public static int longSize(long v) {
+        return 1 + varLongSize(zigzag(v));
+    }
+
     /** {@link #sizeOf} of a non-NULL string whose UTF-8 encoding has {@code utf8Length} bytes. */
     public static int stringSize(int utf8Length) {
         return 1 + varLongSize(utf8Length) + utf8Length;
