@@ -53,7 +53,7 @@ public final class SegmentReader implements AutoCloseable {
     /** A parsed header, valid while the file keeps its size and modification time. */
     private record CachedHeader(long size, long modified, long dataStart, SegmentFormat.Header header) {}
 
-    private static final int MAX_CACHED_HEADERS = 50_000;
+    private static final int MAX_CACHED_HEADERS = 10_000; // a few KB each
     private static final Map<Path, CachedHeader> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
