@@ -31,6 +31,7 @@ import org.roaringbitmap.RoaringBitmap;
  * from its columns' values without building the row.
  */
 public final class SegmentTopN {
+    private static final int[] NO_SIZES = new int[0];
     private final SegmentFilter filter;
     private final long limit;
     private final String[] keyColumns;
@@ -370,17 +371,24 @@ public final class SegmentTopN {
         int[] rows = sel.selected().toArray();
         int[] sizes = dropsRows ? sizer(segment).rowSizes(rows) : null;
         try (io.sluice.engine.rows.RowSource candidates = scan.transform(full)) {
-            for (int j = 0; j < rows.length; j++) {
-                int row = rows[j];
-                if (sel.candidates().contains(row)) {
-                    Object[] out = candidates.next();
-                    if (out == null) {
-                        throw new IllegalStateException("candidate row " + row + " was not produced by the scan");
-                    }
-                    output.add(out);
-                } else {
-                    output.countDropped(sizes[j]);
+            // Candidates are a subset of the selected rows, both ascending: walk them together.
+            int j = 0;
+            for (IntIterator it = sel.candidates().getIntIterator(); it.hasNext(); ) {
+                int candidate = it.next();
+                int from = j;
+                while (rows[j] != candidate) {
+                    j++;
                 }
+                output.countDropped(sizes == null ? NO_SIZES : sizes, from, j);
+                Object[] out = candidates.next();
+                if (out == null) {
+                    throw new IllegalStateException("candidate row " + candidate + " was not produced by the scan");
+                }
+                output.add(out);
+                j++;
+            }
+            if (j < rows.length) {
+                output.countDropped(sizes, j, rows.length);
             }
         }
         return sel.rowsRead();

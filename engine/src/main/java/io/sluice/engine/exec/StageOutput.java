@@ -228,6 +228,28 @@ public final class StageOutput implements AutoCloseable {
         countOutput(rowSize);
     }
 
+    /** {@link #countDropped(int)} of the rows whose sizes are {@code sizes[from, to)}, in that order. */
+    public void countDropped(int[] sizes, int from, int to) {
+        if (top == null) {
+            throw new IllegalStateException("only a limit-hinted sort drops rows");
+        }
+        long bytes = 0;
+        long frames = 0;
+        for (int i = from; i < to; i++) {
+            int size = sizes[i];
+            if (outputFrameFill == 0 || outputFrameFill + size > maxFrameBytes) {
+                outputFrameFill = 8;
+                frames++;
+                bytes += 8;
+            }
+            outputFrameFill += size;
+            bytes += size;
+        }
+        if (to > from) {
+            output.add(0, to - from, bytes, frames);
+        }
+    }
+
     private void countOutput(Object[] row) {
         countOutput(RowCodec.rowSize(row, columns));
     }

@@ -151,7 +151,8 @@ public final class RowCodec {
     /** Encoded size of a row of {@code columns} values. */
     /** {@link #sizeOf} of a non-NULL LONG. */
     public static int longSize(long v) {
-        return 1 + varLongSize(zigzag(v));
+        int bits = 64 - Long.numberOfLeadingZeros(zigzag(v)); // varLongSize without the loop
+        return 1 + (bits <= 7 ? 1 : (bits + 6) / 7);
     }
 
     /** {@link #sizeOf} of a non-NULL string whose UTF-8 encoding has {@code utf8Length} bytes. */

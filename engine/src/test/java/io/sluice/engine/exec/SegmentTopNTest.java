@@ -156,6 +156,20 @@ class SegmentTopNTest {
     }
 
     @Test
+    void longSizeIsTheFrameSizeOfALong() {
+        Random rnd = new Random(3);
+        List<Long> values = new ArrayList<>(List.of(0L, 1L, -1L, 63L, 64L, -64L, -65L, 127L, 128L, 8191L, 8192L,
+                Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE - 1, Long.MIN_VALUE + 1));
+        for (int i = 0; i < 10_000; i++) {
+            values.add(rnd.nextLong() >> rnd.nextInt(64));
+        }
+        for (long v : values) {
+            assertThat(io.sluice.engine.frame.RowCodec.longSize(v)).as("size of %d", v)
+                    .isEqualTo(io.sluice.engine.frame.RowCodec.sizeOf((Object) v));
+        }
+    }
+
+    @Test
     void ranksStringsInCodePointOrder() {
         assertThat(SegmentTopN.compareCodePoints("\uD83D\uDE00", "\uFFFD")).isPositive(); // UTF-16 says negative
         assertThat(SegmentTopN.compareCodePoints("a", "a\u0000")).isNegative();
