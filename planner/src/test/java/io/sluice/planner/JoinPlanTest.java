@@ -2,10 +2,12 @@ package io.sluice.planner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.QuerySpec;
 import io.sluice.engine.plan.ScanProcessorSpec;
 import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.plan.StageInputSpec;
+import io.sluice.engine.plan.TableInputSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +17,8 @@ class JoinPlanTest {
 
     @Test
     void innerEquiJoinIsABroadcastHashJoin() {
-        QuerySpec spec = f.plan("SELECT a.channel, COUNT(*) AS c FROM wikipedia a JOIN wikipedia b"
-                + " ON a.page = b.page WHERE b.added > 10 GROUP BY a.channel");
+        QuerySpec spec = f.plan("SELECT a.page, b.channel FROM wikipedia a JOIN wikipedia b"
+                + " ON a.page = b.page WHERE b.added > 10");
         List<StageDefinition> stages = spec.queryDefinition().stages();
         StageDefinition join = stages.stream()
                 .filter(s -> s.processor() instanceof ScanProcessorSpec sc && sc.join() != null)
@@ -30,6 +32,24 @@ class JoinPlanTest {
         assertThat(scan.join().rightKeys()).hasSize(1);
         int rightStage = ((StageInputSpec) join.inputs().get(1)).stage();
         assertThat(rightStage).isLessThan(join.stageNumber());
+    }
+
+    @Test
+    void groupByOverAJoinJoinsInThePreShuffleStage() {
+        QuerySpec spec = f.plan("SELECT a.channel, COUNT(*) AS c FROM wikipedia a JOIN wikipedia b"
+                + " ON a.page = b.page WHERE b.added > 10 GROUP BY a.channel");
+        List<StageDefinition> stages = spec.queryDefinition().stages();
+        assertThat(stages).noneMatch(s -> s.processor() instanceof ScanProcessorSpec sc && sc.join() != null);
+        StageDefinition pre = stages.stream()
+                .filter(s -> s.processor() instanceof GroupByPreShuffleSpec g && g.join() != null)
+                .findFirst()
+                .orElseThrow();
+        GroupByPreShuffleSpec g = (GroupByPreShuffleSpec) pre.processor();
+        assertThat(pre.broadcastInputs()).containsExactly(1);
+        assertThat(pre.inputs().get(0)).isInstanceOf(TableInputSpec.class);
+        assertThat(g.join().joinType()).isEqualTo("INNER");
+        assertThat(g.filter().toDruidString()).contains("j0.added");
+        assertThat(g.dimensions()).extracting(d -> d.expr().toDruidString()).containsExactly("\"channel\"");
     }
 
     @Test

@@ -57,7 +57,7 @@ class SelectPlanTest {
         StageDefinition post = stages.get(1);
         assertThat(post.inputs()).containsExactly(new StageInputSpec(0));
         assertThat(post.shuffleSpec()).isEqualTo(
-                new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.desc("a0")), 0), 1, false));
+                new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.desc("a0")), 0), 1, false).withLimitHint(5));
         assertThat(post.signature().name(0)).isEqualTo("a0");
 
         StageDefinition limit = stages.get(2);

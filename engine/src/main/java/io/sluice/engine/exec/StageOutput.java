@@ -62,6 +62,10 @@ public final class StageOutput implements AutoCloseable {
     private final ExternalSorter sorter;
     private final HashPartitioner hashPartitioner;
     private final KeyStatistics statistics = new KeyStatistics();
+    /** False when the controller needs no boundaries (one partition): then no key statistics are gathered. */
+    private final boolean collectStatistics;
+    /** With a limit hint: the first rows in (key, arrival) order seen so far, largest on top; else null. */
+    private final TopRows top;
     private final ChannelCounters output = new ChannelCounters();
     private final ChannelCounters shuffle = new ChannelCounters();
     private final Path dir;
@@ -93,11 +97,13 @@ public final class StageOutput implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.partitionFile = dir.resolve("partitions.frames");
+        this.collectStatistics = io.sluice.engine.kernel.ControllerQueryKernel.needsStatistics(stage);
         ClusterBy clusterBy = spec == null ? ClusterBy.none() : spec.clusterBy();
         this.bucketByCount = clusterBy.bucketByCount();
         this.countShuffle = spec != null;
         if (spec == null || spec instanceof ShuffleSpec.Mix) {
             mode = Mode.DIRECT;
+            top = null;
             keyCodec = null;
             sorter = null;
             hashPartitioner = null;
@@ -107,6 +113,9 @@ public final class StageOutput implements AutoCloseable {
             keyCodec = new KeyCodec(signature, clusterBy.columns());
             hashPartitioner = spec instanceof ShuffleSpec.Hash h ? new HashPartitioner(h.partitions()) : null;
             RowCombiner combiner = combinerFor(stage, spec);
+            top = spec instanceof ShuffleSpec.MaxCount mc && mc.limitHint() != null && combiner == null
+                    ? new TopRows(mc.limitHint())
+                    : null;
             sorter = new ExternalSorter(signature, null, dir, memoryBudgetBytes, maxFrameBytes,
                     ExternalSorter.DEFAULT_MAX_FAN_IN, combiner);
         }
@@ -181,10 +190,20 @@ public final class StageOutput implements AutoCloseable {
             }
             case RANGE -> {
                 byte[] key = keyCodec.encode(row);
-                statistics.add(bucketOf(key), key);
-                sorter.add(key, row);
+                if (top != null) {
+                    top.offer(key, row);
+                } else {
+                    sortRange(key, row);
+                }
             }
         }
+    }
+
+    private void sortRange(byte[] key, Object[] row) {
+        if (collectStatistics) {
+            statistics.add(bucketOf(key), key);
+        }
+        sorter.add(key, row);
     }
 
     private byte[] bucketOf(byte[] key) {
@@ -198,8 +217,44 @@ public final class StageOutput implements AutoCloseable {
         return lastBucket;
     }
 
+    /**
+     * Counts a row the processor produced that a limit-hinted sort would drop anyway, without adding it (the output
+     * counters stay those of adding every row). {@code rowSize} is its {@link RowCodec#rowSize}.
+     */
+    public void countDropped(int rowSize) {
+        if (top == null) {
+            throw new IllegalStateException("only a limit-hinted sort drops rows");
+        }
+        countOutput(rowSize);
+    }
+
+    /** {@link #countDropped(int)} of the rows whose sizes are {@code sizes[from, to)}, in that order. */
+    public void countDropped(int[] sizes, int from, int to) {
+        if (top == null) {
+            throw new IllegalStateException("only a limit-hinted sort drops rows");
+        }
+        long bytes = 0;
+        long frames = 0;
+        for (int i = from; i < to; i++) {
+            int size = sizes[i];
+            if (outputFrameFill == 0 || outputFrameFill + size > maxFrameBytes) {
+                outputFrameFill = 8;
+                frames++;
+                bytes += 8;
+            }
+            outputFrameFill += size;
+            bytes += size;
+        }
+        if (to > from) {
+            output.add(0, to - from, bytes, frames);
+        }
+    }
+
     private void countOutput(Object[] row) {
-        int size = RowCodec.rowSize(row, columns);
+        countOutput(RowCodec.rowSize(row, columns));
+    }
+
+    private void countOutput(int size) {
         long frames = 0;
         if (outputFrameFill == 0) {
             outputFrameFill = 8;
@@ -229,10 +284,15 @@ public final class StageOutput implements AutoCloseable {
         }
     }
 
-    /** Ends input. Returns the key statistics (empty unless the stage range-partitions). */
+    /** Ends input. Returns the key statistics (empty unless the stage range-partitions into several partitions). */
     public KeyStatistics finishAndCollectStatistics() {
         if (!finished) {
             finished = true;
+            if (top != null) {
+                for (TopRows.Entry e : top.drainInOrder()) {
+                    sortRange(e.key(), e.row());
+                }
+            }
             if (mode == Mode.DIRECT) {
                 flushDirect(true);
                 offsets = new long[] {0, directBytes};

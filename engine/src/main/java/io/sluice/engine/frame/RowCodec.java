@@ -168,6 +168,17 @@ public final class RowCodec {
     }
 
     /** Encoded size of a row of {@code columns} values. */
+    /** {@link #sizeOf} of a non-NULL LONG. */
+    public static int longSize(long v) {
+        int bits = 64 - Long.numberOfLeadingZeros(zigzag(v)); // varLongSize without the loop
+        return 1 + (bits <= 7 ? 1 : (bits + 6) / 7);
+    }
+
+    /** {@link #sizeOf} of a non-NULL string whose UTF-8 encoding has {@code utf8Length} bytes. */
+    public static int stringSize(int utf8Length) {
+        return 1 + varLongSize(utf8Length) + utf8Length;
+    }
+
     public static int rowSize(Object[] row, int columns) {
         int n = 0;
         for (int i = 0; i < columns; i++) {

@@ -41,6 +41,9 @@ public final class ReferencedColumns {
                 add(out, a.input());
                 add(out, a.filter());
             }
+            if (g.join() != null) {
+                g.join().leftKeys().forEach(k -> add(out, k));
+            }
             return Optional.of(out);
         }
         return Optional.empty();

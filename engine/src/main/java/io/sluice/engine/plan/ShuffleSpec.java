@@ -1,5 +1,6 @@
 package io.sluice.engine.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
@@ -27,7 +28,28 @@ public sealed interface ShuffleSpec {
     /** Druid's report word for the stage's shuffle: globalSort, hash, hashLocalSort or mix. */
     String kindName();
 
-    record MaxCount(ClusterBy clusterBy, int partitions, boolean aggregate) implements ShuffleSpec {
+    /**
+     * @param limitHint when set (non-aggregating shuffles only), the consumer reads at most this many rows from the
+     *     start of the sorted output, so each worker keeps only its first {@code limitHint} rows in sort order
+     *     (ties in arrival order, as the full sort would) — a top-N instead of a full sort
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record MaxCount(ClusterBy clusterBy, int partitions, boolean aggregate, Long limitHint) implements ShuffleSpec {
+        public MaxCount {
+            if (limitHint != null && (limitHint < 0 || aggregate)) {
+                throw new IllegalArgumentException("limitHint must be >= 0 and only on a non-aggregating sort");
+            }
+        }
+
+        public MaxCount(ClusterBy clusterBy, int partitions, boolean aggregate) {
+            this(clusterBy, partitions, aggregate, null);
+        }
+
+        /** The same shuffle, keeping only the first {@code limit} rows of each worker's sorted output. */
+        public MaxCount withLimitHint(long limit) {
+            return new MaxCount(clusterBy, partitions, aggregate, limit);
+        }
+
         @Override
         public String kindName() {
             return "globalSort";

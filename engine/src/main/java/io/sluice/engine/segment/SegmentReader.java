@@ -30,16 +30,16 @@ import org.roaringbitmap.RoaringBitmap;
  */
 public final class SegmentReader implements AutoCloseable {
     private final Path file;
-    private final FileChannel channel;
+    private FileChannel channel; // opened on first use
+    private boolean closed;
     private final long dataStart;
     private final SegmentFormat.Header header;
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
     private final Map<String, Column> decoded = new HashMap<>();
 
-    private SegmentReader(Path file, FileChannel channel, long dataStart, SegmentFormat.Header header) {
+    private SegmentReader(Path file, long dataStart, SegmentFormat.Header header) {
         this.file = file;
-        this.channel = channel;
         this.dataStart = dataStart;
         this.header = header;
         List<ColumnSignature> cols = new ArrayList<>();
@@ -50,11 +50,41 @@ public final class SegmentReader implements AutoCloseable {
         this.signature = new RowSignature(cols);
     }
 
+    /** A parsed header, valid while the file keeps its size and modification time. */
+    private record CachedHeader(long size, long modified, long dataStart, SegmentFormat.Header header) {}
+
+    private static final int MAX_CACHED_HEADERS = 10_000; // a few KB each
+    private static final Map<Path, CachedHeader> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Opens a segment file. Only the header is read (and kept, per file, while the file is unchanged: every query
+     * opens every segment it reads, and parsing headers would otherwise cost more than answering from them); the file
+     * itself is opened when a column is first read.
+     */
     public static SegmentReader open(Path file) {
         requireNonNull(file, "file is null");
-        FileChannel ch = null;
+        Path key = file.toAbsolutePath().normalize();
         try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
+            java.nio.file.attribute.BasicFileAttributes attrs =
+                    java.nio.file.Files.readAttributes(key, java.nio.file.attribute.BasicFileAttributes.class);
+            long size = attrs.size();
+            long modified = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            CachedHeader cached = HEADERS.get(key);
+            if (cached == null || cached.size() != size || cached.modified() != modified) {
+                cached = readHeader(key, size, modified);
+                if (HEADERS.size() >= MAX_CACHED_HEADERS) {
+                    HEADERS.clear();
+                }
+                HEADERS.put(key, cached);
+            }
+            return new SegmentReader(file, cached.dataStart(), cached.header());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open segment " + file, e);
+        }
+    }
+
+    private static CachedHeader readHeader(Path file, long size, long modified) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer pre = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, pre, 0);
             pre.flip();
@@ -71,14 +101,19 @@ public final class SegmentReader implements AutoCloseable {
             ByteBuffer hb = ByteBuffer.allocate(headerLength);
             readFully(ch, hb, 16);
             SegmentFormat.Header header = SegmentFormat.JSON.readValue(hb.array(), SegmentFormat.Header.class);
-            return new SegmentReader(file, ch, 16L + headerLength, header);
-        } catch (IOException e) {
-            closeQuietly(ch);
-            throw new UncheckedIOException("Cannot open segment " + file, e);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
-            throw e;
+            return new CachedHeader(size, modified, 16L + headerLength, header);
         }
+    }
+
+    /** The file, opened on first use. */
+    private synchronized FileChannel channel() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("Segment " + file + " is closed");
+        }
+        if (channel == null) {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+        }
+        return channel;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -92,15 +127,6 @@ public final class SegmentReader implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-        }
-    }
 
     public RowSignature signature() {
         return signature;
@@ -187,6 +213,129 @@ public final class SegmentReader implements AutoCloseable {
         };
     }
 
+    // ---- columnar read side (for operators that work on dictionary ids and primitive arrays) ----------------
+
+    /** The stored type of {@code column}, empty when the segment lacks it. */
+    public Optional<ColumnType> columnType(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        return e == null ? Optional.empty() : Optional.of(ColumnType.fromString(e.type()));
+    }
+
+    /** True when {@code column} is a STRING column holding more than one value in some row. */
+    public boolean isMultiValue(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        return e != null && e.multiValue();
+    }
+
+    /**
+     * Row numbers {@code [from, to)} that can hold {@code startInclusive <= __time < endExclusive}: exact when the
+     * segment is time-sorted (a binary search), else every row (then the caller checks {@link #timeValues()}). Reads
+     * no column when the segment's time bounds lie inside the range or outside it.
+     */
+    public int[] rowRange(long startInclusive, long endExclusive) {
+        int n = Math.toIntExact(header.numRows());
+        if (n == 0 || header.maxTime() < startInclusive || header.minTime() >= endExclusive) {
+            return new int[] {0, 0};
+        }
+        if (header.minTime() >= startInclusive && header.maxTime() < endExclusive) {
+            return new int[] {0, n};
+        }
+        if (!header.timeSorted()) {
+            return new int[] {0, n};
+        }
+        long[] time = timeValues();
+        return new int[] {lowerBound(time, startInclusive), lowerBound(time, endExclusive)};
+    }
+
+    /** True when every row of the segment has {@code startInclusive <= __time < endExclusive}. */
+    public boolean within(long startInclusive, long endExclusive) {
+        return header.numRows() == 0 || (header.minTime() >= startInclusive && header.maxTime() < endExclusive);
+    }
+
+    /** The {@code __time} of every row (shared, do not modify). */
+    public long[] timeValues() {
+        return ((LongColumn) column("__time")).values;
+    }
+
+    /** A single- or multi-value STRING column by dictionary id; empty if the segment has no such STRING column. */
+    public Optional<DictionaryColumn> dictionaryColumn(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.STRING) {
+            return Optional.empty();
+        }
+        return Optional.of((StringColumn) column(column));
+    }
+
+    /** The values of a LONG column (shared, do not modify; a NULL row holds 0); empty if not a LONG column. */
+    public Optional<long[]> longValues(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.LONG || column.equals("__time")) {
+            return Optional.empty();
+        }
+        return Optional.of(((LongColumn) column(column)).values);
+    }
+
+    /** The values of a DOUBLE column (shared, do not modify; a NULL row holds 0); empty if not a DOUBLE column. */
+    public Optional<double[]> doubleValues(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.DOUBLE) {
+            return Optional.empty();
+        }
+        return Optional.of(((DoubleColumn) column(column)).values);
+    }
+
+    /** The NULL rows of a LONG, DOUBLE or FLOAT column (shared, do not modify); empty for other columns. */
+    public Optional<RoaringBitmap> nullRows(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || column.equals("__time")) {
+            return Optional.empty();
+        }
+        Column c = column(column);
+        if (c instanceof LongColumn l) {
+            return Optional.of(l.nulls);
+        }
+        if (c instanceof DoubleColumn d) {
+            return Optional.of(d.nulls);
+        }
+        if (c instanceof FloatColumn f) {
+            return Optional.of(f.nulls);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A dictionary-encoded STRING column: id 0 is NULL, ids 1..cardinality are the values in sorted order. Arrays
+     * returned are shared (do not modify).
+     */
+    public interface DictionaryColumn {
+        /** Number of ids including NULL's id 0. */
+        int dictionarySize();
+
+        /** The value of an id (null for 0). */
+        String value(int id);
+
+        /** The id of a value (0 for null), or -1 when the segment does not hold it. */
+        int idOf(String value);
+
+        /** True when some row holds several values (then {@link #ids()} is indexed through {@link #offsets()}). */
+        boolean multiValue();
+
+        /** Single-value: the id of each row. Multi-value: the ids of every row, concatenated. */
+        int[] ids();
+
+        /** Multi-value: row r's ids are {@code ids[offsets[r] .. offsets[r + 1])}; null for single-value. */
+        int[] offsets();
+
+        /** The rows holding the value with this id (shared, do not modify). */
+        RoaringBitmap bitmap(int id);
+
+        /** Length in bytes of the value's UTF-8 encoding (0 for NULL), without decoding it. */
+        int utf8Length(int id);
+
+        /** Order of two ids' values in UTF-8 byte order (= code point order), NULL first, without decoding them. */
+        int compareIds(int a, int b);
+    }
+
     /** The rows holding {@code value} (null for SQL NULL) in a STRING column; empty if not a STRING column. */
     public Optional<RoaringBitmap> bitmapFor(String column, String value) {
         SegmentFormat.ColumnEntry e = entries.get(column);
@@ -230,7 +379,7 @@ public final class SegmentReader implements AutoCloseable {
             throw new IllegalStateException("Segment " + file + " column [" + e.name() + "] lacks section " + name);
         }
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+            return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot read segment " + file, ex);
         }
@@ -261,13 +410,16 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private Column decodeString(SegmentFormat.ColumnEntry e, int n) {
-        ByteBuffer d = raw(e, "dict");
-        int count = d.getInt();
-        String[] dict = new String[count + 1];
+        // The dictionary's values stay UTF-8 bytes until a value is asked for: sizes and order need no String.
+        byte[] d = SegmentFormat.decompressBlocks(section(e, "dict"));
+        ByteBuffer b = SegmentFormat.le(d);
+        int count = b.getInt();
+        int[] starts = new int[count + 1];
+        int[] lengths = new int[count + 1];
         for (int i = 1; i <= count; i++) {
-            byte[] b = new byte[d.getInt()];
-            d.get(b);
-            dict[i] = new String(b, StandardCharsets.UTF_8);
+            lengths[i] = b.getInt();
+            starts[i] = b.position();
+            b.position(b.position() + lengths[i]);
         }
         ByteBuffer idBuf = raw(e, "ids");
         int[] ids = new int[idBuf.remaining() / 4];
@@ -278,7 +430,7 @@ public final class SegmentReader implements AutoCloseable {
             offsets = new int[n + 1];
             ob.asIntBuffer().get(offsets);
         }
-        return new StringColumn(e, dict, ids, offsets);
+        return new StringColumn(e, d, starts, lengths, ids, offsets);
     }
 
     private Column decodeNumeric(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
@@ -331,7 +483,11 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
+        if (channel == null) {
+            return;
+        }
         try {
             channel.close();
         } catch (IOException e) {
@@ -364,46 +520,116 @@ public final class SegmentReader implements AutoCloseable {
         }
     }
 
-    private final class StringColumn implements Column {
+    private final class StringColumn implements Column, DictionaryColumn {
         private final SegmentFormat.ColumnEntry entry;
-        private final String[] dict; // dict[0] = null
+        private final byte[] dictBytes;
+        private final int[] starts;
+        private final int[] lengths;
+        private final String[] dict; // decoded on first use; dict[0] = null
         private final int[] ids;
         private final int[] offsets; // null for single-value columns
         private RoaringBitmap[] bitmaps;
 
-        StringColumn(SegmentFormat.ColumnEntry entry, String[] dict, int[] ids, int[] offsets) {
+        StringColumn(SegmentFormat.ColumnEntry entry, byte[] dictBytes, int[] starts, int[] lengths, int[] ids,
+                int[] offsets) {
             this.entry = entry;
-            this.dict = dict;
+            this.dictBytes = dictBytes;
+            this.starts = starts;
+            this.lengths = lengths;
+            this.dict = new String[starts.length];
             this.ids = ids;
             this.offsets = offsets;
+        }
+
+        /** The value of an id, decoded once (a benign race: Strings are immutable and safely published). */
+        private String string(int id) {
+            String v = dict[id];
+            if (v == null && id != 0) {
+                v = new String(dictBytes, starts[id], lengths[id], StandardCharsets.UTF_8);
+                dict[id] = v;
+            }
+            return v;
+        }
+
+        @Override
+        public int utf8Length(int id) {
+            return lengths[id];
+        }
+
+        @Override
+        public int compareIds(int a, int b) {
+            if (a == 0 || b == 0) {
+                return a == b ? 0 : a == 0 ? -1 : 1;
+            }
+            return Arrays.compareUnsigned(dictBytes, starts[a], starts[a] + lengths[a],
+                    dictBytes, starts[b], starts[b] + lengths[b]);
         }
 
         @Override
         public Object get(int row) {
             if (offsets == null) {
-                return dict[ids[row]];
+                return string(ids[row]);
             }
             int s = offsets[row];
             int e = offsets[row + 1];
             if (e - s == 1) {
-                return dict[ids[s]];
+                return string(ids[s]);
             }
             List<String> out = new ArrayList<>(e - s);
             for (int k = s; k < e; k++) {
-                out.add(dict[ids[k]]);
+                out.add(string(ids[k]));
             }
             return java.util.Collections.unmodifiableList(out);
         }
 
-        int idOf(String value) {
+        @Override
+        public int dictionarySize() {
+            return dict.length;
+        }
+
+        @Override
+        public String value(int id) {
+            return string(id);
+        }
+
+        @Override
+        public boolean multiValue() {
+            return offsets != null;
+        }
+
+        @Override
+        public int[] ids() {
+            return ids;
+        }
+
+        @Override
+        public int[] offsets() {
+            return offsets;
+        }
+
+        @Override
+        public int idOf(String value) {
             if (value == null) {
                 return 0;
             }
-            int i = Arrays.binarySearch(dict, 1, dict.length, value);
-            return i < 0 ? -1 : i;
+            int lo = 1;
+            int hi = dict.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = string(mid).compareTo(value);
+                if (c < 0) {
+                    lo = mid + 1;
+                } else if (c > 0) {
+                    hi = mid - 1;
+                } else {
+                    return mid;
+                }
+            }
+            return -1;
         }
 
-        RoaringBitmap bitmap(int id) {
+        @Override
+        public RoaringBitmap bitmap(int id) {
             synchronized (SegmentReader.this) {
                 if (bitmaps == null) {
                     ByteBuffer b = raw(entry, "bitmaps");

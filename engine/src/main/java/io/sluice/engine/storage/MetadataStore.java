@@ -20,6 +20,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The JDBC metadata store: tasks (payload, status, report) and segments (descriptor, used flag). Runs on an embedded
@@ -41,6 +43,7 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
 
     private final HikariDataSource pool;
     private final ObjectMapper mapper = JsonMapper.builder().build();
+    private volatile SegmentSnapshot segmentCache;
 
     private MetadataStore(HikariDataSource pool, boolean postgres) {
         this.pool = pool;
@@ -422,20 +425,64 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
     /** All used segments of the datasource (tombstones and overshadowed ones included), by start then version. */
     public List<DataSegment> usedSegments(String dataSource) {
         requireNonNull(dataSource, "dataSource is null");
-        try (Connection c = pool.getConnection();
-                PreparedStatement p = c.prepareStatement("SELECT payload FROM sluice_segments WHERE datasource = ?"
-                        + " AND used = ? ORDER BY start_ms, version, partition_num")) {
-            p.setString(1, dataSource);
-            p.setBoolean(2, true);
-            List<DataSegment> out = new ArrayList<>();
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    out.add(mapper.readValue(rs.getString(1), DataSegment.class));
+        return snapshot().used(dataSource);
+    }
+
+    /**
+     * The used segments of every datasource as last read, re-read only when the used set changed. Every planned
+     * query and every table input asks for segments several times; parsing every segment's payload each time costs
+     * more than the query itself. The stamp (count, max and sum of {@code seq} over used rows) changes with every
+     * publish (new rows get a greater seq) and every REPLACE (rows leave the used set), also when another node of the
+     * cluster wrote them, since it is read from the shared database on every call.
+     */
+    private SegmentSnapshot snapshot() {
+        try (Connection c = pool.getConnection()) {
+            long[] stamp = new long[3];
+            try (PreparedStatement p = c.prepareStatement(
+                    "SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(SUM(seq), 0) FROM sluice_segments WHERE used = ?")) {
+                p.setBoolean(1, true);
+                try (ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    stamp[0] = rs.getLong(1);
+                    stamp[1] = rs.getLong(2);
+                    stamp[2] = rs.getLong(3);
                 }
             }
-            return out;
+            SegmentSnapshot cached = segmentCache;
+            if (cached != null && Arrays.equals(cached.stamp(), stamp)) {
+                return cached;
+            }
+            Map<String, List<DataSegment>> byDataSource = new HashMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT datasource, payload FROM sluice_segments WHERE"
+                    + " used = ? ORDER BY datasource, start_ms, version, partition_num")) {
+                p.setBoolean(1, true);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        byDataSource.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                                .add(mapper.readValue(rs.getString(2), DataSegment.class));
+                    }
+                }
+            }
+            Map<String, List<DataSegment>> frozen = new HashMap<>();
+            byDataSource.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+            SegmentSnapshot fresh = new SegmentSnapshot(stamp, Map.copyOf(frozen), new ConcurrentHashMap<>());
+            segmentCache = fresh;
+            return fresh;
         } catch (SQLException | JsonProcessingException e) {
-            throw new MetadataStoreException("Cannot read segments of [" + dataSource + "]", e);
+            throw new MetadataStoreException("Cannot read segments", e);
+        }
+    }
+
+    /** Used segments by datasource at one stamp, and the visible-everywhere lists derived from them. */
+    private record SegmentSnapshot(
+            long[] stamp, Map<String, List<DataSegment>> byDataSource, Map<String, List<DataSegment>> visibleAll) {
+        List<DataSegment> used(String dataSource) {
+            return byDataSource.getOrDefault(dataSource, List.of());
+        }
+
+        List<DataSegment> visibleEverywhere(String dataSource) {
+            return visibleAll.computeIfAbsent(dataSource,
+                    ds -> List.copyOf(visible(used(ds), Intervals.ETERNITY_START, Intervals.ETERNITY_END)));
         }
     }
 
@@ -444,7 +491,18 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
      * greater version fully covers.
      */
     public List<DataSegment> visibleSegments(String dataSource, long start, long end) {
-        return visible(usedSegments(dataSource), start, end);
+        requireNonNull(dataSource, "dataSource is null");
+        List<DataSegment> all = snapshot().visibleEverywhere(dataSource);
+        if (start <= Intervals.ETERNITY_START && end >= Intervals.ETERNITY_END) {
+            return all;
+        }
+        List<DataSegment> out = new ArrayList<>();
+        for (DataSegment s : all) {
+            if (s.start() < end && s.end() > start) {
+                out.add(s);
+            }
+        }
+        return out;
     }
 
     static List<DataSegment> visible(List<DataSegment> used, long start, long end) {
@@ -470,23 +528,10 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
     /** Datasources with at least one visible (used, non-tombstone, not overshadowed) segment. */
     @Override
     public Set<String> dataSources() {
-        Set<String> candidates = new TreeSet<>();
-        try (Connection c = pool.getConnection();
-                PreparedStatement p = c.prepareStatement("SELECT DISTINCT datasource FROM sluice_segments WHERE"
-                        + " used = ? AND shard_type <> ?")) {
-            p.setBoolean(1, true);
-            p.setString(2, DataSegment.TOMBSTONE);
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    candidates.add(rs.getString(1));
-                }
-            }
-        } catch (SQLException e) {
-            throw new MetadataStoreException("Cannot list datasources", e);
-        }
+        SegmentSnapshot snap = snapshot();
         Set<String> out = new HashSet<>();
-        for (String ds : candidates) {
-            if (!visibleSegments(ds, Intervals.ETERNITY_START, Intervals.ETERNITY_END).isEmpty()) {
+        for (String ds : snap.byDataSource().keySet()) {
+            if (!snap.visibleEverywhere(ds).isEmpty()) {
                 out.add(ds);
             }
         }

@@ -33,6 +33,7 @@ public final class InputSlicer {
     private final ControllerQueryKernel<?, ?> kernel;
     private final List<ActorRef<Worker.Command>> workers;
     private final String segmentVersion;
+    private final java.util.Map<String, RowSignature> tableSignatures = new java.util.HashMap<>();
 
     public InputSlicer(
             MetadataStore metadata,
@@ -125,8 +126,8 @@ public final class InputSlicer {
         }
         if (in instanceof TableInputSpec t) {
             long[] range = range(t.intervals());
-            RowSignature sig = metadata.signature(t.dataSource())
-                    .orElse(RowSignature.builder().add("__time", io.sluice.engine.types.ColumnType.LONG).build());
+            RowSignature sig = tableSignatures.computeIfAbsent(t.dataSource(), ds -> metadata.signature(ds)
+                    .orElse(RowSignature.builder().add("__time", io.sluice.engine.types.ColumnType.LONG).build()));
             return new InputSlice.Table(t.dataSource(), sig, (List<String>) (List<?>) mine, range[0], range[1]);
         }
         if (in instanceof StageInputSpec s) {

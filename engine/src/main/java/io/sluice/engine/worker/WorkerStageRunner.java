@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.PartitionBoundaries;
+import io.sluice.engine.exec.SegmentGroupBy;
+import io.sluice.engine.exec.SegmentTopN;
 import io.sluice.engine.exec.StageOutput;
 import io.sluice.engine.exec.StageProcessors;
 import io.sluice.engine.export.CsvExporter;
@@ -105,6 +107,36 @@ public final class WorkerStageRunner implements AutoCloseable {
         parsePolicy = new ParseErrorPolicy(maxParse);
         InputSlice primary = order.inputs().get(0);
         RowSignature inputSignature = signatureOf(primary);
+        if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec && primary instanceof InputSlice.Table t
+                && order.inputs().size() == 1) {
+            java.util.Optional<SegmentTopN> topN = segmentTopN(t);
+            if (topN.isPresent()) {
+                output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+                runTopN(topN.get(), t);
+                KeyStatistics stats = output.finishAndCollectStatistics();
+                return needsBoundaries() ? stats : null;
+            }
+        }
+        io.sluice.engine.plan.JoinSpec join = stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan
+                ? scan.join()
+                : stage.processor() instanceof GroupByPreShuffleSpec g ? g.join() : null;
+        InputSlice.Stage right = join == null ? null : (InputSlice.Stage) order.inputs().get(join.broadcastInput());
+        List<Object[]> rightRows = join == null ? null : readBroadcast(right);
+        if (stage.processor() instanceof GroupByPreShuffleSpec g && primary instanceof InputSlice.Table t
+                && order.inputs().size() == (join == null ? 1 : 2)) {
+            RowSource columnar = columnarGroupBy(g, t, right, rightRows);
+            if (columnar != null) {
+                output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+                try (RowSource processed = columnar) {
+                    Object[] row;
+                    while ((row = processed.next()) != null) {
+                        output.add(row);
+                    }
+                }
+                KeyStatistics stats = output.finishAndCollectStatistics();
+                return needsBoundaries() ? stats : null;
+            }
+        }
         RowSource opened = open(primary);
         for (int i = 1; i < order.inputs().size(); i++) {
             // Further non-broadcast inputs (UNION ALL branches) follow the first, column by column position.
@@ -112,17 +144,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 opened = PartitionReader.concat(List.of(opened, open(order.inputs().get(i))));
             }
         }
-        if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() != null) {
-            io.sluice.engine.plan.JoinSpec join = scan.join();
-            InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());
-            List<Object[]> rightRows = new ArrayList<>();
-            currentSource = "broadcast output of stage " + right.stage();
-            try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
-                Object[] row;
-                while ((row = r.next()) != null) {
-                    rightRows.add(row);
-                }
-            }
+        if (join != null) {
             opened = new io.sluice.engine.exec.JoinTransformer(join, inputSignature, right.signature(), rightRows)
                     .transform(opened);
             inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
@@ -543,6 +565,118 @@ public final class WorkerStageRunner implements AutoCloseable {
                 closeCurrent();
             }
         };
+    }
+
+    /** The whole broadcast side of a join. */
+    private List<Object[]> readBroadcast(InputSlice.Stage right) {
+        List<Object[]> rows = new ArrayList<>();
+        currentSource = "broadcast output of stage " + right.stage();
+        try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
+            Object[] row;
+            while ((row = r.next()) != null) {
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The pre-shuffle GROUP BY of a table slice (joined with {@code rightRows} when the stage has a join) computed over
+     * the segments' columns ({@link SegmentGroupBy}), or null when the stage or one of the segments has a shape only
+     * the row-by-row processor handles.
+     */
+    private RowSource columnarGroupBy(
+            GroupByPreShuffleSpec g, InputSlice.Table t, InputSlice.Stage right, List<Object[]> rightRows) {
+        java.util.Optional<SegmentGroupBy> planned = g.join() == null
+                ? SegmentGroupBy.plan(g, t.signature(), order.workerNumber())
+                : SegmentGroupBy.plan(g, t.signature(), right.signature(), rightRows, order.workerNumber());
+        if (planned.isEmpty()) {
+            return null;
+        }
+        SegmentGroupBy groupBy = planned.get();
+        List<Path> files = new ArrayList<>();
+        for (String p : t.segmentPaths()) {
+            Path file = resources.deepStorage().localPath(p);
+            try (SegmentReader r = SegmentReader.open(file)) {
+                if (!groupBy.canRead(r)) {
+                    return null;
+                }
+            }
+            files.add(file);
+        }
+        input.totalFiles.set(files.size());
+        Iterator<Path> pending = files.iterator();
+        return new RowSource() {
+            private Iterator<Object[]> out = java.util.Collections.emptyIterator();
+            private boolean done;
+
+            @Override
+            public Object[] next() {
+                while (!out.hasNext()) {
+                    if (done) {
+                        return null;
+                    }
+                    if (canceled.get()) {
+                        throw new CancellationException("query canceled");
+                    }
+                    if (!pending.hasNext()) {
+                        done = true;
+                        out = groupBy.drain(true).iterator();
+                        continue;
+                    }
+                    Path file = pending.next();
+                    currentSource = file.toString();
+                    try (SegmentReader r = SegmentReader.open(file)) {
+                        input.bytes.addAndGet(Files.size(file));
+                        input.files.incrementAndGet();
+                        input.rows.addAndGet(groupBy.add(r, t.start(), t.end()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    if (groupBy.full()) {
+                        out = groupBy.drain(false).iterator();
+                    }
+                }
+                return out.next();
+            }
+        };
+    }
+
+    /** The segment top-N for this scan stage, when the stage and every segment of the slice allow it. */
+    private java.util.Optional<SegmentTopN> segmentTopN(InputSlice.Table t) {
+        java.util.Optional<SegmentTopN> planned = SegmentTopN.plan(stage, t.signature());
+        if (planned.isEmpty()) {
+            return planned;
+        }
+        for (String p : t.segmentPaths()) {
+            try (SegmentReader r = SegmentReader.open(resources.deepStorage().localPath(p))) {
+                if (!planned.get().canRead(r)) {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        return planned;
+    }
+
+    /** ORDER BY … LIMIT over segments ({@link SegmentTopN}): reads in full only each segment's candidate rows. */
+    private void runTopN(SegmentTopN topN, InputSlice.Table t) {
+        input.totalFiles.set(t.segmentPaths().size());
+        io.sluice.engine.exec.RowTransformer scan = StageProcessors.create(
+                stage.processor(), t.signature(), stage.signature(), order.workerNumber());
+        for (String p : t.segmentPaths()) {
+            if (canceled.get()) {
+                throw new CancellationException("query canceled");
+            }
+            Path file = resources.deepStorage().localPath(p);
+            currentSource = file.toString();
+            try (SegmentReader r = SegmentReader.open(file)) {
+                input.bytes.addAndGet(Files.size(file));
+                input.files.incrementAndGet();
+                input.rows.addAndGet(topN.addTo(output, r, t.start(), t.end(), scan, t.signature()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     private RowSource counting(RowSource r) {

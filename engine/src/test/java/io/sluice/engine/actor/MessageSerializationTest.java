@@ -74,7 +74,14 @@ class MessageSerializationTest {
                         List.of(new ColumnSignature("a0", ColumnType.LONG)), List.of(), List.of("ETERNITY"),
                         List.of(), 3_000_000, 100_000),
                 RowSignature.empty(), null, 1);
-        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1)),
+        StageDefinition stage2 = new StageDefinition(
+                2, "q_2", List.of(new StageInputSpec(0)), Set.of(),
+                new io.sluice.engine.plan.ScanProcessorSpec(null,
+                        List.of(new NamedExpr("d0", new ColumnRef("d0"), ColumnType.STRING)), null),
+                RowSignature.builder().add("d0", ColumnType.STRING).build(),
+                new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.desc("d0")), 0), 1, false).withLimitHint(100),
+                1);
+        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1, stage2)),
                 List.of(new ColumnMapping("d0", "d")), s0, List.of("VARCHAR", "BIGINT"),
                 new Destination.DataSource("ds", Granularity.of("DAY"), null), Map.of("maxNumTasks", 2));
     }

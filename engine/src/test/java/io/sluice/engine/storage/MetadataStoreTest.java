@@ -193,6 +193,29 @@ class MetadataStoreTest {
     }
 
     @Test
+    void segmentsPublishedByAnotherNodeAreSeenAtOnce() {
+        String url = "jdbc:h2:mem:" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        try (MetadataStore a = MetadataStore.connect(url, "sa", "");
+                MetadataStore b = MetadataStore.connect(url, "sa", "")) {
+            DataSegment d0 = seg(0, V1, 0, col("page", ColumnType.STRING));
+            a.publishSegments("wiki", List.of(d0), null);
+            assertThat(a.usedSegments("wiki")).containsExactly(d0);
+            assertThat(b.usedSegments("wiki")).containsExactly(d0);
+
+            DataSegment d1 = seg(1, V1, 0, col("page", ColumnType.STRING), col("n", ColumnType.LONG));
+            b.publishSegments("wiki", List.of(d1), null);
+            assertThat(a.usedSegments("wiki")).containsExactly(d0, d1);
+            assertThat(a.signature("wiki")).contains(new RowSignature(List.of(
+                    TIME, col("page", ColumnType.STRING), col("n", ColumnType.LONG))));
+
+            DataSegment r0 = seg(0, V2, 0, col("page", ColumnType.STRING));
+            b.publishSegments("wiki", List.of(r0), List.of(Intervals.format(D1, D1 + DAY)));
+            assertThat(a.usedSegments("wiki")).containsExactly(r0, d1);
+            assertThat(a.visibleSegments("wiki", D1, D1 + DAY)).containsExactly(r0);
+        }
+    }
+
+    @Test
     void connectByJdbcUrl() {
         try (MetadataStore other = MetadataStore.connect(
                 "jdbc:h2:mem:" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "")) {

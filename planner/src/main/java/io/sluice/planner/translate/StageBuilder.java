@@ -146,7 +146,24 @@ public final class StageBuilder {
         stages.add(stage);
     }
 
+    /**
+     * True while translating the Project/Filter chain right under an Aggregate: a broadcast join found there stays
+     * open, so the pre-shuffle aggregation joins and folds the rows itself instead of a scan stage shuffling every
+     * joined row to it.
+     */
+    private boolean keepJoinOpen;
+
     Pending visit(RelNode rel) {
+        boolean saved = keepJoinOpen;
+        keepJoinOpen = saved && (rel instanceof Project || rel instanceof Filter);
+        try {
+            return visitNode(rel);
+        } finally {
+            keepJoinOpen = saved;
+        }
+    }
+
+    private Pending visitNode(RelNode rel) {
         if (rel instanceof TableScan scan) {
             return scan(scan);
         }
@@ -404,7 +421,7 @@ public final class StageBuilder {
     }
 
     private Pending open(Pending p) {
-        if (p.limit == null && p.join == null) {
+        if (p.limit == null && (p.join == null || keepJoinOpen)) {
             return p;
         }
         return overStage(emit(p, null, List.of(), null));
@@ -455,7 +472,14 @@ public final class StageBuilder {
         if (agg.getGroupType() != Aggregate.Group.SIMPLE) {
             throw RexTranslator.unsupported("GROUPING SETS, ROLLUP and CUBE");
         }
-        Pending in = visit(agg.getInput());
+        boolean saved = keepJoinOpen;
+        keepJoinOpen = true;
+        Pending in;
+        try {
+            in = visit(agg.getInput());
+        } finally {
+            keepJoinOpen = saved;
+        }
         if (in.isPostAgg() || in.limit != null || in.unnest != null) {
             in = overStage(emit(in, null, List.of(), null));
         }
@@ -514,8 +538,9 @@ public final class StageBuilder {
         for (String d : dimNames) {
             keys.add(KeyColumn.asc(d));
         }
-        stages.add(new StageDefinition(pre, stageId(pre), in.inputs, null,
-                new GroupByPreShuffleSpec(in.filter, dims, aggs), preSig.build(),
+        stages.add(new StageDefinition(pre, stageId(pre), in.inputs,
+                in.join == null ? null : Set.of(in.join.broadcastInput()),
+                new GroupByPreShuffleSpec(in.filter, dims, aggs, in.join), preSig.build(),
                 new ShuffleSpec.MaxCount(new ClusterBy(keys, 0), 1, true), workers()));
         Pending p = new Pending();
         p.inputs = List.of(new StageInputSpec(pre));
@@ -588,6 +613,9 @@ public final class StageBuilder {
             e = emit(in, null, List.of(), null);
         } else {
             e = emit(in, coll, List.of(), null);
+            if (fetch != null) {
+                limitHint(e.stage(), offset + fetch);
+            }
         }
         if (fetch == null && offset == 0) {
             return overStage(e);
@@ -597,6 +625,15 @@ public final class StageBuilder {
         stages.add(new StageDefinition(n, stageId(n), List.of(new StageInputSpec(e.stage())), null,
                 new LimitProcessorSpec(offset, fetch), prev.signature(), null, 1));
         return overStage(new Emitted(n, e.names()));
+    }
+
+    /** ORDER BY … LIMIT: the sorting stage keeps only the first {@code rows} rows per worker (a top-N). */
+    private void limitHint(int stage, long rows) {
+        StageDefinition st = stages.get(stage);
+        if (st.shuffleSpec() instanceof ShuffleSpec.MaxCount mc && !mc.aggregate()) {
+            stages.set(stage, new StageDefinition(st.stageNumber(), st.id(), st.inputs(), st.broadcastInputs(),
+                    st.processor(), st.signature(), mc.withLimitHint(rows), st.maxWorkerCount()));
+        }
     }
 
     /**

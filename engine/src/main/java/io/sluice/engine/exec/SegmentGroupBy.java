@@ -1,0 +1,944 @@
+package io.sluice.engine.exec;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.Aggregator;
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.agg.Aggregators;
+import io.sluice.engine.expr.ColumnRef;
+import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.frame.RowCodec;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.segment.SegmentReader;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.roaringbitmap.BatchIterator;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Pre-shuffle GROUP BY straight over segments' columns, for the common shapes: no or one dimension that is a
+ * single-value STRING column, aggregators COUNT(*), COUNT(col), SUM/MIN/MAX of a LONG or DOUBLE column and exact
+ * COUNT(DISTINCT string column), without FILTER clauses, and a WHERE that {@link SegmentFilter} answers from the
+ * indexes. Rows are selected as a row range (sorted {@code __time}) and a bitmap, grouped on dictionary ids and
+ * folded into primitive arrays; COUNT(DISTINCT) keeps a bitmap of value ids per group. An unfiltered COUNT(*) reads
+ * no column at all when a segment lies inside the time range (its row count is in the header).
+ *
+ * <p>Output rows are exactly those of the row-by-row pre-shuffle processor ({@code StageProcessors}): dimension
+ * values followed by each aggregator's intermediate value, the same groups (possibly split into several rows when
+ * more than {@link StageProcessors#MAX_GROUPS_IN_MEMORY} groups are held; the shuffle combines them), and for a
+ * query without dimensions on worker 0 one row of empty aggregates when no row matched.
+ */
+public final class SegmentGroupBy {
+    private static final int BATCH = 4096;
+
+    private final String dimension; // null: no dimension (or the dimension is a column of the joined side)
+    private final SegmentFilter filter;
+    private final Join join; // null: no join
+    private final AggDef[] defs;
+    private final Aggregator[] generic; // for the empty row
+    private final int workerNumber;
+    private final boolean countOnly;
+
+    // Groups held: key → index; keys by index; per aggregator, its state arrays.
+    private final Map<String, Integer> groups = new HashMap<>();
+    private final List<String> keys = new ArrayList<>();
+    private final State[] states;
+    private boolean emittedAny;
+
+    private SegmentGroupBy(String dimension, SegmentFilter filter, AggDef[] defs, Aggregator[] generic,
+            int workerNumber, Join join) {
+        this.dimension = dimension;
+        this.filter = filter;
+        this.join = join;
+        this.defs = defs;
+        this.generic = generic;
+        this.workerNumber = workerNumber;
+        this.states = new State[defs.length];
+        boolean onlyCounts = true;
+        for (int i = 0; i < defs.length; i++) {
+            states[i] = defs[i].newState();
+            onlyCounts &= defs[i].kind == Kind.COUNT_ALL;
+        }
+        this.countOnly = onlyCounts && dimension == null && !filter.hasCondition() && join == null;
+    }
+
+    /** The columnar processor for this stage, or empty when the spec has a shape it does not handle. */
+    public static Optional<SegmentGroupBy> plan(GroupByPreShuffleSpec spec, RowSignature table, int workerNumber) {
+        requireNonNull(spec, "spec is null");
+        requireNonNull(table, "table is null");
+        if (spec.dimensions().size() > 1) {
+            return Optional.empty();
+        }
+        String dimension = null;
+        if (spec.dimensions().size() == 1) {
+            NamedExpr d = spec.dimensions().get(0);
+            if (!(d.expr() instanceof ColumnRef ref) || d.type() != ColumnType.STRING
+                    || ref.column().equals("__time") || table.typeOf(ref.column()).orElse(null) != ColumnType.STRING) {
+                return Optional.empty();
+            }
+            dimension = ref.column();
+        }
+        Optional<SegmentFilter> filter = SegmentFilter.compile(spec.filter(), table);
+        if (filter.isEmpty()) {
+            return Optional.empty();
+        }
+        AggDef[] defs = new AggDef[spec.aggregations().size()];
+        for (int i = 0; i < defs.length; i++) {
+            defs[i] = AggDef.of(spec.aggregations().get(i), table);
+            if (defs[i] == null) {
+                return Optional.empty();
+            }
+        }
+        Aggregator[] generic = Aggregators.createAll(spec.aggregations(), table);
+        for (int i = 0; i < defs.length; i++) {
+            defs[i].generic = generic[i];
+            defs[i].width = table.size();
+            defs[i].position = defs[i].column == null ? -1 : table.indexOf(defs[i].column);
+        }
+        return Optional.of(new SegmentGroupBy(dimension, filter.get(), defs, generic, workerNumber, null));
+    }
+
+    /**
+     * The columnar processor for a stage whose rows are first joined with a broadcast side ({@code spec.join()}): one
+     * STRING key column on each side, the dimension a STRING column of either side, aggregators and filter over the
+     * table's columns only. Each table row counts once per matching broadcast row (once with NULLs for an unmatched
+     * row of a LEFT join), in the broadcast side's order, as the row-by-row join produces them.
+     */
+    public static Optional<SegmentGroupBy> plan(GroupByPreShuffleSpec spec, RowSignature table, RowSignature right,
+            List<Object[]> rightRows, int workerNumber) {
+        requireNonNull(spec.join(), "spec has no join");
+        io.sluice.engine.plan.JoinSpec j = spec.join();
+        if (j.leftKeys().size() != 1 || !(j.leftKeys().get(0) instanceof ColumnRef leftKey)
+                || leftKey.column().equals("__time")
+                || table.typeOf(leftKey.column()).orElse(null) != ColumnType.STRING
+                || right.typeOf(j.rightKeys().get(0)).orElse(null) != ColumnType.STRING
+                || rightRows.size() > JoinTransformer.MAX_BROADCAST_ROWS || spec.dimensions().size() > 1) {
+            return Optional.empty();
+        }
+        int rightDim = -1;
+        GroupByPreShuffleSpec tableSide = spec;
+        if (spec.dimensions().size() == 1 && spec.dimensions().get(0).expr() instanceof ColumnRef ref
+                && ref.column().startsWith(j.rightPrefix()) && table.indexOf(ref.column()) < 0) {
+            String name = ref.column().substring(j.rightPrefix().length());
+            rightDim = right.indexOf(name);
+            if (rightDim < 0 || right.type(rightDim) != ColumnType.STRING
+                    || spec.dimensions().get(0).type() != ColumnType.STRING) {
+                return Optional.empty();
+            }
+            for (Object[] r : rightRows) {
+                if (r[rightDim] != null && !(r[rightDim] instanceof String)) {
+                    return Optional.empty();
+                }
+            }
+            tableSide = new GroupByPreShuffleSpec(spec.filter(), List.of(), spec.aggregations());
+        }
+        Optional<SegmentGroupBy> base = plan(tableSide, table, workerNumber);
+        if (base.isEmpty()) {
+            return base;
+        }
+        int rightKey = right.indexOf(j.rightKeys().get(0));
+        Map<String, List<Object[]>> lookup = new HashMap<>();
+        for (Object[] r : rightRows) {
+            if (r[rightKey] instanceof String k) {
+                lookup.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
+            }
+        }
+        SegmentGroupBy b = base.get();
+        Join join = new Join(leftKey.column(), lookup, "LEFT".equals(j.joinType()), rightDim);
+        return Optional.of(new SegmentGroupBy(b.dimension, b.filter, b.defs, b.generic, workerNumber, join));
+    }
+
+    /** A broadcast join folded into the grouping: the table's key column, the broadcast rows by key. */
+    private record Join(String keyColumn, Map<String, List<Object[]>> lookup, boolean left, int rightDimension) {}
+
+    /** True when every column this processor reads has the needed type and shape in the segment. */
+    public boolean canRead(SegmentReader segment) {
+        if (dimension != null && !singleValueString(segment, dimension)) {
+            return false;
+        }
+        if (join != null && !singleValueString(segment, join.keyColumn())) {
+            return false;
+        }
+        for (AggDef d : defs) {
+            if (!d.canRead(segment)) {
+                return false;
+            }
+        }
+        return filter.canRead(segment);
+    }
+
+    /** True when enough groups are held that they should be {@link #drain drained} before the next segment. */
+    public boolean full() {
+        return keys.size() >= StageProcessors.MAX_GROUPS_IN_MEMORY;
+    }
+
+    /**
+     * Folds the segment's rows with {@code start <= __time < end} that pass the filter; returns how many rows lie in
+     * that time range (what a row scan would read).
+     */
+    public long add(SegmentReader segment, long start, long end) {
+        int[] read = segment.rowRange(start, end);
+        long rowsRead = countInRange(segment, read, start, end);
+        if (rowsRead == 0) {
+            return 0;
+        }
+        long lo = Math.max(start, filter.start());
+        long hi = Math.min(end, filter.end());
+        if (lo >= hi) {
+            return rowsRead;
+        }
+        int[] range = segment.rowRange(lo, hi);
+        if (range[0] >= range[1]) {
+            return rowsRead;
+        }
+        boolean checkTime = !segment.timeSorted() && !segment.within(lo, hi);
+        if (countOnly && !checkTime) {
+            int g = group(null);
+            for (State s : states) {
+                ((Counts) s).counts[g] += range[1] - range[0];
+            }
+            return rowsRead;
+        }
+        SegmentReader.DictionaryColumn dim = dimension == null ? null : segment.dictionaryColumn(dimension).orElseThrow();
+        int[] dimIds = dim == null ? null : dim.ids();
+        int[] localToGlobal = new int[dim == null ? 1 : dim.dictionarySize()];
+        Arrays.fill(localToGlobal, -1);
+        Binding[] bound = new Binding[defs.length];
+        for (int a = 0; a < defs.length; a++) {
+            bound[a] = defs[a].bind(segment, states[a]);
+        }
+        long[] time = checkTime ? segment.timeValues() : null;
+        JoinedBatch joined = join == null ? null : new JoinedBatch(segment.dictionaryColumn(join.keyColumn()).orElseThrow());
+        int[] rows = new int[BATCH];
+        int[] gids = new int[BATCH];
+        RowBatches batches = filter.hasCondition()
+                ? new BitmapBatches(filter.evaluate(segment), range)
+                : new RangeBatches(range);
+        int n;
+        while ((n = batches.next(rows)) > 0) {
+            if (time != null) {
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    long t = time[rows[i]];
+                    if (t >= lo && t < hi) {
+                        rows[m++] = rows[i];
+                    }
+                }
+                n = m;
+            }
+            if (joined != null) {
+                n = joined.expand(rows, n, dimIds, localToGlobal, dim);
+                for (Binding b : bound) {
+                    b.fold(joined.rows, joined.gids, n);
+                }
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                int local = dimIds == null ? 0 : dimIds[rows[i]];
+                int g = localToGlobal[local];
+                if (g < 0) {
+                    g = group(dim == null ? null : dim.value(local));
+                    localToGlobal[local] = g;
+                }
+                gids[i] = g;
+            }
+            for (Binding b : bound) {
+                b.fold(rows, gids, n);
+            }
+        }
+        for (Binding b : bound) {
+            b.finish();
+        }
+        return rowsRead;
+    }
+
+    /** Rows of a batch repeated once per joined row, with the group of each joined row. */
+    private final class JoinedBatch {
+        private final SegmentReader.DictionaryColumn key;
+        private final int[][] matchGroups; // per key id: the group of each matching broadcast row (right dimension)
+        private final int[] matchCounts; // per key id: joined rows per table row (left or no dimension)
+        int[] rows = new int[BATCH];
+        int[] gids = new int[BATCH];
+
+        JoinedBatch(SegmentReader.DictionaryColumn key) {
+            this.key = key;
+            this.matchGroups = new int[key.dictionarySize()][];
+            this.matchCounts = new int[key.dictionarySize()];
+            Arrays.fill(matchCounts, -1);
+        }
+
+        private List<Object[]> matches(int keyId) {
+            String v = keyId == 0 ? null : key.value(keyId);
+            return v == null ? List.of() : join.lookup().getOrDefault(v, List.of());
+        }
+
+        /** Joins {@code in[0, n)}: fills {@link #rows} and {@link #gids}, returns how many joined rows. */
+        int expand(int[] in, int n, int[] dimIds, int[] localToGlobal, SegmentReader.DictionaryColumn dim) {
+            int[] keyIds = key.ids();
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                int r = in[i];
+                int k = keyIds[r];
+                if (join.rightDimension() >= 0) {
+                    int[] gs = matchGroups[k];
+                    if (gs == null) {
+                        List<Object[]> found = matches(k);
+                        if (found.isEmpty()) {
+                            gs = join.left() ? new int[] {group(null)} : new int[0];
+                        } else {
+                            gs = new int[found.size()];
+                            for (int x = 0; x < gs.length; x++) {
+                                gs[x] = group((String) found.get(x)[join.rightDimension()]);
+                            }
+                        }
+                        matchGroups[k] = gs;
+                    }
+                    m = ensure(m + gs.length) - gs.length;
+                    for (int g : gs) {
+                        rows[m] = r;
+                        gids[m++] = g;
+                    }
+                } else {
+                    int count = matchCounts[k];
+                    if (count < 0) {
+                        int found = matches(k).size();
+                        count = found == 0 && join.left() ? 1 : found;
+                        matchCounts[k] = count;
+                    }
+                    if (count == 0) {
+                        continue;
+                    }
+                    int local = dimIds == null ? 0 : dimIds[r];
+                    int g = localToGlobal[local];
+                    if (g < 0) {
+                        g = group(dim == null ? null : dim.value(local));
+                        localToGlobal[local] = g;
+                    }
+                    m = ensure(m + count) - count;
+                    for (int x = 0; x < count; x++) {
+                        rows[m] = r;
+                        gids[m++] = g;
+                    }
+                }
+            }
+            return m;
+        }
+
+        /** Makes room for {@code size} joined rows; returns {@code size}. */
+        private int ensure(int size) {
+            if (size > rows.length) {
+                int cap = Math.max(size, rows.length * 2);
+                rows = Arrays.copyOf(rows, cap);
+                gids = Arrays.copyOf(gids, cap);
+            }
+            return size;
+        }
+    }
+
+    private static long countInRange(SegmentReader segment, int[] range, long start, long end) {
+        if (range[0] >= range[1]) {
+            return 0;
+        }
+        if (segment.timeSorted() || segment.within(start, end)) {
+            return range[1] - range[0];
+        }
+        long[] time = segment.timeValues();
+        long c = 0;
+        for (int r = range[0]; r < range[1]; r++) {
+            if (time[r] >= start && time[r] < end) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    /** The held groups as output rows (then none are held). {@code last}: no more input follows. */
+    public List<Object[]> drain(boolean last) {
+        List<Object[]> out = new ArrayList<>(keys.size() + 1);
+        int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
+        for (int g = 0; g < keys.size(); g++) {
+            Object[] row = new Object[nd + defs.length];
+            if (nd == 1) {
+                row[0] = keys.get(g);
+            }
+            for (int a = 0; a < defs.length; a++) {
+                row[nd + a] = states[a].intermediate(g);
+            }
+            out.add(row);
+        }
+        emittedAny |= !out.isEmpty();
+        if (last && !emittedAny && nd == 0 && workerNumber == 0) {
+            Object[] row = new Object[defs.length];
+            for (int a = 0; a < defs.length; a++) {
+                row[a] = generic[a].emptyIntermediate();
+            }
+            out.add(row);
+            emittedAny = true;
+        }
+        groups.clear();
+        keys.clear();
+        for (int a = 0; a < defs.length; a++) {
+            states[a] = defs[a].newState();
+        }
+        return out;
+    }
+
+    private int group(String key) {
+        Integer g = groups.get(key);
+        if (g != null) {
+            return g;
+        }
+        int idx = keys.size();
+        groups.put(key, idx);
+        keys.add(key);
+        for (State s : states) {
+            s.ensure(idx + 1);
+        }
+        return idx;
+    }
+
+    private static boolean singleValueString(SegmentReader s, String column) {
+        return s.columnType(column).orElse(null) == ColumnType.STRING && !s.isMultiValue(column);
+    }
+
+    // ---- row batches ------------------------------------------------------------------------------------------
+
+    private interface RowBatches {
+        /** Fills {@code rows} with the next row numbers, ascending; returns how many (0 at the end). */
+        int next(int[] rows);
+    }
+
+    private static final class RangeBatches implements RowBatches {
+        private int next;
+        private final int end;
+
+        RangeBatches(int[] range) {
+            this.next = range[0];
+            this.end = range[1];
+        }
+
+        @Override
+        public int next(int[] rows) {
+            int n = Math.min(rows.length, end - next);
+            for (int i = 0; i < n; i++) {
+                rows[i] = next + i;
+            }
+            next += n;
+            return n;
+        }
+    }
+
+    private static final class BitmapBatches implements RowBatches {
+        private final BatchIterator it;
+
+        BitmapBatches(RoaringBitmap selected, int[] range) {
+            selected.and(RoaringBitmap.bitmapOfRange(range[0], range[1]));
+            this.it = selected.getBatchIterator();
+        }
+
+        @Override
+        public int next(int[] rows) {
+            while (it.hasNext()) {
+                int n = it.nextBatch(rows);
+                if (n > 0) {
+                    return n;
+                }
+            }
+            return 0;
+        }
+    }
+
+    // ---- aggregators ------------------------------------------------------------------------------------------
+
+    private enum Kind { COUNT_ALL, COUNT_NOT_NULL, LONG_SUM, DOUBLE_SUM, LONG_MIN, LONG_MAX, DOUBLE_MIN, DOUBLE_MAX,
+        DISTINCT, SKETCH }
+
+    /** One aggregator's definition: its kind and input column. */
+    private static final class AggDef {
+        final Kind kind;
+        final String column; // null for COUNT(*)
+        final ColumnType columnType;
+        final ColumnType outputType;
+        /** For SKETCH: the row-by-row aggregator, over rows of {@code width} columns with the input at {@code position}. */
+        Aggregator generic;
+        int width;
+        int position;
+
+        private AggDef(Kind kind, String column, ColumnType columnType, ColumnType outputType) {
+            this.kind = kind;
+            this.column = column;
+            this.columnType = columnType;
+            this.outputType = outputType;
+        }
+
+        /** The definition for a spec, or null when this path does not handle it. */
+        static AggDef of(AggregatorSpec spec, RowSignature table) {
+            if (spec.filter() != null) {
+                return null;
+            }
+            if (spec.input() == null) {
+                return spec.kind() == AggKind.COUNT && !spec.distinct()
+                        ? new AggDef(Kind.COUNT_ALL, null, null, spec.outputType())
+                        : null;
+            }
+            if (!(spec.input() instanceof ColumnRef ref) || ref.column().equals("__time")) {
+                return null;
+            }
+            ColumnType t = table.typeOf(ref.column()).orElse(null);
+            if (t == null) {
+                return null;
+            }
+            String c = ref.column();
+            ColumnType out = spec.outputType();
+            if (spec.distinct()) {
+                return spec.kind() == AggKind.COUNT && t == ColumnType.STRING
+                        ? new AggDef(Kind.DISTINCT, c, t, out)
+                        : null;
+            }
+            if ((spec.kind() == AggKind.APPROX_COUNT_DISTINCT_HLL || spec.kind() == AggKind.APPROX_COUNT_DISTINCT_THETA)
+                    && t == ColumnType.STRING) {
+                // a sketch depends only on the set of values it saw: fed once per distinct (group, value)
+                return new AggDef(Kind.SKETCH, c, t, out);
+            }
+            boolean numeric = t == ColumnType.LONG || t == ColumnType.DOUBLE;
+            return switch (spec.kind()) {
+                case COUNT -> t == ColumnType.STRING || numeric ? new AggDef(Kind.COUNT_NOT_NULL, c, t, out) : null;
+                case SUM -> t == ColumnType.LONG && out == ColumnType.LONG
+                        ? new AggDef(Kind.LONG_SUM, c, t, out)
+                        : t == ColumnType.DOUBLE && out == ColumnType.DOUBLE ? new AggDef(Kind.DOUBLE_SUM, c, t, out)
+                        : null;
+                case MIN, MAX -> {
+                    boolean min = spec.kind() == AggKind.MIN;
+                    if (t == ColumnType.LONG && out == ColumnType.LONG) {
+                        yield new AggDef(min ? Kind.LONG_MIN : Kind.LONG_MAX, c, t, out);
+                    }
+                    if (t == ColumnType.DOUBLE && out == ColumnType.DOUBLE) {
+                        yield new AggDef(min ? Kind.DOUBLE_MIN : Kind.DOUBLE_MAX, c, t, out);
+                    }
+                    yield null;
+                }
+                default -> null;
+            };
+        }
+
+        boolean canRead(SegmentReader s) {
+            if (column == null) {
+                return true;
+            }
+            if (s.columnType(column).orElse(null) != columnType) {
+                return false;
+            }
+            return columnType != ColumnType.STRING || !s.isMultiValue(column);
+        }
+
+        State newState() {
+            return switch (kind) {
+                case COUNT_ALL, COUNT_NOT_NULL -> new Counts();
+                case LONG_SUM, LONG_MIN, LONG_MAX -> new Longs(kind);
+                case DOUBLE_SUM, DOUBLE_MIN, DOUBLE_MAX -> new Doubles(kind);
+                case DISTINCT -> new Distinct();
+                case SKETCH -> new Sketch(generic, width, position);
+            };
+        }
+
+        Binding bind(SegmentReader s, State state) {
+            switch (kind) {
+                case COUNT_ALL: {
+                    return (rows, gids, n) -> {
+                        long[] counts = ((Counts) state).counts;
+                        for (int i = 0; i < n; i++) {
+                            counts[gids[i]]++;
+                        }
+                    };
+                }
+                case COUNT_NOT_NULL: {
+                    if (columnType == ColumnType.STRING) {
+                        int[] ids = s.dictionaryColumn(column).orElseThrow().ids();
+                        return (rows, gids, n) -> {
+                            long[] counts = ((Counts) state).counts;
+                            for (int i = 0; i < n; i++) {
+                                if (ids[rows[i]] != 0) {
+                                    counts[gids[i]]++;
+                                }
+                            }
+                        };
+                    }
+                    RoaringBitmap nulls = s.nullRows(column).orElseThrow();
+                    return (rows, gids, n) -> {
+                        long[] counts = ((Counts) state).counts;
+                        boolean anyNull = !nulls.isEmpty();
+                        for (int i = 0; i < n; i++) {
+                            if (!anyNull || !nulls.contains(rows[i])) {
+                                counts[gids[i]]++;
+                            }
+                        }
+                    };
+                }
+                case LONG_SUM:
+                case LONG_MIN:
+                case LONG_MAX: {
+                    long[] v = s.longValues(column).orElseThrow();
+                    RoaringBitmap nulls = s.nullRows(column).orElseThrow();
+                    Longs st = (Longs) state;
+                    return (rows, gids, n) -> st.fold(v, nulls.isEmpty() ? null : nulls, rows, gids, n);
+                }
+                case DOUBLE_SUM:
+                case DOUBLE_MIN:
+                case DOUBLE_MAX: {
+                    double[] v = s.doubleValues(column).orElseThrow();
+                    RoaringBitmap nulls = s.nullRows(column).orElseThrow();
+                    Doubles st = (Doubles) state;
+                    return (rows, gids, n) -> st.fold(v, nulls.isEmpty() ? null : nulls, rows, gids, n);
+                }
+                case DISTINCT: {
+                    SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
+                    return ((Distinct) state).bind(c);
+                }
+                case SKETCH: {
+                    SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
+                    return ((Sketch) state).bind(c);
+                }
+                default:
+                    throw new IllegalStateException(kind.name());
+            }
+        }
+    }
+
+    /** Folds batches of (row, group) into a state for one segment. */
+    private interface Binding {
+        void fold(int[] rows, int[] gids, int n);
+
+        default void finish() {}
+    }
+
+    /** Per-group state of one aggregator. */
+    private interface State {
+        void ensure(int groups);
+
+        /** The intermediate value of a group, as the row-by-row aggregator gives it. */
+        Object intermediate(int group);
+    }
+
+    private static int grow(int have, int need) {
+        return Math.max(need, Math.max(16, have * 2));
+    }
+
+    private static final class Counts implements State {
+        long[] counts = new long[0];
+
+        @Override
+        public void ensure(int groups) {
+            if (counts.length < groups) {
+                counts = Arrays.copyOf(counts, grow(counts.length, groups));
+            }
+        }
+
+        @Override
+        public Object intermediate(int group) {
+            return counts[group];
+        }
+    }
+
+    private static final class Longs implements State {
+        final Kind kind;
+        long[] values = new long[0];
+        boolean[] seen = new boolean[0];
+
+        Longs(Kind kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public void ensure(int groups) {
+            if (values.length < groups) {
+                int size = grow(values.length, groups);
+                values = Arrays.copyOf(values, size);
+                seen = Arrays.copyOf(seen, size);
+            }
+        }
+
+        void fold(long[] v, RoaringBitmap nulls, int[] rows, int[] gids, int n) {
+            long[] vals = values;
+            boolean[] s = seen;
+            for (int i = 0; i < n; i++) {
+                int r = rows[i];
+                if (nulls != null && nulls.contains(r)) {
+                    continue;
+                }
+                int g = gids[i];
+                long x = v[r];
+                if (!s[g]) {
+                    s[g] = true;
+                    vals[g] = x;
+                } else if (kind == Kind.LONG_SUM) {
+                    vals[g] += x;
+                } else if (kind == Kind.LONG_MIN ? x < vals[g] : x > vals[g]) {
+                    vals[g] = x;
+                }
+            }
+        }
+
+        @Override
+        public Object intermediate(int group) {
+            return seen[group] ? values[group] : null;
+        }
+    }
+
+    private static final class Doubles implements State {
+        final Kind kind;
+        double[] values = new double[0];
+        boolean[] seen = new boolean[0];
+
+        Doubles(Kind kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public void ensure(int groups) {
+            if (values.length < groups) {
+                int size = grow(values.length, groups);
+                values = Arrays.copyOf(values, size);
+                seen = Arrays.copyOf(seen, size);
+            }
+        }
+
+        void fold(double[] v, RoaringBitmap nulls, int[] rows, int[] gids, int n) {
+            double[] vals = values;
+            boolean[] s = seen;
+            for (int i = 0; i < n; i++) {
+                int r = rows[i];
+                if (nulls != null && nulls.contains(r)) {
+                    continue;
+                }
+                int g = gids[i];
+                double x = v[r];
+                if (!s[g]) {
+                    s[g] = true;
+                    vals[g] = kind == Kind.DOUBLE_SUM ? 0d + x : x;
+                } else if (kind == Kind.DOUBLE_SUM) {
+                    vals[g] += x;
+                } else {
+                    int c = Double.compare(x, vals[g]);
+                    if (kind == Kind.DOUBLE_MIN ? c < 0 : c > 0) {
+                        vals[g] = x;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public Object intermediate(int group) {
+            return seen[group] ? values[group] : null;
+        }
+    }
+
+    /**
+     * Exact distinct values per group: a bitmap per group of ids in a dictionary of the values seen (shared by the
+     * groups); each segment's dictionary ids map to those ids once per distinct value.
+     */
+    private static final class Distinct implements State {
+        final Map<String, Integer> ids = new HashMap<>();
+        final List<String> values = new ArrayList<>();
+        RoaringBitmap[] sets = new RoaringBitmap[0];
+
+        @Override
+        public void ensure(int groups) {
+            if (sets.length < groups) {
+                sets = Arrays.copyOf(sets, grow(sets.length, groups));
+            }
+        }
+
+        Binding bind(SegmentReader.DictionaryColumn column) {
+            int[] toGlobal = new int[column.dictionarySize()];
+            Arrays.fill(toGlobal, -1);
+            return new PairBinding(column.ids()) {
+                @Override
+                void accept(int group, int local) {
+                    int global = toGlobal[local];
+                    if (global < 0) {
+                        String v = column.value(local);
+                        Integer known = ids.get(v);
+                        if (known == null) {
+                            known = values.size();
+                            ids.put(v, known);
+                            values.add(v);
+                        }
+                        global = known;
+                        toGlobal[local] = global;
+                    }
+                    RoaringBitmap set = sets[group];
+                    if (set == null) {
+                        set = new RoaringBitmap();
+                        sets[group] = set;
+                    }
+                    set.add(global);
+                }
+            };
+        }
+
+        @Override
+        public Object intermediate(int group) {
+            RoaringBitmap set = sets[group];
+            if (set == null) {
+                return RowCodec.encodeValues();
+            }
+            Object[] out = new Object[set.getCardinality()];
+            int i = 0;
+            for (org.roaringbitmap.IntIterator it = set.getIntIterator(); it.hasNext(); ) {
+                out[i++] = values.get(it.next());
+            }
+            return RowCodec.encodeValues(out);
+        }
+    }
+
+    /**
+     * An aggregator whose result depends only on the values it saw and the order of their first occurrences (HLL,
+     * Theta): the row-by-row aggregator's state per group.
+     */
+    private static final class Sketch implements State {
+        final Aggregator generic;
+        final Object[] row;
+        final int position;
+        Object[] states = new Object[0];
+
+        Sketch(Aggregator generic, int width, int position) {
+            this.generic = generic;
+            this.row = new Object[width];
+            this.position = position;
+        }
+
+        @Override
+        public void ensure(int groups) {
+            if (states.length < groups) {
+                states = Arrays.copyOf(states, grow(states.length, groups));
+            }
+        }
+
+        /**
+         * Feeds each group's sketch the values in row order, each (group, value) once per segment: the row-by-row
+         * aggregator sees the same first occurrences in the same order (repeats do not change a sketch), so the
+         * estimate is identical (an HLL's HIP estimate depends on that order).
+         */
+        Binding bind(SegmentReader.DictionaryColumn column) {
+            int[] ids = column.ids();
+            LongSet seen = new LongSet();
+            return (rows, gids, n) -> {
+                for (int i = 0; i < n; i++) {
+                    int id = ids[rows[i]];
+                    if (id == 0 || !seen.add(((long) gids[i] << 32) | id)) {
+                        continue;
+                    }
+                    int g = gids[i];
+                    Object st = states[g];
+                    if (st == null) {
+                        st = generic.newState();
+                    }
+                    row[position] = column.value(id);
+                    states[g] = generic.fold(st, row);
+                }
+            };
+        }
+
+        @Override
+        public Object intermediate(int group) {
+            Object st = states[group];
+            return generic.intermediate(st == null ? generic.newState() : st);
+        }
+    }
+
+    /** Collects the (group, non-NULL value id) pairs of a segment and hands each distinct pair over once. */
+    private abstract static class PairBinding implements Binding {
+        private final int[] segmentIds;
+        private long[] pairs = new long[BATCH];
+        private int size;
+
+        PairBinding(int[] segmentIds) {
+            this.segmentIds = segmentIds;
+        }
+
+        abstract void accept(int group, int valueId);
+
+        @Override
+        public void fold(int[] rows, int[] gids, int n) {
+            if (size + n > pairs.length) {
+                pairs = Arrays.copyOf(pairs, Math.max(size + n, pairs.length * 2));
+            }
+            for (int i = 0; i < n; i++) {
+                int id = segmentIds[rows[i]];
+                if (id != 0) {
+                    pairs[size++] = ((long) gids[i] << 32) | id;
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            Arrays.sort(pairs, 0, size);
+            long prev = -1;
+            for (int i = 0; i < size; i++) {
+                long p = pairs[i];
+                if (p != prev) {
+                    prev = p;
+                    accept((int) (p >>> 32), (int) p);
+                }
+            }
+            size = 0;
+        }
+    }
+
+    /** A set of longs (open addressing, no removal), for the (group, value id) pairs of one segment. */
+    private static final class LongSet {
+        private static final long EMPTY = -1L; // pairs are never negative
+        private long[] table = new long[1024];
+        private int size;
+
+        LongSet() {
+            Arrays.fill(table, EMPTY);
+        }
+
+        /** Adds the value; false when it was there already. */
+        boolean add(long v) {
+            if (size * 2 >= table.length) {
+                rehash();
+            }
+            int mask = table.length - 1;
+            int i = (int) mix(v) & mask;
+            while (true) {
+                long t = table[i];
+                if (t == EMPTY) {
+                    table[i] = v;
+                    size++;
+                    return true;
+                }
+                if (t == v) {
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+
+        private void rehash() {
+            long[] old = table;
+            table = new long[old.length * 2];
+            Arrays.fill(table, EMPTY);
+            size = 0;
+            for (long v : old) {
+                if (v != EMPTY) {
+                    add(v);
+                }
+            }
+        }
+
+        private static long mix(long v) {
+            long h = v * 0x9E3779B97F4A7C15L;
+            return h ^ (h >>> 29);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.sluice.engine.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.Aggregator;
+import io.sluice.engine.agg.AggregatorSpec;
+import io.sluice.engine.agg.Aggregators;
+import io.sluice.engine.expr.Call;
+import io.sluice.engine.expr.ColumnRef;
+import io.sluice.engine.expr.Expr;
+import io.sluice.engine.expr.Fn;
+import io.sluice.engine.expr.Literal;
+import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.rows.RowSource;
+import io.sluice.engine.segment.SegmentReader;
+import io.sluice.engine.segment.SegmentWriter;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The columnar GROUP BY over segments gives the same groups and values as the row-by-row processor. */
+class SegmentGroupByTest {
+    private static final RowSignature SIG = RowSignature.builder()
+            .add("__time", ColumnType.LONG)
+            .add("s1", ColumnType.STRING)
+            .add("s2", ColumnType.STRING)
+            .add("l", ColumnType.LONG)
+            .add("d", ColumnType.DOUBLE)
+            .add("mv", ColumnType.STRING)
+            .add("hc", ColumnType.STRING)
+            .build();
+
+    @TempDir
+    Path dir;
+
+    private final List<Path> segments = new ArrayList<>();
+
+    @BeforeEach
+    void writeSegments() {
+        Random rnd = new Random(42);
+        String[] s1 = {"x", "y", "z", "", null};
+        for (int seg = 0; seg < 3; seg++) {
+            List<Object[]> rows = new ArrayList<>();
+            int n = 500 + rnd.nextInt(2000);
+            for (int i = 0; i < n; i++) {
+                long time = seg == 1 ? 1_000_000L + rnd.nextInt(100_000) // unsorted segment
+                        : 1_000_000L * (seg + 1) + i * 37L;
+                rows.add(new Object[] {
+                    time,
+                    s1[rnd.nextInt(s1.length)],
+                    rnd.nextInt(10) == 0 ? null : "v" + rnd.nextInt(40),
+                    rnd.nextInt(7) == 0 ? null : (long) rnd.nextInt(1000) - 300,
+                    rnd.nextInt(7) == 0 ? null : rnd.nextDouble() * 100 - 20,
+                    "m" + rnd.nextInt(3),
+                    "h" + rnd.nextInt(3000) // beyond an HLL's exact modes: its estimate depends on update order
+                });
+            }
+            Path file = dir.resolve("seg" + seg + ".sluice");
+            Iterator<Object[]> it = rows.iterator();
+            SegmentWriter.write(file, SIG, () -> it.hasNext() ? it.next() : null);
+            segments.add(file);
+        }
+    }
+
+    private static Expr col(String c) {
+        return new ColumnRef(c);
+    }
+
+    private static AggregatorSpec agg(String name, AggKind kind, String column, ColumnType out, boolean distinct) {
+        return new AggregatorSpec(name, kind, column == null ? null : col(column), null, out, distinct);
+    }
+
+    private static List<AggregatorSpec> allAggs() {
+        return List.of(
+                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
+                agg("a1", AggKind.SUM, "l", ColumnType.LONG, false),
+                agg("a2", AggKind.MIN, "l", ColumnType.LONG, false),
+                agg("a3", AggKind.MAX, "l", ColumnType.LONG, false),
+                agg("a4", AggKind.SUM, "d", ColumnType.DOUBLE, false),
+                agg("a5", AggKind.MIN, "d", ColumnType.DOUBLE, false),
+                agg("a6", AggKind.MAX, "d", ColumnType.DOUBLE, false),
+                agg("a7", AggKind.COUNT, "l", ColumnType.LONG, false),
+                agg("a8", AggKind.COUNT, "s2", ColumnType.LONG, false),
+                agg("a9", AggKind.COUNT, "s2", ColumnType.LONG, true),
+                agg("a10", AggKind.APPROX_COUNT_DISTINCT_HLL, "s2", ColumnType.LONG, false),
+                agg("a11", AggKind.APPROX_COUNT_DISTINCT_THETA, "s2", ColumnType.LONG, false),
+                agg("a12", AggKind.APPROX_COUNT_DISTINCT_HLL, "hc", ColumnType.LONG, false),
+                agg("a13", AggKind.COUNT, "hc", ColumnType.LONG, true));
+    }
+
+    private static GroupByPreShuffleSpec spec(String dimension, Expr filter, List<AggregatorSpec> aggs) {
+        List<NamedExpr> dims = dimension == null
+                ? List.of()
+                : List.of(new NamedExpr("d0", col(dimension), ColumnType.STRING));
+        return new GroupByPreShuffleSpec(filter, dims, aggs);
+    }
+
+    @Test
+    void groupsByAStringColumnWithEveryAggregatorLikeTheRowProcessor() {
+        assertSame(spec("s1", null, allAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+        assertSame(spec("s2", null, allAggs()), 1_020_000L, 2_030_000L, 0);
+    }
+
+    @Test
+    void filtersThroughBitmapsAndTimeBoundsLikeTheRowProcessor() {
+        Expr in = new Call(Fn.IN.id(), List.of(col("s2"), Literal.of("v1"), Literal.of("v2"), Literal.of("v3"),
+                Literal.ofNull(ColumnType.STRING)));
+        Expr eq = Call.of(Fn.EQ, col("s1"), Literal.of("x"));
+        Expr notEq = Call.of(Fn.NOT, Call.of(Fn.EQ, col("s1"), Literal.of("y")));
+        Expr time = Call.of(Fn.GE, col("__time"), Literal.of(1_050_000L));
+        Expr timeEnd = Call.of(Fn.LT, col("__time"), Literal.of(3_010_000L));
+        Expr isNull = Call.of(Fn.IS_NULL, col("l"));
+        Expr notNull = Call.of(Fn.IS_NOT_NULL, col("s1"));
+        List<Expr> filters = List.of(
+                eq,
+                notEq,
+                Call.of(Fn.AND, eq, time, timeEnd),
+                Call.of(Fn.OR, in, eq),
+                Call.of(Fn.AND, Call.of(Fn.OR, in, isNull), notNull, time),
+                Call.of(Fn.EQ, col("s2"), Literal.of("no such value")),
+                Call.of(Fn.NOT, in),
+                Call.of(Fn.NE, col("s1"), Literal.of("z")),
+                Call.of(Fn.NE, Literal.of("v3"), col("s2")));
+        for (Expr f : filters) {
+            assertSame(spec("s1", f, allAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+            assertSame(spec(null, f, allAggs()), 1_000_000L, 3_000_000L, 0);
+        }
+    }
+
+    @Test
+    void countsWithoutDimensionsLikeTheRowProcessor() {
+        List<AggregatorSpec> counts = List.of(agg("a0", AggKind.COUNT, null, ColumnType.LONG, false));
+        assertSame(spec(null, null, counts), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+        assertSame(spec(null, null, counts), 1_030_000L, 2_000_000L, 0);
+        assertSame(spec(null, null, counts), 1_030_000L, 2_000_000L, 1);
+    }
+
+    @Test
+    void givesTheEmptyRowOnWorkerZeroWhenNothingMatches() {
+        Expr none = Call.of(Fn.EQ, col("s1"), Literal.of("nothing"));
+        List<Object[]> rows = assertSame(spec(null, none, allAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+        assertThat(rows).hasSize(1);
+        assertThat(assertSame(spec(null, none, allAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 1)).isEmpty();
+        assertThat(assertSame(spec("s1", none, allAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 0)).isEmpty();
+    }
+
+    @Test
+    void leavesShapesItDoesNotHandleToTheRowProcessor() {
+        assertThat(SegmentGroupBy.plan(spec("l", null, allAggs()), SIG, 0)).isEmpty();
+        Expr like = Call.of(Fn.LIKE, col("s1"), Literal.of("x%"));
+        assertThat(SegmentGroupBy.plan(spec("s1", like, allAggs()), SIG, 0)).isEmpty();
+        AggregatorSpec filtered = new AggregatorSpec("a0", AggKind.COUNT, null,
+                Call.of(Fn.EQ, col("s1"), Literal.of("x")), ColumnType.LONG, false);
+        assertThat(SegmentGroupBy.plan(spec("s1", null, List.of(filtered)), SIG, 0)).isEmpty();
+        SegmentGroupBy mv = SegmentGroupBy.plan(spec("mv", null, allAggs()), SIG, 0).orElseThrow();
+        try (SegmentReader r = SegmentReader.open(segments.get(0))) {
+            assertThat(mv.canRead(r)).isTrue(); // single-value in these segments
+        }
+        Path multi = dir.resolve("multi.sluice");
+        Iterator<Object[]> it = List.<Object[]>of(new Object[] {1L, "x", "v1", 1L, 1.0, List.of("m1", "m2"), "h"}).iterator();
+        SegmentWriter.write(multi, SIG, () -> it.hasNext() ? it.next() : null);
+        try (SegmentReader r = SegmentReader.open(multi)) {
+            assertThat(mv.canRead(r)).isFalse();
+        }
+    }
+
+    private static final RowSignature RIGHT = RowSignature.builder()
+            .add("key", ColumnType.STRING)
+            .add("lang", ColumnType.STRING)
+            .build();
+
+    private static List<Object[]> rightRows() {
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i += 2) {
+            rows.add(new Object[] {"v" + i, "lang" + (i % 6)});
+        }
+        rows.add(new Object[] {"v4", "second"}); // a key with two matches
+        rows.add(new Object[] {"v6", null});
+        rows.add(new Object[] {null, "never"});
+        rows.add(new Object[] {"absent", "lang0"});
+        return rows;
+    }
+
+    @Test
+    void groupsJoinedRowsLikeTheRowJoinAndProcessor() {
+        Expr eq = Call.of(Fn.NE, col("s1"), Literal.of("y"));
+        for (String type : List.of("INNER", "LEFT")) {
+            io.sluice.engine.plan.JoinSpec join = new io.sluice.engine.plan.JoinSpec(1, "j0.", List.of(col("s2")),
+                    List.of("key"), type);
+            for (String dim : java.util.Arrays.asList("j0.lang", "s1", null)) {
+                for (Expr f : java.util.Arrays.asList(null, eq)) {
+                    List<NamedExpr> dims = dim == null
+                            ? List.of()
+                            : List.of(new NamedExpr("d0", col(dim), ColumnType.STRING));
+                    GroupByPreShuffleSpec spec = new GroupByPreShuffleSpec(f, dims, allAggs(), join);
+                    assertSameJoined(spec, 0);
+                }
+            }
+        }
+    }
+
+    private void assertSameJoined(GroupByPreShuffleSpec spec, int worker) {
+        SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, RIGHT, rightRows(), worker).orElseThrow();
+        List<Object[]> fast = new ArrayList<>();
+        for (Path p : segments) {
+            try (SegmentReader r = SegmentReader.open(p)) {
+                assertThat(columnar.canRead(r)).isTrue();
+                columnar.add(r, Long.MIN_VALUE, Long.MAX_VALUE);
+            }
+        }
+        fast.addAll(columnar.drain(true));
+        Iterator<Path> files = segments.iterator();
+        RowSource all = new RowSource() {
+            private SegmentReader reader;
+            private RowSource rows;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (rows != null) {
+                        Object[] r = rows.next();
+                        if (r != null) {
+                            return r;
+                        }
+                        reader.close();
+                        rows = null;
+                    }
+                    if (!files.hasNext()) {
+                        return null;
+                    }
+                    reader = SegmentReader.open(files.next());
+                    rows = reader.scan(SIG.names(), Long.MIN_VALUE, Long.MAX_VALUE);
+                }
+            }
+        };
+        RowSignature joinedSig = JoinTransformer.joinedSignature(SIG, RIGHT, "j0.");
+        RowSource joined = new JoinTransformer(spec.join(), SIG, RIGHT, rightRows()).transform(all);
+        RowSignature.Builder out = RowSignature.builder();
+        spec.dimensions().forEach(d -> out.add(d.name(), d.type()));
+        spec.aggregations().forEach(a -> out.add(a.name(), a.intermediateType()));
+        List<Object[]> slow = new ArrayList<>();
+        try (RowSource s = StageProcessors.create(spec, joinedSig, out.build(), worker).transform(joined)) {
+            Object[] r;
+            while ((r = s.next()) != null) {
+                slow.add(r);
+            }
+        }
+        assertThat(finalized(spec, fast)).isEqualTo(finalized(spec, slow));
+        assertThat(fast).hasSameSizeAs(slow);
+    }
+
+    /** Runs both processors over the segments and asserts equal finalized groups and rows read. */
+    private List<Object[]> assertSame(GroupByPreShuffleSpec spec, long start, long end, int worker) {
+        SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, worker).orElseThrow();
+        List<Object[]> fast = new ArrayList<>();
+        long fastRead = 0;
+        for (Path p : segments) {
+            try (SegmentReader r = SegmentReader.open(p)) {
+                assertThat(columnar.canRead(r)).isTrue();
+                fastRead += columnar.add(r, start, end);
+            }
+        }
+        fast.addAll(columnar.drain(true));
+
+        long[] slowRead = {0};
+        Iterator<Path> files = segments.iterator();
+        RowSource all = new RowSource() {
+            private SegmentReader reader;
+            private RowSource rows;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (rows != null) {
+                        Object[] r = rows.next();
+                        if (r != null) {
+                            slowRead[0]++;
+                            return r;
+                        }
+                        reader.close();
+                        rows = null;
+                    }
+                    if (!files.hasNext()) {
+                        return null;
+                    }
+                    reader = SegmentReader.open(files.next());
+                    rows = reader.scan(SIG.names(), start, end);
+                }
+            }
+        };
+        RowSignature.Builder out = RowSignature.builder();
+        spec.dimensions().forEach(d -> out.add(d.name(), d.type()));
+        spec.aggregations().forEach(a -> out.add(a.name(), a.intermediateType()));
+        List<Object[]> slow = new ArrayList<>();
+        try (RowSource s = StageProcessors.create(spec, SIG, out.build(), worker).transform(all)) {
+            Object[] r;
+            while ((r = s.next()) != null) {
+                slow.add(r);
+            }
+        }
+        assertThat(fastRead).isEqualTo(slowRead[0]);
+        assertThat(finalized(spec, fast)).isEqualTo(finalized(spec, slow));
+        assertThat(fast).hasSameSizeAs(slow);
+        return fast;
+    }
+
+    /** Group key → finalized aggregator values, combining rows of the same group. */
+    private static Map<List<Object>, List<Object>> finalized(GroupByPreShuffleSpec spec, List<Object[]> rows) {
+        Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), SIG);
+        int nd = spec.dimensions().size();
+        Map<List<Object>, Object[]> merged = new HashMap<>();
+        for (Object[] r : rows) {
+            List<Object> key = Arrays.asList(Arrays.copyOf(r, nd));
+            Object[] prev = merged.get(key);
+            if (prev == null) {
+                merged.put(key, Arrays.copyOfRange(r, nd, r.length));
+            } else {
+                for (int a = 0; a < aggs.length; a++) {
+                    prev[a] = aggs[a].combine(prev[a], r[nd + a]);
+                }
+            }
+        }
+        Map<List<Object>, List<Object>> out = new HashMap<>();
+        merged.forEach((k, v) -> {
+            List<Object> f = new ArrayList<>();
+            for (int a = 0; a < aggs.length; a++) {
+                f.add(aggs[a].finalizeValue(v[a]));
+            }
+            out.put(k, f);
+        });
+        return out;
+    }
+}
