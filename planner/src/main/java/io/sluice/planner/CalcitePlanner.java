@@ -274,6 +274,9 @@ public final class CalcitePlanner implements SqlPlanner {
                 aggsByColumn.put(a.name(), a);
             }
         }
+        boolean mvd = ctx.arrayIngestMode().equals("mvd");
+        java.util.Set<String> excluded = ctx.columnsExcludedFromTypeVerification();
+        List<io.sluice.engine.plan.ColumnTypeCheck> typeChecks = new ArrayList<>();
         if (timeIndex < 0) {
             mappings.add(new ColumnMapping("__time", "__time"));
         }
@@ -286,9 +289,19 @@ public final class CalcitePlanner implements SqlPlanner {
             Expr e = builder.field(p, f.getKey());
             if (e instanceof ColumnRef ref && aggsByColumn.containsKey(ref.column())) {
                 AggregatorSpec a = aggsByColumn.get(ref.column());
-                metrics.add(new AggregatorSpec(f.getValue(), a.kind(), a.input(), a.filter(), a.outputType(), a.distinct()));
+                metrics.add(new AggregatorSpec(f.getValue(), a.kind(), a.input(), a.filter(), a.outputType(),
+                        a.distinct(), a.sketchSize(), a.hllType()));
             } else {
-                dimensions.add(new ColumnSignature(f.getValue(), lastStage.signature().typeOf(column).orElseThrow()));
+                ColumnType stored = lastStage.signature().typeOf(column).orElseThrow();
+                if (stored == ColumnType.STRING_ARRAY && mvd) {
+                    stored = ColumnType.STRING; // a string array is stored as a multi-value string
+                }
+                dimensions.add(new ColumnSignature(f.getValue(), stored));
+                if (!excluded.contains(f.getValue())) {
+                    String sqlType = SqlTypes.sqlTypeName(rel.getRowType().getFieldList().get(f.getKey()).getType());
+                    typeChecks.add(new io.sluice.engine.plan.ColumnTypeCheck(
+                            f.getValue(), sqlType, stored, ctx.arrayIngestMode()));
+                }
             }
         }
         List<String> replaceTimeChunks = null;
@@ -298,7 +311,7 @@ public final class CalcitePlanner implements SqlPlanner {
                     : OverwriteWhere.intervals(st.overwrite(), granularity, PARSER_CONFIG);
         }
         SegmentGeneratorSpec gen = new SegmentGeneratorSpec(st.target(), granularity, mappings, dimensions, metrics,
-                replaceTimeChunks, clusteredBy, ctx.rowsPerSegment(), ctx.maxRowsInMemory());
+                replaceTimeChunks, clusteredBy, ctx.rowsPerSegment(), ctx.maxRowsInMemory(), typeChecks);
         int n = builder.stages().size();
         builder.add(new StageDefinition(n, queryId + "_" + n, List.of(new StageInputSpec(last.stage())), null, gen,
                 RowSignature.empty(), null, builder.workers()));

@@ -57,13 +57,16 @@ class MessageSerializationTest {
         RowSignature s0 = RowSignature.builder()
                 .add("d0", ColumnType.STRING)
                 .add("a0", ColumnType.LONG)
+                .add("a1", ColumnType.COMPLEX_HLL)
                 .build();
         StageDefinition stage0 = new StageDefinition(
                 0, "q_0", List.of(new ExternalInputSpec(source, format, ext)), Set.of(),
                 new GroupByPreShuffleSpec(
                         Call.of(Fn.GT, new ColumnRef("x"), Literal.of(1)),
                         List.of(new NamedExpr("d0", new ColumnRef("t"), ColumnType.STRING)),
-                        List.of(new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false))),
+                        List.of(new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false),
+                                new AggregatorSpec("a1", AggKind.HLL_SKETCH, new ColumnRef("t"), null,
+                                        ColumnType.COMPLEX_HLL, false, 14, "HLL_8"))),
                 s0, new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 1, true), 1);
         StageDefinition stage1 = new StageDefinition(
                 1, "q_1", List.of(new StageInputSpec(0)), Set.of(),

@@ -499,8 +499,13 @@ public final class StageBuilder {
                                 Literal.of("DOUBLE")),
                         new ColumnRef("a" + (j + 1))));
             } else {
-                specs.add(aggregator("a" + j, call, in, outType));
+                AggregatorSpec spec = aggregator("a" + j, call, in, outType);
+                specs.add(spec);
                 fields.add(new ColumnRef("a" + j));
+                if (!context.finalizeAggregations()) {
+                    // the column carries the aggregator's state (a sketch, …), not its finalized value
+                    outTypes.set(k + ci - 1, spec.intermediateType());
+                }
             }
             for (AggregatorSpec spec : specs) {
                 aggs.add(spec);
@@ -528,13 +533,35 @@ public final class StageBuilder {
         return p;
     }
 
+    private static final java.util.Set<String> SKETCH_AGGREGATES = java.util.Set.of("DS_HLL", "DS_THETA",
+            "APPROX_COUNT_DISTINCT_DS_HLL", "APPROX_COUNT_DISTINCT_DS_THETA");
+
+    /** A sketch aggregate's constant parameter (lgK, size or tgtHllType). */
+    private static <T> T sketchParam(String fn, Expr e, Class<T> type) {
+        if (!(e instanceof Literal lit)) {
+            throw RexTranslator.invalidInput("Function [" + fn + "] needs literal parameters after its first argument");
+        }
+        Object v = lit.value();
+        if (v == null) {
+            return null;
+        }
+        if (type == Integer.class && v instanceof Number n) {
+            return type.cast(n.intValue());
+        }
+        if (type == String.class && v instanceof String s) {
+            return type.cast(s);
+        }
+        throw RexTranslator.invalidInput("Function [" + fn + "] got a parameter of the wrong type: [" + v + "]");
+    }
+
     private AggregatorSpec aggregator(String name, AggregateCall call, Pending in, ColumnType outType) {
         String fn = call.getAggregation().getName().toUpperCase(Locale.ROOT);
         SqlKind kind = call.getAggregation().getKind();
         List<Integer> args = call.getArgList();
         Expr input = args.isEmpty() ? null : in.fields.get(args.get(0));
         Expr filter = call.filterArg >= 0 ? in.fields.get(call.filterArg) : null;
-        if (args.size() > 1 && !fn.startsWith("EARLIEST") && !fn.startsWith("LATEST")) {
+        boolean sketch = SKETCH_AGGREGATES.contains(fn);
+        if (args.size() > 1 && !fn.startsWith("EARLIEST") && !fn.startsWith("LATEST") && !sketch) {
             throw RexTranslator.unsupported("aggregate [" + fn + "] with " + args.size() + " arguments");
         }
         AggKind k;
@@ -542,6 +569,9 @@ public final class StageBuilder {
         switch (fn) {
             case "APPROX_COUNT_DISTINCT", "APPROX_COUNT_DISTINCT_DS_HLL" -> k = AggKind.APPROX_COUNT_DISTINCT_HLL;
             case "APPROX_COUNT_DISTINCT_DS_THETA" -> k = AggKind.APPROX_COUNT_DISTINCT_THETA;
+            case "DS_HLL" -> k = AggKind.HLL_SKETCH;
+            case "DS_THETA" -> k = AggKind.THETA_SKETCH;
+            case "BIG_SUM" -> k = AggKind.BIG_SUM;
             case "EARLIEST", "EARLIEST_BY" -> k = AggKind.EARLIEST;
             case "LATEST", "LATEST_BY" -> k = AggKind.LATEST;
             case "ANY_VALUE" -> k = AggKind.ANY_VALUE;
@@ -566,6 +596,31 @@ public final class StageBuilder {
         if (call.isDistinct() && k != AggKind.COUNT && k != AggKind.APPROX_COUNT_DISTINCT_HLL
                 && k != AggKind.MIN && k != AggKind.MAX) {
             throw RexTranslator.unsupported("DISTINCT in aggregate [" + fn + "]");
+        }
+        if (sketch) {
+            Integer size = args.size() > 1 ? sketchParam(fn, in.fields.get(args.get(1)), Integer.class) : null;
+            String hllType = args.size() > 2 ? sketchParam(fn, in.fields.get(args.get(2)), String.class) : null;
+            boolean hll = k == AggKind.HLL_SKETCH || k == AggKind.APPROX_COUNT_DISTINCT_HLL;
+            if (args.size() > (hll ? 3 : 2)) {
+                throw RexTranslator.invalidInput("Function [" + fn + "] takes at most " + (hll ? 3 : 2)
+                        + " arguments, got " + args.size());
+            }
+            if (hllType != null) {
+                try {
+                    io.sluice.engine.agg.SketchAggregators.hllType(hllType);
+                } catch (IllegalArgumentException e) {
+                    throw RexTranslator.invalidInput(e.getMessage());
+                }
+            }
+            if (size != null && hll && (size < 4 || size > 21)) {
+                throw RexTranslator.invalidInput("Invalid lgK value [" + size + "] for [" + fn
+                        + "]: it must be between 4 and 21");
+            }
+            if (size != null && !hll && (size < 16 || Integer.bitCount(size) != 1)) {
+                throw RexTranslator.invalidInput("Invalid size [" + size + "] for [" + fn
+                        + "]: it must be a power of 2 of at least 16");
+            }
+            return new AggregatorSpec(name, k, input, filter, outType, false, size, hllType);
         }
         return new AggregatorSpec(name, k, input, filter, outType, distinct);
     }
