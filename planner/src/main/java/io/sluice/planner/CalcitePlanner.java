@@ -87,6 +87,33 @@ public final class CalcitePlanner implements SqlPlanner {
     public static final String BUCKET_COLUMN = "__bucket";
     private static final Pattern UNNAMED = Pattern.compile("EXPR\\$\\d+");
 
+    /**
+     * Calcite's lenient conformance, except that GROUP BY does not resolve select-list aliases (as in Druid): in
+     * {@code SELECT f(x) AS x … GROUP BY f(x)} the {@code x} inside the GROUP BY is the column, not the alias.
+     */
+    static final org.apache.calcite.sql.validate.SqlConformance DRUID_CONFORMANCE =
+            new org.apache.calcite.sql.validate.SqlDelegatingConformance(SqlConformanceEnum.LENIENT) {
+                @Override
+                public boolean isGroupByAlias() {
+                    return false;
+                }
+            };
+
+    private static final org.apache.calcite.config.CalciteConnectionConfig CONNECTION_CONFIG = connectionConfig();
+
+    private static org.apache.calcite.config.CalciteConnectionConfig connectionConfig() {
+        java.util.Properties props = new java.util.Properties();
+        // both set, so that Calcite's planner keeps this config (it copies one that lacks them, losing the override)
+        props.setProperty(org.apache.calcite.config.CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "true");
+        props.setProperty(org.apache.calcite.config.CalciteConnectionProperty.CONFORMANCE.camelName(), "LENIENT");
+        return new org.apache.calcite.config.CalciteConnectionConfigImpl(props) {
+            @Override
+            public org.apache.calcite.sql.validate.SqlConformance conformance() {
+                return DRUID_CONFORMANCE;
+            }
+        };
+    }
+
     private static final SqlParser.Config PARSER_CONFIG = SqlParser.config()
             .withQuoting(Quoting.DOUBLE_QUOTE)
             .withQuotedCasing(Casing.UNCHANGED)
@@ -134,11 +161,13 @@ public final class CalcitePlanner implements SqlPlanner {
                 .typeSystem(io.sluice.planner.calcite.DruidTypeSystem.INSTANCE)
                 .operatorTable(DruidOperators.table())
                 .sqlValidatorConfig(SqlValidator.Config.DEFAULT
-                        .withConformance(SqlConformanceEnum.LENIENT)
+                        .withConformance(DRUID_CONFORMANCE)
                         .withIdentifierExpansion(true))
                 .sqlToRelConverterConfig(SqlToRelConverter.config()
                         .withInSubQueryThreshold(Integer.MAX_VALUE)
                         .withExpand(true))
+                // Calcite's planner takes the validator's conformance from the connection config
+                .context(org.apache.calcite.plan.Contexts.of(CONNECTION_CONFIG))
                 .build();
         Planner planner = Frameworks.getPlanner(config);
         SqlNode parsed;

@@ -47,6 +47,7 @@ public final class PlannerContext {
             throw bad("sqlQueryId", "String", id);
         }
         arrayIngestMode();
+        sqlJoinAlgorithm();
         int maxNumTasks = maxNumTasks();
         if (maxNumTasks < 2) {
             throw DruidSqlException.invalidInput("MSQ context maxNumTasks [" + maxNumTasks
@@ -92,6 +93,17 @@ public final class PlannerContext {
             }
         }
         return out;
+    }
+
+    /** {@code sqlJoinAlgorithm}: {@code broadcast} (the default) or {@code sortMerge}. */
+    public String sqlJoinAlgorithm() {
+        Object v = values.get("sqlJoinAlgorithm");
+        String a = v == null ? "broadcast" : String.valueOf(v);
+        if (!a.equals("broadcast") && !a.equals("sortMerge")) {
+            throw DruidSqlException.invalidInput("Invalid value [" + v + "] for query context parameter"
+                    + " [sqlJoinAlgorithm]: it must be one of [broadcast, sortMerge]");
+        }
+        return a;
     }
 
     public int maxNumTasks() {

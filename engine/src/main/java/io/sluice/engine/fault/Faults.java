@@ -106,6 +106,23 @@ public final class Faults {
                 f("workerTaskId", workerTaskId));
     }
 
+    /**
+     * Druid's QueryRuntimeError: a failure of the query engine, with the engine's own message kept as
+     * {@code baseErrorMessage}.
+     */
+    public static Fault queryRuntimeError(String message, String baseErrorMessage) {
+        return new Fault("QueryRuntimeError", message, f("baseErrorMessage", baseErrorMessage));
+    }
+
+    /** A multi-value value met while grouping with groupByEnableMultiValueUnnesting=false. */
+    public static Fault unexpectedMultiValueDimension(String column) {
+        return queryRuntimeError("Column [" + column + "] is a multi-value string. Please wrap the column using"
+                        + " MV_TO_ARRAY() to proceed further.",
+                "Encountered multi-value dimension [" + column + "] that cannot be processed with"
+                        + " 'groupByEnableMultiValueUnnesting' set to false. Consider setting"
+                        + " 'groupByEnableMultiValueUnnesting' to true in your query context.");
+    }
+
     public static Fault unknownError(String message) {
         return new Fault("UnknownError", message, f("message", message));
     }

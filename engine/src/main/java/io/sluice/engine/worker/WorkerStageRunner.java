@@ -9,8 +9,8 @@ import io.sluice.engine.exec.PartitionBoundaries;
 import io.sluice.engine.exec.StageOutput;
 import io.sluice.engine.exec.StageProcessors;
 import io.sluice.engine.export.CsvExporter;
-import io.sluice.engine.fault.Fault;
 import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.fault.Faults;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.input.CountingRowSource;
 import io.sluice.engine.input.InputFormats;
@@ -94,9 +94,12 @@ public final class WorkerStageRunner implements AutoCloseable {
         InputSlice primary = order.inputs().get(0);
         RowSignature inputSignature = signatureOf(primary);
         RowSource opened = open(primary);
+        int joinRight = stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec js && js.join() != null
+                ? js.join().broadcastInput()
+                : -1;
         for (int i = 1; i < order.inputs().size(); i++) {
             // Further non-broadcast inputs (UNION ALL branches) follow the first, column by column position.
-            if (!stage.broadcastInputs().contains(i)) {
+            if (!stage.broadcastInputs().contains(i) && i != joinRight) {
                 opened = PartitionReader.concat(List.of(opened, open(order.inputs().get(i))));
             }
         }
@@ -104,7 +107,8 @@ public final class WorkerStageRunner implements AutoCloseable {
             io.sluice.engine.plan.JoinSpec join = scan.join();
             InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());
             List<Object[]> rightRows = new ArrayList<>();
-            currentSource = "broadcast output of stage " + right.stage();
+            currentSource = (join.shuffled() ? "join partitions of stage " : "broadcast output of stage ")
+                    + right.stage();
             try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
                 Object[] row;
                 while ((row = r.next()) != null) {
@@ -252,9 +256,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 if (row != null) {
                     for (int i = 0; i < checks.size(); i++) {
                         if (row[checks.get(i)[0]] instanceof List<?> l && l.size() > 1) {
-                            throw new FaultException(new Fault("UnknownError", "Column [" + names.get(i) + "] is a"
-                                    + " multi-value string. Please wrap the column using MV_TO_ARRAY() to proceed"
-                                    + " further.", java.util.Map.of()));
+                            throw new FaultException(Faults.unexpectedMultiValueDimension(names.get(i)));
                         }
                     }
                 }

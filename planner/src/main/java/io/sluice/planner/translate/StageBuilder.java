@@ -190,6 +190,13 @@ public final class StageBuilder {
         if (rel instanceof Window window) {
             return new WindowTranslator(this, context, rex).translate(window, visit(window.getInput()));
         }
+        if (rel instanceof Join join && (join.getJoinType() == JoinRelType.RIGHT
+                || join.getJoinType() == JoinRelType.FULL || "sortMerge".equals(context.sqlJoinAlgorithm()))) {
+            Pending shuffled = shuffleJoin(join);
+            if (shuffled != null) {
+                return shuffled;
+            }
+        }
         if (rel instanceof Join join
                 && (join.getJoinType() == JoinRelType.INNER || join.getJoinType() == JoinRelType.LEFT)) {
             return broadcastJoin(join);
@@ -401,6 +408,109 @@ public final class StageBuilder {
         p.filter = filter;
         p.join = new io.sluice.engine.plan.JoinSpec(1, prefix, leftKeys, rightKeys, join.getJoinType().name());
         return p;
+    }
+
+    /**
+     * A join with both sides hash-partitioned on the join keys (Druid's {@code sqlJoinAlgorithm: sortMerge}; also
+     * every RIGHT and FULL join): each side becomes a stage whose output is hash-partitioned on its key expressions
+     * (cast to one common type, so equal keys hash alike), and the join stage's workers each join the matching
+     * partitions of both. The keys are the condition's conjuncts {@code leftExpr = rightExpr}; other conjuncts filter
+     * the joined rows of an INNER join. Returns null when the condition has no such equality (the caller then uses
+     * a broadcast join, or refuses).
+     */
+    private Pending shuffleJoin(Join join) {
+        int nLeft = join.getLeft().getRowType().getFieldCount();
+        List<RexNode> rest = new ArrayList<>();
+        List<RexNode[]> pairs = new ArrayList<>();
+        for (RexNode c : org.apache.calcite.plan.RelOptUtil.conjunctions(join.getCondition())) {
+            RexNode[] pair = equiPair(c, nLeft);
+            if (pair != null) {
+                pairs.add(pair);
+            } else {
+                rest.add(c);
+            }
+        }
+        if (pairs.isEmpty()) {
+            if (join.getJoinType() == JoinRelType.RIGHT || join.getJoinType() == JoinRelType.FULL) {
+                throw RexTranslator.unsupported(join.getJoinType() + " JOIN without an equality condition");
+            }
+            return null;
+        }
+        if (!rest.isEmpty() && join.getJoinType() != JoinRelType.INNER) {
+            throw RexTranslator.unsupported(join.getJoinType() + " JOIN with a condition other than equalities");
+        }
+        Pending left = open(visit(join.getLeft()));
+        Pending right = open(visit(join.getRight()));
+        List<Expr> both = new ArrayList<>(left.fields);
+        both.addAll(right.fields);
+        List<NamedExpr> leftKeyCols = new ArrayList<>();
+        List<NamedExpr> rightKeyCols = new ArrayList<>();
+        List<KeyColumn> leftClusterBy = new ArrayList<>();
+        List<KeyColumn> rightClusterBy = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            ColumnType lt = SqlTypes.nativeType(pairs.get(i)[0].getType());
+            ColumnType rt = SqlTypes.nativeType(pairs.get(i)[1].getType());
+            ColumnType common = lt == rt ? lt
+                    : lt.isNumeric() && rt.isNumeric() ? ColumnType.DOUBLE : ColumnType.STRING;
+            String name = "__jk" + i;
+            leftKeyCols.add(new NamedExpr(name, castTo(rex.translate(pairs.get(i)[0], both), lt, common), common));
+            rightKeyCols.add(new NamedExpr(name, castTo(rex.translate(pairs.get(i)[1], both), rt, common), common));
+            leftClusterBy.add(KeyColumn.asc(name));
+            rightClusterBy.add(KeyColumn.asc(name));
+        }
+        int partitions = workers();
+        Emitted l = emit(left, null, leftKeyCols, new ShuffleSpec.Hash(new ClusterBy(leftClusterBy, 0), partitions));
+        Emitted r = emit(right, null, rightKeyCols,
+                new ShuffleSpec.Hash(new ClusterBy(rightClusterBy, 0), partitions));
+        String prefix = "j" + (joins++) + ".";
+        List<Expr> fields = new ArrayList<>();
+        for (String n : l.names()) {
+            fields.add(new ColumnRef(n));
+        }
+        for (String n : r.names()) {
+            fields.add(new ColumnRef(prefix + n));
+        }
+        List<Expr> leftKeys = new ArrayList<>();
+        List<String> rightKeys = new ArrayList<>();
+        for (NamedExpr k : leftKeyCols) {
+            leftKeys.add(new ColumnRef(k.name()));
+            rightKeys.add(k.name());
+        }
+        Pending p = new Pending();
+        p.inputs = List.of(new StageInputSpec(l.stage()), new StageInputSpec(r.stage()));
+        p.fields = fields;
+        p.types = types(join);
+        if (!rest.isEmpty()) {
+            p.filter = rex.translate(org.apache.calcite.rex.RexUtil.composeConjunction(
+                    join.getCluster().getRexBuilder(), rest), fields);
+        }
+        p.join = new io.sluice.engine.plan.JoinSpec(1, prefix, leftKeys, rightKeys, join.getJoinType().name(), true);
+        return p;
+    }
+
+    /** {@code [leftSide, rightSide]} of a conjunct {@code a = b} with each side over one join input, else null. */
+    private static RexNode[] equiPair(RexNode c, int nLeft) {
+        if (c.getKind() != SqlKind.EQUALS || !(c instanceof org.apache.calcite.rex.RexCall call)) {
+            return null;
+        }
+        RexNode a = call.getOperands().get(0);
+        RexNode b = call.getOperands().get(1);
+        org.apache.calcite.util.ImmutableBitSet ua = org.apache.calcite.plan.RelOptUtil.InputFinder.bits(a);
+        org.apache.calcite.util.ImmutableBitSet ub = org.apache.calcite.plan.RelOptUtil.InputFinder.bits(b);
+        if (ua.isEmpty() || ub.isEmpty()) {
+            return null;
+        }
+        if (ua.nextSetBit(nLeft) < 0 && ub.nextSetBit(0) >= nLeft) {
+            return new RexNode[] {a, b};
+        }
+        if (ub.nextSetBit(nLeft) < 0 && ua.nextSetBit(0) >= nLeft) {
+            return new RexNode[] {b, a};
+        }
+        return null;
+    }
+
+    private static Expr castTo(Expr e, ColumnType from, ColumnType to) {
+        return from == to ? e : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.CAST, e, Literal.of(to.name()));
     }
 
     private Pending open(Pending p) {
@@ -820,7 +930,7 @@ public final class StageBuilder {
             }
             processor = new ScanProcessorSpec(p.unnest, p.filter, ordered, p.limit, p.join);
         }
-        Set<Integer> broadcast = p.join == null ? null : Set.of(p.join.broadcastInput());
+        Set<Integer> broadcast = p.join == null || p.join.shuffled() ? null : Set.of(p.join.broadcastInput());
         stages.add(new StageDefinition(n, stageId(n), p.inputs, broadcast, processor, sig.build(), shuffle, workers()));
         return new Emitted(n, names);
     }
