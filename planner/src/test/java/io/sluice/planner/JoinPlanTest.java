@@ -97,4 +97,17 @@ class JoinPlanTest {
                 .isInstanceOf(DruidSqlException.class)
                 .hasMessageContaining("sqlJoinAlgorithm");
     }
+
+    @Test
+    void aggregationOverAJoinAggregatesTheJoinedRows() {
+        for (String type : List.of("INNER", "FULL")) {
+            QuerySpec spec = f.plan("SELECT COUNT(*), COUNT(b.page) FROM wikipedia a " + type
+                    + " JOIN wikipedia b ON a.page = b.page");
+            StageDefinition join = joinStage(spec);
+            assertThat(spec.queryDefinition().stages())
+                    .filteredOn(s -> s.processor() instanceof io.sluice.engine.plan.GroupByPreShuffleSpec)
+                    .singleElement()
+                    .satisfies(g -> assertThat(g.inputs()).containsExactly(new StageInputSpec(join.stageNumber())));
+        }
+    }
 }

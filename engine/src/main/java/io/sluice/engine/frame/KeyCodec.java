@@ -107,7 +107,8 @@ public final class KeyCodec {
             case STRING_ARRAY -> writeList(out, asList(v), ColumnType.STRING);
             case LONG_ARRAY -> writeList(out, asList(v), ColumnType.LONG);
             case DOUBLE_ARRAY -> writeList(out, asList(v), ColumnType.DOUBLE);
-            case COMPLEX_JSON, COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA -> {
+            case COMPLEX_JSON -> writeBytesEscaped(out, JsonOrder.sortKey(v));
+            case COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA -> {
                 if (v instanceof byte[] b) {
                     writeBytesEscaped(out, b);
                 } else {

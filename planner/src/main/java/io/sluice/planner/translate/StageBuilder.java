@@ -566,7 +566,8 @@ public final class StageBuilder {
             throw RexTranslator.unsupported("GROUPING SETS, ROLLUP and CUBE");
         }
         Pending in = visit(agg.getInput());
-        if (in.isPostAgg() || in.limit != null || in.unnest != null) {
+        // the pre-shuffle GROUP BY processor cannot join: a join is done by a scan stage first
+        if (in.isPostAgg() || in.limit != null || in.unnest != null || in.join != null) {
             in = overStage(emit(in, null, List.of(), null));
         }
         List<ColumnType> outTypes = types(agg);
