@@ -93,4 +93,15 @@ class SketchPlanTest {
                 .isInstanceOf(DruidSqlException.class)
                 .hasMessageContaining("arrayIngestMode");
     }
+
+    @Test
+    void dimensionsReadByAPostAggregationExpressionAreRecorded() {
+        GroupByPreShuffleSpec plain = (GroupByPreShuffleSpec) f.plan(
+                "SELECT channel, COUNT(*) FROM wikipedia GROUP BY channel").queryDefinition().stage(0).processor();
+        assertThat(plain.expressionDimensions()).isEmpty();
+        GroupByPreShuffleSpec expr = (GroupByPreShuffleSpec) f.plan(
+                "SELECT MV_TO_ARRAY(channel), COUNT(*) FROM wikipedia GROUP BY channel").queryDefinition().stage(0)
+                .processor();
+        assertThat(expr.expressionDimensions()).containsExactly("d0");
+    }
 }

@@ -11,12 +11,21 @@ import java.util.List;
  * aggregator state. Output = dimensions (as named) followed by each aggregator's intermediate column; the stage
  * shuffles by the dimension columns (maxCount or hash, aggregate=true) so equal keys meet in one partition.
  * With no dimensions, one row is emitted even for empty input (SQL: COUNT(*) of nothing is 0) — only by worker 0.
+ *
+ * <p>{@code expressionDimensions} names the dimensions whose grouped value a later expression reads (such as
+ * {@code MV_TO_ARRAY(d0)}); with {@code groupByEnableMultiValueUnnesting=false} a multi-value value in one of them
+ * fails with the expression engine's message rather than the column's.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations)
-        implements ProcessorSpec {
+public record GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations,
+        List<String> expressionDimensions) implements ProcessorSpec {
+    public GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations) {
+        this(filter, dimensions, aggregations, List.of());
+    }
+
     public GroupByPreShuffleSpec {
         dimensions = List.copyOf(dimensions);
         aggregations = List.copyOf(aggregations);
+        expressionDimensions = expressionDimensions == null ? List.of() : List.copyOf(expressionDimensions);
     }
 }

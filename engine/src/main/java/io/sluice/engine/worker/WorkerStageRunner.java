@@ -243,10 +243,12 @@ public final class WorkerStageRunner implements AutoCloseable {
     private static RowSource refuseMultiValueDimensions(RowSource in, GroupByPreShuffleSpec g, RowSignature sig) {
         List<int[]> checks = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<Boolean> inExpression = new ArrayList<>();
         for (io.sluice.engine.expr.NamedExpr d : g.dimensions()) {
             if (d.expr() instanceof io.sluice.engine.expr.ColumnRef c && sig.indexOf(c.column()) >= 0) {
                 checks.add(new int[] {sig.indexOf(c.column())});
                 names.add(c.column());
+                inExpression.add(g.expressionDimensions().contains(d.name()));
             }
         }
         return new RowSource() {
@@ -256,7 +258,9 @@ public final class WorkerStageRunner implements AutoCloseable {
                 if (row != null) {
                     for (int i = 0; i < checks.size(); i++) {
                         if (row[checks.get(i)[0]] instanceof List<?> l && l.size() > 1) {
-                            throw new FaultException(Faults.unexpectedMultiValueDimension(names.get(i)));
+                            throw new FaultException(inExpression.get(i)
+                                    ? Faults.multiValueDimensionInExpression(names.get(i))
+                                    : Faults.unexpectedMultiValueDimension(names.get(i)));
                         }
                     }
                 }

@@ -166,6 +166,9 @@ public final class StageBuilder {
             for (RexNode e : project.getProjects()) {
                 fields.add(rex.translate(e, p.fields));
             }
+            if (p.isPostAgg() && p.preStage != null) {
+                markExpressionDimensions(p, fields);
+            }
             p.fields = fields;
             p.types = types(rel);
             return p;
@@ -408,6 +411,36 @@ public final class StageBuilder {
         p.filter = filter;
         p.join = new io.sluice.engine.plan.JoinSpec(1, prefix, leftKeys, rightKeys, join.getJoinType().name());
         return p;
+    }
+
+    /** Records on the pre-shuffle GROUP BY which dimensions the projection reads inside an expression. */
+    private void markExpressionDimensions(Pending p, List<Expr> fields) {
+        Set<String> used = new java.util.LinkedHashSet<>();
+        for (Expr f : fields) {
+            if (!(f instanceof ColumnRef)) {
+                collectColumns(f, used);
+            }
+        }
+        used.retainAll(p.dims);
+        StageDefinition pre = stages.get(p.preStage);
+        if (used.isEmpty() || !(pre.processor() instanceof GroupByPreShuffleSpec g)) {
+            return;
+        }
+        Set<String> all = new java.util.LinkedHashSet<>(g.expressionDimensions());
+        all.addAll(used);
+        stages.set(p.preStage, new StageDefinition(pre.stageNumber(), pre.id(), pre.inputs(), pre.broadcastInputs(),
+                new GroupByPreShuffleSpec(g.filter(), g.dimensions(), g.aggregations(), List.copyOf(all)),
+                pre.signature(), pre.shuffleSpec(), pre.maxWorkerCount()));
+    }
+
+    private static void collectColumns(Expr e, Set<String> out) {
+        if (e instanceof ColumnRef c) {
+            out.add(c.column());
+        } else if (e instanceof io.sluice.engine.expr.Call call) {
+            for (Expr a : call.args()) {
+                collectColumns(a, out);
+            }
+        }
     }
 
     /**
