@@ -66,15 +66,24 @@ class MessageSerializationTest {
                         List.of(new NamedExpr("d0", new ColumnRef("t"), ColumnType.STRING)),
                         List.of(new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false),
                                 new AggregatorSpec("a1", AggKind.HLL_SKETCH, new ColumnRef("t"), null,
-                                        ColumnType.COMPLEX_HLL, false, 14, "HLL_8"))),
+                                        ColumnType.COMPLEX_HLL, false, 14, "HLL_8")),
+                        List.of("d0")),
                 s0, new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 1, true), 1);
         StageDefinition stage1 = new StageDefinition(
                 1, "q_1", List.of(new StageInputSpec(0)), Set.of(),
                 new SegmentGeneratorSpec("ds", Granularity.of("DAY"), List.of(new ColumnMapping("d0", "__time")),
                         List.of(new ColumnSignature("a0", ColumnType.LONG)), List.of(), List.of("ETERNITY"),
-                        List.of(), 3_000_000, 100_000),
+                        List.of(), 3_000_000, 100_000,
+                        List.of(new io.sluice.engine.plan.ColumnTypeCheck("a0", "BIGINT", ColumnType.LONG, "mvd"))),
                 RowSignature.empty(), null, 1);
-        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1)),
+        StageDefinition stage2 = new StageDefinition(
+                2, "q_2", List.of(new StageInputSpec(0), new StageInputSpec(0)), Set.of(),
+                new io.sluice.engine.plan.ScanProcessorSpec(null, null,
+                        List.of(new NamedExpr("d0", new ColumnRef("d0"), ColumnType.STRING)), null,
+                        new io.sluice.engine.plan.JoinSpec(1, "j0.", List.of(new ColumnRef("d0")), List.of("d0"),
+                                "FULL", true)),
+                RowSignature.builder().add("d0", ColumnType.STRING).build(), null, 1);
+        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1, stage2)),
                 List.of(new ColumnMapping("d0", "d")), s0, List.of("VARCHAR", "BIGINT"),
                 new Destination.DataSource("ds", Granularity.of("DAY"), null), Map.of("maxNumTasks", 2));
     }
