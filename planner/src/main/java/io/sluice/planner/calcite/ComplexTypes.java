@@ -29,8 +29,8 @@ public final class ComplexTypes {
         }
     }
 
-    /** The SQL type of a sketch column of the given native type. */
-    public static RelDataType sketch(ColumnType type, boolean nullable) {
+    /** The (nullable) SQL type of a sketch column of the given native type. */
+    public static RelDataType sketch(ColumnType type) {
         if (!type.isSketch()) {
             throw new IllegalArgumentException("not a sketch type: " + type);
         }
