@@ -60,7 +60,7 @@ public final class SketchAggregators {
         }
     }
 
-    /** Sketch bytes from a value: the bytes themselves, or base64 text (optionally JSON-quoted) as Druid prints them. */
+    /** Sketch bytes from a value: the bytes, or base64 text (optionally JSON-quoted) as Druid prints them. */
     public static byte[] sketchBytes(Object v) {
         if (v == null) {
             return null;
@@ -255,7 +255,9 @@ public final class SketchAggregators {
         public Object intermediate(Object state) {
             State s = (State) state;
             if (s.union == null) {
-                UpdateSketch u = s.sketch == null ? UpdateSketch.builder().setNominalEntries(entries).build() : s.sketch;
+                UpdateSketch u = s.sketch == null
+                        ? UpdateSketch.builder().setNominalEntries(entries).build()
+                        : s.sketch;
                 return u.compact().toByteArray();
             }
             if (s.sketch != null) {

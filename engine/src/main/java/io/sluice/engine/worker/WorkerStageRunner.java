@@ -106,19 +106,30 @@ public final class WorkerStageRunner implements AutoCloseable {
         if (stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() != null) {
             io.sluice.engine.plan.JoinSpec join = scan.join();
             InputSlice.Stage right = (InputSlice.Stage) order.inputs().get(join.broadcastInput());
-            List<Object[]> rightRows = new ArrayList<>();
-            currentSource = (join.shuffled() ? "join partitions of stage " : "broadcast output of stage ")
-                    + right.stage();
-            try (RowSource r = PartitionReader.read(system, right.signature(), right.sortKey(), right.partitions())) {
-                Object[] row;
-                while ((row = r.next()) != null) {
-                    rightRows.add(row);
+            if (join.shuffled() && primary instanceof InputSlice.Stage left
+                    && left.partitions().size() == right.partitions().size()) {
+                opened.close();
+                opened = mergeJoinPartitions(
+                        new io.sluice.engine.exec.MergeJoinTransformer(join, inputSignature, right.signature()),
+                        left, right);
+                inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
+                        inputSignature, right.signature(), join.rightPrefix());
+            } else {
+                List<Object[]> rightRows = new ArrayList<>();
+                currentSource = (join.shuffled() ? "join partitions of stage " : "broadcast output of stage ")
+                        + right.stage();
+                try (RowSource r = PartitionReader.read(
+                        system, right.signature(), right.sortKey(), right.partitions())) {
+                    Object[] row;
+                    while ((row = r.next()) != null) {
+                        rightRows.add(row);
+                    }
                 }
+                opened = new io.sluice.engine.exec.JoinTransformer(join, inputSignature, right.signature(), rightRows)
+                        .transform(opened);
+                inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
+                        inputSignature, right.signature(), join.rightPrefix());
             }
-            opened = new io.sluice.engine.exec.JoinTransformer(join, inputSignature, right.signature(), rightRows)
-                    .transform(opened);
-            inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
-                    inputSignature, right.signature(), join.rightPrefix());
         }
         try (RowSource in = opened) {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
@@ -237,6 +248,49 @@ public final class WorkerStageRunner implements AutoCloseable {
             return Boolean.parseBoolean(str.trim());
         }
         return dflt;
+    }
+
+    /**
+     * A shuffled join: partition i of the left side merge-joined with partition i of the right side (both sorted by
+     * their key columns), one partition after the other.
+     */
+    private RowSource mergeJoinPartitions(
+            io.sluice.engine.exec.MergeJoinTransformer join, InputSlice.Stage left, InputSlice.Stage right) {
+        currentSource = "join of the partitions of stages " + left.stage() + " and " + right.stage();
+        return new RowSource() {
+            private int next;
+            private RowSource current;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (current != null) {
+                        Object[] row = current.next();
+                        if (row != null) {
+                            return row;
+                        }
+                        current.close();
+                        current = null;
+                    }
+                    if (next >= left.partitions().size()) {
+                        return null;
+                    }
+                    current = join.join(
+                            counting(PartitionReader.readOne(
+                                    system, left.signature(), left.sortKey(), left.partitions().get(next))),
+                            PartitionReader.readOne(
+                                    system, right.signature(), right.sortKey(), right.partitions().get(next)));
+                    next++;
+                }
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    current.close();
+                }
+            }
+        };
     }
 
     /** With groupByEnableMultiValueUnnesting=false, a multi-value value in a grouped column is an error. */
