@@ -87,6 +87,33 @@ public final class CalcitePlanner implements SqlPlanner {
     public static final String BUCKET_COLUMN = "__bucket";
     private static final Pattern UNNAMED = Pattern.compile("EXPR\\$\\d+");
 
+    /**
+     * Calcite's lenient conformance, except that GROUP BY does not resolve select-list aliases (as in Druid): in
+     * {@code SELECT f(x) AS x … GROUP BY f(x)} the {@code x} inside the GROUP BY is the column, not the alias.
+     */
+    static final org.apache.calcite.sql.validate.SqlConformance DRUID_CONFORMANCE =
+            new org.apache.calcite.sql.validate.SqlDelegatingConformance(SqlConformanceEnum.LENIENT) {
+                @Override
+                public boolean isGroupByAlias() {
+                    return false;
+                }
+            };
+
+    private static final org.apache.calcite.config.CalciteConnectionConfig CONNECTION_CONFIG = connectionConfig();
+
+    private static org.apache.calcite.config.CalciteConnectionConfig connectionConfig() {
+        java.util.Properties props = new java.util.Properties();
+        // both set, so that Calcite's planner keeps this config (it copies one that lacks them, losing the override)
+        props.setProperty(org.apache.calcite.config.CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "true");
+        props.setProperty(org.apache.calcite.config.CalciteConnectionProperty.CONFORMANCE.camelName(), "LENIENT");
+        return new org.apache.calcite.config.CalciteConnectionConfigImpl(props) {
+            @Override
+            public org.apache.calcite.sql.validate.SqlConformance conformance() {
+                return DRUID_CONFORMANCE;
+            }
+        };
+    }
+
     private static final SqlParser.Config PARSER_CONFIG = SqlParser.config()
             .withQuoting(Quoting.DOUBLE_QUOTE)
             .withQuotedCasing(Casing.UNCHANGED)
@@ -134,11 +161,13 @@ public final class CalcitePlanner implements SqlPlanner {
                 .typeSystem(io.sluice.planner.calcite.DruidTypeSystem.INSTANCE)
                 .operatorTable(DruidOperators.table())
                 .sqlValidatorConfig(SqlValidator.Config.DEFAULT
-                        .withConformance(SqlConformanceEnum.LENIENT)
+                        .withConformance(DRUID_CONFORMANCE)
                         .withIdentifierExpansion(true))
                 .sqlToRelConverterConfig(SqlToRelConverter.config()
                         .withInSubQueryThreshold(Integer.MAX_VALUE)
                         .withExpand(true))
+                // Calcite's planner takes the validator's conformance from the connection config
+                .context(org.apache.calcite.plan.Contexts.of(CONNECTION_CONFIG))
                 .build();
         Planner planner = Frameworks.getPlanner(config);
         SqlNode parsed;
@@ -274,6 +303,9 @@ public final class CalcitePlanner implements SqlPlanner {
                 aggsByColumn.put(a.name(), a);
             }
         }
+        boolean mvd = ctx.arrayIngestMode().equals("mvd");
+        java.util.Set<String> excluded = ctx.columnsExcludedFromTypeVerification();
+        List<io.sluice.engine.plan.ColumnTypeCheck> typeChecks = new ArrayList<>();
         if (timeIndex < 0) {
             mappings.add(new ColumnMapping("__time", "__time"));
         }
@@ -286,9 +318,19 @@ public final class CalcitePlanner implements SqlPlanner {
             Expr e = builder.field(p, f.getKey());
             if (e instanceof ColumnRef ref && aggsByColumn.containsKey(ref.column())) {
                 AggregatorSpec a = aggsByColumn.get(ref.column());
-                metrics.add(new AggregatorSpec(f.getValue(), a.kind(), a.input(), a.filter(), a.outputType(), a.distinct()));
+                metrics.add(new AggregatorSpec(f.getValue(), a.kind(), a.input(), a.filter(), a.outputType(),
+                        a.distinct(), a.sketchSize(), a.hllType()));
             } else {
-                dimensions.add(new ColumnSignature(f.getValue(), lastStage.signature().typeOf(column).orElseThrow()));
+                ColumnType stored = lastStage.signature().typeOf(column).orElseThrow();
+                if (stored == ColumnType.STRING_ARRAY && mvd) {
+                    stored = ColumnType.STRING; // a string array is stored as a multi-value string
+                }
+                dimensions.add(new ColumnSignature(f.getValue(), stored));
+                if (!excluded.contains(f.getValue())) {
+                    String sqlType = SqlTypes.sqlTypeName(rel.getRowType().getFieldList().get(f.getKey()).getType());
+                    typeChecks.add(new io.sluice.engine.plan.ColumnTypeCheck(
+                            f.getValue(), sqlType, stored, ctx.arrayIngestMode()));
+                }
             }
         }
         List<String> replaceTimeChunks = null;
@@ -298,7 +340,7 @@ public final class CalcitePlanner implements SqlPlanner {
                     : OverwriteWhere.intervals(st.overwrite(), granularity, PARSER_CONFIG);
         }
         SegmentGeneratorSpec gen = new SegmentGeneratorSpec(st.target(), granularity, mappings, dimensions, metrics,
-                replaceTimeChunks, clusteredBy, ctx.rowsPerSegment(), ctx.maxRowsInMemory());
+                replaceTimeChunks, clusteredBy, ctx.rowsPerSegment(), ctx.maxRowsInMemory(), typeChecks);
         int n = builder.stages().size();
         builder.add(new StageDefinition(n, queryId + "_" + n, List.of(new StageInputSpec(last.stage())), null, gen,
                 RowSignature.empty(), null, builder.workers()));

@@ -46,6 +46,8 @@ public final class PlannerContext {
         if (id != null && !(id instanceof String)) {
             throw bad("sqlQueryId", "String", id);
         }
+        arrayIngestMode();
+        sqlJoinAlgorithm();
         int maxNumTasks = maxNumTasks();
         if (maxNumTasks < 2) {
             throw DruidSqlException.invalidInput("MSQ context maxNumTasks [" + maxNumTasks
@@ -61,6 +63,47 @@ public final class PlannerContext {
             }
         });
         return out;
+    }
+
+    /**
+     * {@code arrayIngestMode}: {@code array} (the default) stores SQL arrays as ARRAY columns, {@code mvd} stores
+     * string arrays as multi-value STRING columns.
+     */
+    public String arrayIngestMode() {
+        Object v = values.get("arrayIngestMode");
+        String mode = v == null ? "array" : String.valueOf(v).toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("array") && !mode.equals("mvd")) {
+            throw DruidSqlException.invalidInput("Invalid value [" + v + "] for query context parameter"
+                    + " [arrayIngestMode]: it must be one of [array, mvd]");
+        }
+        return mode;
+    }
+
+    /** {@code columnsExcludedFromTypeVerification}: a list or a comma-separated string of column names. */
+    public java.util.Set<String> columnsExcludedFromTypeVerification() {
+        Object v = values.get("columnsExcludedFromTypeVerification");
+        java.util.Set<String> out = new java.util.HashSet<>();
+        if (v instanceof java.util.Collection<?> c) {
+            c.forEach(x -> out.add(String.valueOf(x).trim()));
+        } else if (v != null) {
+            for (String s : String.valueOf(v).split(",")) {
+                if (!s.isBlank()) {
+                    out.add(s.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code sqlJoinAlgorithm}: {@code broadcast} (the default) or {@code sortMerge}. */
+    public String sqlJoinAlgorithm() {
+        Object v = values.get("sqlJoinAlgorithm");
+        String a = v == null ? "broadcast" : String.valueOf(v);
+        if (!a.equals("broadcast") && !a.equals("sortMerge")) {
+            throw DruidSqlException.invalidInput("Invalid value [" + v + "] for query context parameter"
+                    + " [sqlJoinAlgorithm]: it must be one of [broadcast, sortMerge]");
+        }
+        return a;
     }
 
     public int maxNumTasks() {

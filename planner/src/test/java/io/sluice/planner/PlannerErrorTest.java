@@ -247,7 +247,7 @@ class PlannerErrorTest {
 
     @Test
     void unsupportedFeaturesAreReportedAsSuch() {
-        DruidSqlException join = error("SELECT a.channel FROM wikipedia a FULL JOIN wikipedia b ON a.page = b.page");
+        DruidSqlException join = error("SELECT a.channel FROM wikipedia a FULL JOIN wikipedia b ON a.page > b.page");
         assertThat(join.category()).isEqualTo("UNSUPPORTED");
         assertThat(join.getMessage()).contains("JOIN").contains("not supported yet");
         DruidSqlException unnest = error("SELECT d FROM wikipedia, UNNEST(MV_TO_ARRAY(page)) WITH ORDINALITY AS u(d, o)");

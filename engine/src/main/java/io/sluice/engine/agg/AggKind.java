@@ -21,13 +21,22 @@ public enum AggKind {
     /** approximate distinct with DataSketches HLL (APPROX_COUNT_DISTINCT, _DS_HLL) → LONG */
     APPROX_COUNT_DISTINCT_HLL,
     /** approximate distinct with DataSketches Theta → LONG */
-    APPROX_COUNT_DISTINCT_THETA;
+    APPROX_COUNT_DISTINCT_THETA,
+    /** DS_HLL: a DataSketches HLL sketch of the input (or the union of sketch inputs) → COMPLEX&lt;HLLSketch&gt; */
+    HLL_SKETCH,
+    /** DS_THETA: a DataSketches Theta sketch of the input (or the union of sketch inputs) → COMPLEX&lt;thetaSketch&gt; */
+    THETA_SKETCH,
+    /** BIG_SUM: an exact decimal sum (scale 9, as Druid's compressed-big-decimal default) → DOUBLE */
+    BIG_SUM;
 
     /** The type carried between pre- and post-shuffle. */
     public ColumnType intermediateType(ColumnType outputType) {
         return switch (this) {
             case COUNT, SUM, MIN, MAX, ANY_VALUE -> outputType;
-            case EARLIEST, LATEST, APPROX_COUNT_DISTINCT_HLL, APPROX_COUNT_DISTINCT_THETA -> ColumnType.COMPLEX_STATE;
+            case EARLIEST, LATEST -> ColumnType.COMPLEX_STATE;
+            case APPROX_COUNT_DISTINCT_HLL, HLL_SKETCH -> ColumnType.COMPLEX_HLL;
+            case APPROX_COUNT_DISTINCT_THETA, THETA_SKETCH -> ColumnType.COMPLEX_THETA;
+            case BIG_SUM -> ColumnType.STRING;
         };
     }
 }

@@ -17,14 +17,21 @@ import io.sluice.engine.types.ColumnType;
  * @param filter FILTER (WHERE …) condition, or null
  * @param outputType the finalized native type
  * @param distinct for COUNT(DISTINCT …) exact counting
+ * @param sketchSize for sketches: HLL lgK or Theta nominal entries; null for the default (12 / 16384)
+ * @param hllType for HLL sketches: {@code HLL_4}, {@code HLL_6} or {@code HLL_8}; null for HLL_4
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AggregatorSpec(
-        String name, AggKind kind, Expr input, Expr filter, ColumnType outputType, boolean distinct) {
+        String name, AggKind kind, Expr input, Expr filter, ColumnType outputType, boolean distinct,
+        Integer sketchSize, String hllType) {
     public AggregatorSpec {
         requireNonNull(name, "name is null");
         requireNonNull(kind, "kind is null");
         requireNonNull(outputType, "outputType is null");
+    }
+
+    public AggregatorSpec(String name, AggKind kind, Expr input, Expr filter, ColumnType outputType, boolean distinct) {
+        this(name, kind, input, filter, outputType, distinct, null, null);
     }
 
     public ColumnType intermediateType() {

@@ -12,23 +12,15 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.datasketches.hll.HllSketch;
-import org.apache.datasketches.hll.Union;
-import org.apache.datasketches.memory.Memory;
-import org.apache.datasketches.theta.SetOperation;
-import org.apache.datasketches.theta.Sketch;
-import org.apache.datasketches.theta.UpdateSketch;
 
 /**
  * Builds {@link Aggregator}s. Semantics: COUNT skips NULL inputs (COUNT(*) counts rows); SUM/MIN/MAX give NULL
  * over no non-NULL input; ANY_VALUE keeps the first non-NULL value; EARLIEST/LATEST keep the non-NULL value at the
- * smallest/largest {@code __time} (ties: first seen); HLL uses lgK 12, Theta 16384 nominal entries; COUNT DISTINCT
+ * smallest/largest {@code __time} (ties: first seen); sketches are in {@link SketchAggregators}; COUNT DISTINCT
  * is exact (a set of values serialised with {@link RowCodec}).
  */
 public final class Aggregators {
     public static final String TIME_COLUMN = "__time";
-    static final int HLL_LG_K = 12;
-    static final int THETA_ENTRIES = 16384;
 
     private Aggregators() {}
 
@@ -52,8 +44,11 @@ public final class Aggregators {
                 int t = inputSignature.indexOf(TIME_COLUMN);
                 yield new EarliestLatest(spec, input, filter, t, spec.kind() == AggKind.EARLIEST);
             }
-            case APPROX_COUNT_DISTINCT_HLL -> new Hll(spec, input, filter);
-            case APPROX_COUNT_DISTINCT_THETA -> new Theta(spec, input, filter);
+            case APPROX_COUNT_DISTINCT_HLL, HLL_SKETCH ->
+                    new SketchAggregators.Hll(spec, input, filter, SketchAggregators.isSketchInput(spec, inputSignature));
+            case APPROX_COUNT_DISTINCT_THETA, THETA_SKETCH ->
+                    new SketchAggregators.Theta(spec, input, filter, SketchAggregators.isSketchInput(spec, inputSignature));
+            case BIG_SUM -> new SketchAggregators.BigSum(spec, input, filter);
         };
     }
 
@@ -66,7 +61,7 @@ public final class Aggregators {
         return out;
     }
 
-    private abstract static class Base implements Aggregator {
+    abstract static class Base implements Aggregator {
         final AggregatorSpec spec;
         final CompiledExpr input;
         final CompiledExpr filter;
@@ -447,159 +442,6 @@ public final class Aggregators {
             for (Object o : values) {
                 s.add(o);
             }
-        }
-    }
-
-    private static final class Hll extends Base {
-        Hll(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
-            super(spec, input, filter);
-        }
-
-        @Override
-        public Object newState() {
-            return new Union(HLL_LG_K);
-        }
-
-        @Override
-        public Object fold(Object state, Object[] row) {
-            if (passes(row)) {
-                Object v = value(row);
-                if (v != null) {
-                    Union u = (Union) state;
-                    if (v instanceof List<?> l) {
-                        for (Object o : l) {
-                            update(u, o);
-                        }
-                    } else {
-                        update(u, v);
-                    }
-                }
-            }
-            return state;
-        }
-
-        private static void update(Union u, Object v) {
-            if (v == null) {
-                return;
-            }
-            if (v instanceof Long l) {
-                u.update(l);
-            } else if (v instanceof Double || v instanceof Float) {
-                u.update(((Number) v).doubleValue());
-            } else if (v instanceof byte[] b) {
-                u.update(b);
-            } else {
-                u.update(Values.toStr(v));
-            }
-        }
-
-        @Override
-        public Object mergeIntermediate(Object state, Object intermediate) {
-            if (intermediate instanceof byte[] bytes) {
-                ((Union) state).update(HllSketch.heapify(bytes));
-            }
-            return state;
-        }
-
-        @Override
-        public Object intermediate(Object state) {
-            return ((Union) state).getResult().toCompactByteArray();
-        }
-
-        @Override
-        public Object finalizeValue(Object intermediate) {
-            if (!(intermediate instanceof byte[] bytes)) {
-                return 0L;
-            }
-            return Values.coerce(Math.round(HllSketch.heapify(bytes).getEstimate()), spec.outputType());
-        }
-    }
-
-    private static final class Theta extends Base {
-        Theta(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
-            super(spec, input, filter);
-        }
-
-        /** State: an update sketch for raw rows plus a union for merged intermediates, created lazily. */
-        private static final class State {
-            UpdateSketch sketch;
-            org.apache.datasketches.theta.Union union;
-        }
-
-        @Override
-        public Object newState() {
-            return new State();
-        }
-
-        @Override
-        public Object fold(Object state, Object[] row) {
-            if (passes(row)) {
-                Object v = value(row);
-                if (v != null) {
-                    State s = (State) state;
-                    if (s.sketch == null) {
-                        s.sketch = UpdateSketch.builder().setNominalEntries(THETA_ENTRIES).build();
-                    }
-                    if (v instanceof List<?> l) {
-                        for (Object o : l) {
-                            update(s.sketch, o);
-                        }
-                    } else {
-                        update(s.sketch, v);
-                    }
-                }
-            }
-            return state;
-        }
-
-        private static void update(UpdateSketch s, Object v) {
-            if (v == null) {
-                return;
-            }
-            if (v instanceof Long l) {
-                s.update(l);
-            } else if (v instanceof Double || v instanceof Float) {
-                s.update(((Number) v).doubleValue());
-            } else if (v instanceof byte[] b) {
-                s.update(b);
-            } else {
-                s.update(Values.toStr(v));
-            }
-        }
-
-        @Override
-        public Object mergeIntermediate(Object state, Object intermediate) {
-            if (intermediate instanceof byte[] bytes) {
-                State s = (State) state;
-                if (s.union == null) {
-                    s.union = SetOperation.builder().setNominalEntries(THETA_ENTRIES).buildUnion();
-                }
-                s.union.union(Sketch.heapify(Memory.wrap(bytes)));
-            }
-            return state;
-        }
-
-        @Override
-        public Object intermediate(Object state) {
-            State s = (State) state;
-            if (s.union == null) {
-                return s.sketch == null
-                        ? UpdateSketch.builder().setNominalEntries(THETA_ENTRIES).build().compact().toByteArray()
-                        : s.sketch.compact().toByteArray();
-            }
-            if (s.sketch != null) {
-                s.union.union(s.sketch);
-                s.sketch = null;
-            }
-            return s.union.getResult().toByteArray();
-        }
-
-        @Override
-        public Object finalizeValue(Object intermediate) {
-            if (!(intermediate instanceof byte[] bytes)) {
-                return 0L;
-            }
-            return Values.coerce(Math.round(Sketch.wrap(Memory.wrap(bytes)).getEstimate()), spec.outputType());
         }
     }
 }

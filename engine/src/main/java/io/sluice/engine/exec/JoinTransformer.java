@@ -13,7 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The probe side of a broadcast hash join (see {@link JoinSpec}): pure, over rows already read. */
+/**
+ * The probe side of a hash join (see {@link JoinSpec}): pure, over the right rows already read. For RIGHT and FULL
+ * joins it remembers which right rows matched and emits the others, with NULLs on the left, after the last left row.
+ */
 public final class JoinTransformer {
     /** Druid's default cap on broadcast data, approximated in rows here. */
     public static final long MAX_BROADCAST_ROWS = 5_000_000L;
@@ -22,6 +25,9 @@ public final class JoinTransformer {
     private final CompiledExpr[] leftKeys;
     private final Map<List<Object>, List<Object[]>> table = new HashMap<>();
     private final List<Object[]> allRight;
+    /** For RIGHT/FULL joins: the right rows (by identity) that matched some left row. */
+    private final java.util.Set<Object[]> matchedRight =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final int leftWidth;
     private final int rightWidth;
 
@@ -29,7 +35,7 @@ public final class JoinTransformer {
         this.spec = spec;
         this.leftWidth = left.size();
         this.rightWidth = right.size();
-        if (rightRows.size() > MAX_BROADCAST_ROWS) {
+        if (!spec.shuffled() && rightRows.size() > MAX_BROADCAST_ROWS) {
             throw new FaultException(new Fault("BroadcastTablesTooLarge",
                     "Size of broadcast tables in JOIN exceeds reserved memory limit (memory reserved for broadcast"
                             + " tables = " + MAX_BROADCAST_ROWS + " rows). Increase available memory, or set"
@@ -86,20 +92,38 @@ public final class JoinTransformer {
             private Object[] current;
             private List<Object[]> matches = List.of();
             private int next;
+            private java.util.Iterator<Object[]> unmatchedRight;
 
             @Override
             public Object[] next() {
                 while (true) {
                     if (next < matches.size()) {
-                        return combine(current, matches.get(next++));
+                        Object[] r = matches.get(next++);
+                        if (spec.keepsUnmatchedRight()) {
+                            matchedRight.add(r);
+                        }
+                        return combine(current, r);
+                    }
+                    if (unmatchedRight != null) {
+                        while (unmatchedRight.hasNext()) {
+                            Object[] r = unmatchedRight.next();
+                            if (!matchedRight.contains(r)) {
+                                return combine(new Object[leftWidth], r);
+                            }
+                        }
+                        return null;
                     }
                     current = left.next();
                     if (current == null) {
-                        return null;
+                        if (!spec.keepsUnmatchedRight()) {
+                            return null;
+                        }
+                        unmatchedRight = allRight.iterator();
+                        continue;
                     }
                     next = 0;
                     matches = probe(current);
-                    if (matches.isEmpty() && "LEFT".equals(spec.joinType())) {
+                    if (matches.isEmpty() && spec.keepsUnmatchedLeft()) {
                         return combine(current, null);
                     }
                 }

@@ -409,6 +409,18 @@ public final class ExprEvaluator {
                 };
             }
             case JSON_VALUE -> jsonValue(fn, a);
+            case HLL_SKETCH_ESTIMATE -> row -> {
+                byte[] sketch = io.sluice.engine.agg.SketchAggregators.sketchBytes(a[0].eval(row));
+                if (sketch == null) {
+                    return null;
+                }
+                double e = io.sluice.engine.agg.SketchAggregators.hllEstimate(sketch);
+                return a.length > 1 && isTrue(a[1].eval(row)) ? (double) Math.round(e) : e;
+            };
+            case THETA_SKETCH_ESTIMATE -> unary(fn, a, v -> {
+                byte[] sketch = io.sluice.engine.agg.SketchAggregators.sketchBytes(v);
+                return sketch == null ? null : io.sluice.engine.agg.SketchAggregators.thetaEstimate(sketch);
+            });
             case JSON_OBJECT -> jsonObject(fn, a);
         };
     }

@@ -104,7 +104,12 @@ public enum Fn {
     /** json_value(json, '$.path') */
     JSON_VALUE("json_value"),
     /** json_object(key1, value1, key2, value2, ...): the JSON text of an object (null values kept) */
-    JSON_OBJECT("json_object");
+    JSON_OBJECT("json_object"),
+    // DataSketches
+    /** hll_sketch_estimate(sketch, [round]) → DOUBLE: the distinct-count estimate of an HLL sketch */
+    HLL_SKETCH_ESTIMATE("hll_sketch_estimate"),
+    /** theta_sketch_estimate(sketch) → DOUBLE: the distinct-count estimate of a Theta sketch */
+    THETA_SKETCH_ESTIMATE("theta_sketch_estimate");
 
     private static final Map<String, Fn> BY_ID = new HashMap<>();
 

@@ -109,6 +109,8 @@ public final class Values {
                 return mapList(v, ColumnType.DOUBLE);
             case COMPLEX_JSON:
             case COMPLEX_STATE:
+            case COMPLEX_HLL:
+            case COMPLEX_THETA:
                 return v;
             default:
                 throw new IllegalStateException("unreachable");

@@ -60,7 +60,9 @@ public final class Fault {
     /** {@code "<ErrorCode>: <message>"}, Druid's task status errorMsg before truncation. */
     @JsonIgnore
     public String codeAndMessage() {
-        return errorMessage == null ? errorCode : errorCode + ": " + errorMessage;
+        String s = errorMessage == null ? errorCode : errorCode + ": " + errorMessage;
+        // the root cause stays visible in the task status (QueryRuntimeError's baseErrorMessage)
+        return fields.get("baseErrorMessage") instanceof String base ? s + " (" + base + ")" : s;
     }
 
     @Override

@@ -129,6 +129,36 @@ public final class Faults {
                         "taskId", workerTaskId, "rootErrorMessage", rootErrorMessage));
     }
 
+    /**
+     * Druid's QueryRuntimeError: a failure of the query engine, with the engine's own message kept as
+     * {@code baseErrorMessage}.
+     */
+    public static Fault queryRuntimeError(String message, String baseErrorMessage) {
+        return new Fault("QueryRuntimeError", message,
+                baseErrorMessage == null ? f() : f("baseErrorMessage", baseErrorMessage));
+    }
+
+    /** A multi-value value met while grouping with groupByEnableMultiValueUnnesting=false. */
+    public static Fault unexpectedMultiValueDimension(String column) {
+        return queryRuntimeError("Column [" + column + "] is a multi-value string. Please wrap the column using"
+                        + " MV_TO_ARRAY() to proceed further.",
+                unnestingDisabledMessage(column));
+    }
+
+    /**
+     * A multi-value value met while grouping with groupByEnableMultiValueUnnesting=false, in a dimension a later
+     * expression reads (Druid reports the expression engine's message then).
+     */
+    public static Fault multiValueDimensionInExpression(String column) {
+        return queryRuntimeError(unnestingDisabledMessage(column), null);
+    }
+
+    private static String unnestingDisabledMessage(String column) {
+        return "Encountered multi-value dimension [" + column + "] that cannot be processed with"
+                + " 'groupByEnableMultiValueUnnesting' set to false. Consider setting"
+                + " 'groupByEnableMultiValueUnnesting' to true in your query context.";
+    }
+
     public static Fault unknownError(String message) {
         return new Fault("UnknownError", message, f("message", message));
     }

@@ -107,7 +107,8 @@ public final class KeyCodec {
             case STRING_ARRAY -> writeList(out, asList(v), ColumnType.STRING);
             case LONG_ARRAY -> writeList(out, asList(v), ColumnType.LONG);
             case DOUBLE_ARRAY -> writeList(out, asList(v), ColumnType.DOUBLE);
-            case COMPLEX_JSON, COMPLEX_STATE -> {
+            case COMPLEX_JSON -> writeBytesEscaped(out, JsonOrder.sortKey(v));
+            case COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA -> {
                 if (v instanceof byte[] b) {
                     writeBytesEscaped(out, b);
                 } else {
@@ -199,7 +200,7 @@ public final class KeyCodec {
         }
         return switch (type) {
             case LONG, FLOAT, DOUBLE -> pos + 8;
-            case STRING, COMPLEX_JSON, COMPLEX_STATE ->
+            case STRING, COMPLEX_JSON, COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA ->
                     marker == 2 ? skipList(k, pos, x, ColumnType.STRING) : skipString(k, pos, x);
             case STRING_ARRAY -> skipList(k, pos, x, ColumnType.STRING);
             case LONG_ARRAY -> skipList(k, pos, x, ColumnType.LONG);

@@ -14,18 +14,28 @@ import java.util.List;
  * With {@code join} (nullable), each input row is first joined with a broadcast input as in a scan
  * ({@link ScanProcessorSpec}, {@link JoinSpec}); filter, dimensions and aggregators are over the joined row, so the
  * joined rows are aggregated where they are made instead of going through a shuffle.
+ *
+ * <p>{@code expressionDimensions} names the dimensions whose grouped value a later expression reads (such as
+ * {@code MV_TO_ARRAY(d0)}); with {@code groupByEnableMultiValueUnnesting=false} a multi-value value in one of them
+ * fails with the expression engine's message rather than the column's.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record GroupByPreShuffleSpec(
-        Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations, JoinSpec join)
-        implements ProcessorSpec {
+public record GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations,
+        JoinSpec join, List<String> expressionDimensions) implements ProcessorSpec {
+    /** A pre-shuffle aggregation without a join. */
+    public GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations) {
+        this(filter, dimensions, aggregations, null, List.of());
+    }
+
+    /** A pre-shuffle aggregation over rows joined with a broadcast input. */
+    public GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations,
+            JoinSpec join) {
+        this(filter, dimensions, aggregations, join, List.of());
+    }
+
     public GroupByPreShuffleSpec {
         dimensions = List.copyOf(dimensions);
         aggregations = List.copyOf(aggregations);
-    }
-
-    /** A pre-shuffle aggregation without a join. */
-    public GroupByPreShuffleSpec(Expr filter, List<NamedExpr> dimensions, List<AggregatorSpec> aggregations) {
-        this(filter, dimensions, aggregations, null);
+        expressionDimensions = expressionDimensions == null ? List.of() : List.copyOf(expressionDimensions);
     }
 }

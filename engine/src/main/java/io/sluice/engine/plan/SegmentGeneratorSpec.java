@@ -19,6 +19,7 @@ import java.util.List;
  * @param metrics rollup metrics (stored as aggregator state); empty for non-rollup ingestion
  * @param replaceTimeChunks null for INSERT; REPLACE's overwritten intervals ({@code ETERNITY} for OVERWRITE ALL)
  * @param clusteredBy output column names from CLUSTERED BY (sort order inside segments is [__time?, clusteredBy…])
+ * @param typeChecks columns whose type is verified against the target's existing columns before the stage runs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SegmentGeneratorSpec(
@@ -30,8 +31,23 @@ public record SegmentGeneratorSpec(
         List<String> replaceTimeChunks,
         List<String> clusteredBy,
         long rowsPerSegment,
-        int maxRowsInMemory)
+        int maxRowsInMemory,
+        List<ColumnTypeCheck> typeChecks)
         implements ProcessorSpec {
+    public SegmentGeneratorSpec(
+            String dataSource,
+            Granularity segmentGranularity,
+            List<ColumnMapping> columnMappings,
+            List<ColumnSignature> dimensions,
+            List<AggregatorSpec> metrics,
+            List<String> replaceTimeChunks,
+            List<String> clusteredBy,
+            long rowsPerSegment,
+            int maxRowsInMemory) {
+        this(dataSource, segmentGranularity, columnMappings, dimensions, metrics, replaceTimeChunks, clusteredBy,
+                rowsPerSegment, maxRowsInMemory, List.of());
+    }
+
     public SegmentGeneratorSpec {
         requireNonNull(dataSource, "dataSource is null");
         requireNonNull(segmentGranularity, "segmentGranularity is null");
@@ -40,5 +56,6 @@ public record SegmentGeneratorSpec(
         metrics = metrics == null ? List.of() : List.copyOf(metrics);
         replaceTimeChunks = replaceTimeChunks == null ? null : List.copyOf(replaceTimeChunks);
         clusteredBy = clusteredBy == null ? List.of() : List.copyOf(clusteredBy);
+        typeChecks = typeChecks == null ? List.of() : List.copyOf(typeChecks);
     }
 }

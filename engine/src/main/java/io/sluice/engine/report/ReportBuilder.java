@@ -43,12 +43,33 @@ public final class ReportBuilder {
             ArrayNode types = results.putArray("sqlTypeNames");
             st.spec().sqlTypeNames().forEach(types::add);
             ArrayNode rows = results.putArray("results");
+            List<ColumnSignature> cols = st.spec().resultSignature().columns();
             for (List<Object> row : st.results()) {
-                rows.add(Json.MAPPER.valueToTree(row));
+                rows.add(Json.MAPPER.valueToTree(complexAsJsonText(row, cols)));
             }
             results.put("resultsTruncated", false);
         }
         return root;
+    }
+
+    /**
+     * Sketch values as the JSON text of their serialised form (a quoted base64 string), as Druid's reports carry
+     * complex values ({@code serializeComplexValues}).
+     */
+    private static List<Object> complexAsJsonText(List<Object> row, List<ColumnSignature> cols) {
+        List<Object> out = null;
+        for (int i = 0; i < row.size() && i < cols.size(); i++) {
+            Object v = row.get(i);
+            if (cols.get(i).type().isSketch() && (v instanceof byte[] || v instanceof String)) {
+                if (out == null) {
+                    out = new java.util.ArrayList<>(row);
+                }
+                // results may already have been through JSON, where bytes become base64 text
+                String base64 = v instanceof byte[] b ? java.util.Base64.getEncoder().encodeToString(b) : (String) v;
+                out.set(i, base64.startsWith("\"") ? base64 : "\"" + base64 + "\"");
+            }
+        }
+        return out == null ? row : out;
     }
 
     private static ObjectNode status(ReportState st, long now) {

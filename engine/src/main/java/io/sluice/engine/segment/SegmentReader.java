@@ -405,7 +405,7 @@ public final class SegmentReader implements AutoCloseable {
         return switch (type) {
             case STRING -> decodeString(e, n);
             case LONG, DOUBLE, FLOAT -> decodeNumeric(e, type, n);
-            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE -> decodeBlob(e, type, n);
+            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA -> decodeBlob(e, type, n);
         };
     }
 
@@ -655,7 +655,7 @@ public final class SegmentReader implements AutoCloseable {
             if (len < 0) {
                 return null;
             }
-            if (type == ColumnType.COMPLEX_STATE) {
+            if (type.isBinaryComplex()) {
                 return Arrays.copyOfRange(bytes, starts[row], starts[row] + len);
             }
             try {

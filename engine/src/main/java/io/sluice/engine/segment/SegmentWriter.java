@@ -193,7 +193,7 @@ public final class SegmentWriter {
         return switch (type) {
             case STRING -> new StringColumnBuilder(name);
             case LONG, FLOAT, DOUBLE -> new NumericBuilder(name, type);
-            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE -> new BlobBuilder(name, type);
+            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA -> new BlobBuilder(name, type);
         };
     }
 
@@ -496,10 +496,10 @@ public final class SegmentWriter {
                 return;
             }
             byte[] bytes;
-            if (type == ColumnType.COMPLEX_STATE) {
+            if (type.isBinaryComplex()) {
                 if (!(value instanceof byte[] b)) {
                     throw new IllegalArgumentException(
-                            "Column [" + name + "] is COMPLEX<state> but got " + value.getClass().getSimpleName());
+                            "Column [" + name + "] is " + type.druidName() + " but got " + value.getClass().getSimpleName());
                 }
                 bytes = b;
             } else {

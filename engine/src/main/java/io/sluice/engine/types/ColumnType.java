@@ -22,7 +22,11 @@ public enum ColumnType {
     DOUBLE_ARRAY("ARRAY<DOUBLE>", "DOUBLE ARRAY"),
     COMPLEX_JSON("COMPLEX<json>", "OTHER"),
     /** Intermediate aggregator state (sketches, distinct sets): opaque bytes in frames. */
-    COMPLEX_STATE("COMPLEX<state>", "OTHER");
+    COMPLEX_STATE("COMPLEX<state>", "OTHER"),
+    /** A DataSketches HLL sketch (compact bytes in frames and segments), as Druid's {@code HLLSketch}. */
+    COMPLEX_HLL("COMPLEX<HLLSketch>", "OTHER"),
+    /** A DataSketches Theta sketch (compact bytes in frames and segments), as Druid's {@code thetaSketch}. */
+    COMPLEX_THETA("COMPLEX<thetaSketch>", "OTHER");
 
     private final String druidName;
     private final String defaultSqlTypeName;
@@ -43,6 +47,16 @@ public enum ColumnType {
 
     public boolean isNumeric() {
         return this == LONG || this == FLOAT || this == DOUBLE;
+    }
+
+    /** Complex types whose values are opaque bytes: aggregator states and sketches. */
+    public boolean isBinaryComplex() {
+        return this == COMPLEX_STATE || this == COMPLEX_HLL || this == COMPLEX_THETA;
+    }
+
+    /** Sketch types, whose values a query can re-aggregate. */
+    public boolean isSketch() {
+        return this == COMPLEX_HLL || this == COMPLEX_THETA;
     }
 
     public boolean isArray() {
@@ -73,6 +87,10 @@ public enum ColumnType {
                 return COMPLEX_JSON;
             case "COMPLEX<STATE>":
                 return COMPLEX_STATE;
+            case "COMPLEX<HLLSKETCH>", "HLLSKETCH", "COMPLEX<HLLSKETCHBUILD>", "COMPLEX<HLLSKETCHMERGE>":
+                return COMPLEX_HLL;
+            case "COMPLEX<THETASKETCH>", "THETASKETCH":
+                return COMPLEX_THETA;
             default:
                 throw new IllegalArgumentException("Unknown column type [" + name + "]");
         }

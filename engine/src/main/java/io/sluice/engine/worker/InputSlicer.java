@@ -50,8 +50,29 @@ public final class InputSlicer {
         this.segmentVersion = segmentVersion;
     }
 
+    /**
+     * Druid's type verification of the written columns against the target datasource's existing columns, done as
+     * the segments are about to be generated (the datasource may have changed since the statement was planned).
+     */
+    private void verifyColumnTypes(io.sluice.engine.plan.SegmentGeneratorSpec sg) {
+        io.sluice.engine.types.RowSignature existing = metadata.signature(sg.dataSource()).orElse(null);
+        if (existing == null) {
+            return;
+        }
+        for (io.sluice.engine.plan.ColumnTypeCheck check : sg.typeChecks()) {
+            java.util.Optional<String> message = check.violation(existing.typeOf(check.column()).orElse(null));
+            if (message.isPresent()) {
+                throw new io.sluice.engine.fault.FaultException(
+                        io.sluice.engine.fault.Faults.unknownError(message.get()));
+            }
+        }
+    }
+
     /** One work order per participating worker (numbered 0..n-1). */
     public List<WorkOrder> workOrders(StageDefinition stage) {
+        if (stage.processor() instanceof io.sluice.engine.plan.SegmentGeneratorSpec sg && !sg.typeChecks().isEmpty()) {
+            verifyColumnTypes(sg);
+        }
         int inputs = stage.inputs().size();
         List<List<Object>> perInputUnits = new ArrayList<>();
         int units = 1;

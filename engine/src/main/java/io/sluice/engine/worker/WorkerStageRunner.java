@@ -11,8 +11,8 @@ import io.sluice.engine.exec.SegmentTopN;
 import io.sluice.engine.exec.StageOutput;
 import io.sluice.engine.exec.StageProcessors;
 import io.sluice.engine.export.CsvExporter;
-import io.sluice.engine.fault.Fault;
 import io.sluice.engine.fault.FaultException;
+import io.sluice.engine.fault.Faults;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.input.CountingRowSource;
 import io.sluice.engine.input.InputFormats;
@@ -121,7 +121,9 @@ public final class WorkerStageRunner implements AutoCloseable {
                 ? scan.join()
                 : stage.processor() instanceof GroupByPreShuffleSpec g ? g.join() : null;
         InputSlice.Stage right = join == null ? null : (InputSlice.Stage) order.inputs().get(join.broadcastInput());
-        List<Object[]> rightRows = join == null ? null : readBroadcast(right);
+        boolean mergeJoin = join != null && join.shuffled() && primary instanceof InputSlice.Stage left
+                && left.partitions().size() == right.partitions().size();
+        List<Object[]> rightRows = join == null || mergeJoin ? null : readBroadcast(right);
         if (stage.processor() instanceof GroupByPreShuffleSpec g && primary instanceof InputSlice.Table t
                 && order.inputs().size() == (join == null ? 1 : 2)) {
             RowSource columnar = columnarGroupBy(g, t, right, rightRows);
@@ -138,13 +140,21 @@ public final class WorkerStageRunner implements AutoCloseable {
             }
         }
         RowSource opened = open(primary);
+        int joinRight = join == null ? -1 : join.broadcastInput();
         for (int i = 1; i < order.inputs().size(); i++) {
             // Further non-broadcast inputs (UNION ALL branches) follow the first, column by column position.
-            if (!stage.broadcastInputs().contains(i)) {
+            if (!stage.broadcastInputs().contains(i) && i != joinRight) {
                 opened = PartitionReader.concat(List.of(opened, open(order.inputs().get(i))));
             }
         }
-        if (join != null) {
+        if (mergeJoin) {
+            opened.close();
+            opened = mergeJoinPartitions(
+                    new io.sluice.engine.exec.MergeJoinTransformer(join, inputSignature, right.signature()),
+                    (InputSlice.Stage) primary, right);
+            inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
+                    inputSignature, right.signature(), join.rightPrefix());
+        } else if (join != null) {
             opened = new io.sluice.engine.exec.JoinTransformer(join, inputSignature, right.signature(), rightRows)
                     .transform(opened);
             inputSignature = io.sluice.engine.exec.JoinTransformer.joinedSignature(
@@ -270,14 +280,59 @@ public final class WorkerStageRunner implements AutoCloseable {
         return dflt;
     }
 
+    /**
+     * A shuffled join: partition i of the left side merge-joined with partition i of the right side (both sorted by
+     * their key columns), one partition after the other.
+     */
+    private RowSource mergeJoinPartitions(
+            io.sluice.engine.exec.MergeJoinTransformer join, InputSlice.Stage left, InputSlice.Stage right) {
+        currentSource = "join of the partitions of stages " + left.stage() + " and " + right.stage();
+        return new RowSource() {
+            private int next;
+            private RowSource current;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (current != null) {
+                        Object[] row = current.next();
+                        if (row != null) {
+                            return row;
+                        }
+                        current.close();
+                        current = null;
+                    }
+                    if (next >= left.partitions().size()) {
+                        return null;
+                    }
+                    current = join.join(
+                            counting(PartitionReader.readOne(
+                                    system, left.signature(), left.sortKey(), left.partitions().get(next))),
+                            PartitionReader.readOne(
+                                    system, right.signature(), right.sortKey(), right.partitions().get(next)));
+                    next++;
+                }
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    current.close();
+                }
+            }
+        };
+    }
+
     /** With groupByEnableMultiValueUnnesting=false, a multi-value value in a grouped column is an error. */
     private static RowSource refuseMultiValueDimensions(RowSource in, GroupByPreShuffleSpec g, RowSignature sig) {
         List<int[]> checks = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<Boolean> inExpression = new ArrayList<>();
         for (io.sluice.engine.expr.NamedExpr d : g.dimensions()) {
             if (d.expr() instanceof io.sluice.engine.expr.ColumnRef c && sig.indexOf(c.column()) >= 0) {
                 checks.add(new int[] {sig.indexOf(c.column())});
                 names.add(c.column());
+                inExpression.add(g.expressionDimensions().contains(d.name()));
             }
         }
         return new RowSource() {
@@ -287,9 +342,9 @@ public final class WorkerStageRunner implements AutoCloseable {
                 if (row != null) {
                     for (int i = 0; i < checks.size(); i++) {
                         if (row[checks.get(i)[0]] instanceof List<?> l && l.size() > 1) {
-                            throw new FaultException(new Fault("UnknownError", "Column [" + names.get(i) + "] is a"
-                                    + " multi-value string. Please wrap the column using MV_TO_ARRAY() to proceed"
-                                    + " further.", java.util.Map.of()));
+                            throw new FaultException(inExpression.get(i)
+                                    ? Faults.multiValueDimensionInExpression(names.get(i))
+                                    : Faults.unexpectedMultiValueDimension(names.get(i)));
                         }
                     }
                 }

@@ -60,28 +60,40 @@ class MessageSerializationTest {
         RowSignature s0 = RowSignature.builder()
                 .add("d0", ColumnType.STRING)
                 .add("a0", ColumnType.LONG)
+                .add("a1", ColumnType.COMPLEX_HLL)
                 .build();
         StageDefinition stage0 = new StageDefinition(
                 0, "q_0", List.of(new ExternalInputSpec(source, format, ext)), Set.of(),
                 new GroupByPreShuffleSpec(
                         Call.of(Fn.GT, new ColumnRef("x"), Literal.of(1)),
                         List.of(new NamedExpr("d0", new ColumnRef("t"), ColumnType.STRING)),
-                        List.of(new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false))),
+                        List.of(new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false),
+                                new AggregatorSpec("a1", AggKind.HLL_SKETCH, new ColumnRef("t"), null,
+                                        ColumnType.COMPLEX_HLL, false, 14, "HLL_8")),
+                        null, List.of("d0")),
                 s0, new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 1, true), 1);
         StageDefinition stage1 = new StageDefinition(
                 1, "q_1", List.of(new StageInputSpec(0)), Set.of(),
                 new SegmentGeneratorSpec("ds", Granularity.of("DAY"), List.of(new ColumnMapping("d0", "__time")),
                         List.of(new ColumnSignature("a0", ColumnType.LONG)), List.of(), List.of("ETERNITY"),
-                        List.of(), 3_000_000, 100_000),
+                        List.of(), 3_000_000, 100_000,
+                        List.of(new io.sluice.engine.plan.ColumnTypeCheck("a0", "BIGINT", ColumnType.LONG, "mvd"))),
                 RowSignature.empty(), null, 1);
         StageDefinition stage2 = new StageDefinition(
-                2, "q_2", List.of(new StageInputSpec(0)), Set.of(),
+                2, "q_2", List.of(new StageInputSpec(0), new StageInputSpec(0)), Set.of(),
+                new io.sluice.engine.plan.ScanProcessorSpec(null, null,
+                        List.of(new NamedExpr("d0", new ColumnRef("d0"), ColumnType.STRING)), null,
+                        new io.sluice.engine.plan.JoinSpec(1, "j0.", List.of(new ColumnRef("d0")), List.of("d0"),
+                                "FULL", true)),
+                RowSignature.builder().add("d0", ColumnType.STRING).build(), null, 1);
+        StageDefinition stage3 = new StageDefinition(
+                3, "q_3", List.of(new StageInputSpec(0)), Set.of(),
                 new io.sluice.engine.plan.ScanProcessorSpec(null,
                         List.of(new NamedExpr("d0", new ColumnRef("d0"), ColumnType.STRING)), null),
                 RowSignature.builder().add("d0", ColumnType.STRING).build(),
                 new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.desc("d0")), 0), 1, false).withLimitHint(100),
                 1);
-        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1, stage2)),
+        return new QuerySpec("INSERT …", "ds", new QueryDefinition("q", List.of(stage0, stage1, stage2, stage3)),
                 List.of(new ColumnMapping("d0", "d")), s0, List.of("VARCHAR", "BIGINT"),
                 new Destination.DataSource("ds", Granularity.of("DAY"), null), Map.of("maxNumTasks", 2));
     }

@@ -70,4 +70,42 @@ class JoinTransformerTest {
         assertThat(drain(new JoinTransformer(spec, l, r, rightRows).transform(source(new Object[] {2L}))))
                 .containsExactly(Arrays.asList(2L, 2.0));
     }
+
+    @Test
+    void rightJoinEmitsUnmatchedRightRowsOnceAfterTheLeftSide() {
+        JoinSpec spec = new JoinSpec(1, "j0.", List.of(new ColumnRef("k")), List.of("k"), "RIGHT", true);
+        RowSource out = new JoinTransformer(spec, LEFT, RIGHT, RIGHT_ROWS)
+                .transform(source(new Object[] {"a", 10L}, new Object[] {"c", 11L}, new Object[] {"a", 12L}));
+        assertThat(drain(out)).containsExactly(
+                Arrays.asList("a", 10L, "a", 1.0), Arrays.asList("a", 10L, "a", 2.0),
+                Arrays.asList("a", 12L, "a", 1.0), Arrays.asList("a", 12L, "a", 2.0),
+                Arrays.asList(null, null, "b", 3.0), Arrays.asList(null, null, null, 9.0));
+    }
+
+    @Test
+    void fullJoinKeepsUnmatchedRowsOfBothSides() {
+        JoinSpec spec = new JoinSpec(1, "j0.", List.of(new ColumnRef("k")), List.of("k"), "FULL", true);
+        RowSource out = new JoinTransformer(spec, LEFT, RIGHT, RIGHT_ROWS)
+                .transform(source(new Object[] {"b", 13L}, new Object[] {null, 14L}));
+        assertThat(drain(out)).containsExactly(
+                Arrays.asList("b", 13L, "b", 3.0), Arrays.asList(null, 14L, null, null),
+                Arrays.asList(null, null, "a", 1.0), Arrays.asList(null, null, "a", 2.0),
+                Arrays.asList(null, null, null, 9.0));
+    }
+
+    @Test
+    void broadcastJoinsRefuseRightAndFullAndShuffledJoinsSkipTheBroadcastBudget() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new JoinSpec(1, "j0.", List.of(new ColumnRef("k")), List.of("k"), "FULL"))
+                .isInstanceOf(IllegalArgumentException.class);
+        List<Object[]> many = java.util.Collections.nCopies((int) JoinTransformer.MAX_BROADCAST_ROWS + 1,
+                new Object[] {"a", 1.0});
+        JoinSpec broadcast = new JoinSpec(1, "j0.", List.of(new ColumnRef("k")), List.of("k"), "INNER");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JoinTransformer(broadcast, LEFT, RIGHT, many))
+                .isInstanceOf(io.sluice.engine.fault.FaultException.class)
+                .hasMessageContaining("BroadcastTablesTooLarge");
+        JoinSpec shuffled = new JoinSpec(1, "j0.", List.of(new ColumnRef("k")), List.of("k"), "INNER", true);
+        RowSource out = new JoinTransformer(shuffled, LEFT, RIGHT, many).transform(source(new Object[] {"z", 1L}));
+        assertThat(drain(out)).isEmpty();
+    }
 }

@@ -1,6 +1,7 @@
 package io.sluice.engine.expr;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.engine.types.ColumnType;
@@ -295,7 +296,22 @@ class ExprEvaluatorTest {
     }
 
     @Test
+    void sketchEstimates() {
+        // Druid's DS_HLL(m1) of foo's rows with dim2 null, as its report prints it: two distinct values
+        assertThat((Double) ev(Fn.HLL_SKETCH_ESTIMATE, "AgEHDAMIAgCOlN8Fp9xhBA==")).isCloseTo(2.0, within(1e-6));
+        assertThat(ev(Fn.HLL_SKETCH_ESTIMATE, "\"AgEHDAMIAgCOlN8Fp9xhBA==\"", 1L)).isEqualTo(2.0);
+        assertThat(ev(Fn.HLL_SKETCH_ESTIMATE, (Object) null)).isNull();
+        org.apache.datasketches.theta.UpdateSketch theta = org.apache.datasketches.theta.UpdateSketch.builder().build();
+        theta.update("a");
+        theta.update("b");
+        theta.update("c");
+        String bytes = java.util.Base64.getEncoder().encodeToString(theta.compact().toByteArray());
+        assertThat(ev(Fn.THETA_SKETCH_ESTIMATE, bytes)).isEqualTo(3.0);
+    }
+
+    @Test
     void everyFunctionIsCovered() {
+        sketchEstimates();
         comparisonsAndThreeValuedLogic();
         arithmeticPromotionAndNulls();
         conditionals();

@@ -123,7 +123,8 @@ final class LegacySegmentWriter {
         return switch (type) {
             case STRING -> new StringColumnBuilder(name);
             case LONG, FLOAT, DOUBLE -> new NumericBuilder(name, type);
-            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE -> new BlobBuilder(name, type);
+            case STRING_ARRAY, LONG_ARRAY, DOUBLE_ARRAY, COMPLEX_JSON, COMPLEX_STATE, COMPLEX_HLL, COMPLEX_THETA ->
+                    new BlobBuilder(name, type);
         };
     }
 

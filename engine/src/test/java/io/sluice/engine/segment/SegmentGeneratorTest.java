@@ -163,7 +163,7 @@ class SegmentGeneratorTest {
                 new ColumnSignature("__time", ColumnType.LONG),
                 new ColumnSignature("page", ColumnType.STRING),
                 new ColumnSignature("cnt", ColumnType.LONG),
-                new ColumnSignature("users", ColumnType.COMPLEX_STATE));
+                new ColumnSignature("users", ColumnType.COMPLEX_HLL));
         assertThat(segs.get(0).metrics()).containsExactly("cnt", "users");
         try (SegmentReader r = SegmentReader.open(Path.of(segs.get(0).loadSpecPath()))) {
             Object[] row = drain(r.scan(List.of("page", "cnt", "users"), Long.MIN_VALUE, Long.MAX_VALUE)).get(0);

@@ -137,6 +137,12 @@ public final class DruidOperators {
         for (String n : List.of("APPROX_COUNT_DISTINCT_DS_HLL", "APPROX_COUNT_DISTINCT_DS_THETA")) {
             ops.add(agg(n, ReturnTypes.BIGINT));
         }
+        ops.add(agg("DS_HLL", b -> ComplexTypes.sketch(io.sluice.engine.types.ColumnType.COMPLEX_HLL)));
+        ops.add(agg("DS_THETA", b -> ComplexTypes.sketch(io.sluice.engine.types.ColumnType.COMPLEX_THETA)));
+        ops.add(agg("BIG_SUM", nullable(SqlTypeName.DOUBLE)));
+        for (String n : List.of("HLL_SKETCH_ESTIMATE", "THETA_SKETCH_ESTIMATE")) {
+            ops.add(fn(n, nullable(SqlTypeName.DOUBLE)));
+        }
         return ops;
     }
 }

@@ -68,6 +68,7 @@ public final class DruidTable extends AbstractTable {
             case LONG_ARRAY -> tf.createArrayType(nullable(tf, SqlTypeName.BIGINT), -1);
             case DOUBLE_ARRAY -> tf.createArrayType(nullable(tf, SqlTypeName.DOUBLE), -1);
             case COMPLEX_JSON, COMPLEX_STATE -> tf.createSqlType(SqlTypeName.OTHER);
+            case COMPLEX_HLL, COMPLEX_THETA -> ComplexTypes.sketch(type);
         };
     }
 

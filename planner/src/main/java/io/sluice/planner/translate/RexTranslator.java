@@ -69,6 +69,11 @@ public final class RexTranslator {
         throw unsupported("expression [" + node + "]");
     }
 
+    /** Druid's invalid-input error for a bad argument. */
+    public static DruidSqlException invalidInput(String message) {
+        return new DruidSqlException("invalidInput", "USER", "INVALID_INPUT", message, Map.of("sourceType", "sql"));
+    }
+
     public static DruidSqlException unsupported(String what) {
         return new DruidSqlException("general", "USER", "UNSUPPORTED",
                 "SQL feature is not supported yet by this engine: " + what, Map.of());

@@ -9,6 +9,10 @@ public final class SqlTypes {
     private SqlTypes() {}
 
     public static ColumnType nativeType(RelDataType t) {
+        ColumnType sketch = io.sluice.planner.calcite.ComplexTypes.sketchType(t);
+        if (sketch != null) {
+            return sketch;
+        }
         SqlTypeName n = t.getSqlTypeName();
         return switch (n) {
             case CHAR, VARCHAR -> ColumnType.STRING;

@@ -183,6 +183,9 @@ public final class StageBuilder {
             for (RexNode e : project.getProjects()) {
                 fields.add(rex.translate(e, p.fields));
             }
+            if (p.isPostAgg() && p.preStage != null) {
+                markExpressionDimensions(p, fields);
+            }
             p.fields = fields;
             p.types = types(rel);
             return p;
@@ -206,6 +209,13 @@ public final class StageBuilder {
         }
         if (rel instanceof Window window) {
             return new WindowTranslator(this, context, rex).translate(window, visit(window.getInput()));
+        }
+        if (rel instanceof Join join && (join.getJoinType() == JoinRelType.RIGHT
+                || join.getJoinType() == JoinRelType.FULL || "sortMerge".equals(context.sqlJoinAlgorithm()))) {
+            Pending shuffled = shuffleJoin(join);
+            if (shuffled != null) {
+                return shuffled;
+            }
         }
         if (rel instanceof Join join
                 && (join.getJoinType() == JoinRelType.INNER || join.getJoinType() == JoinRelType.LEFT)) {
@@ -420,6 +430,139 @@ public final class StageBuilder {
         return p;
     }
 
+    /** Records on the pre-shuffle GROUP BY which dimensions the projection reads inside an expression. */
+    private void markExpressionDimensions(Pending p, List<Expr> fields) {
+        Set<String> used = new java.util.LinkedHashSet<>();
+        for (Expr f : fields) {
+            if (!(f instanceof ColumnRef)) {
+                collectColumns(f, used);
+            }
+        }
+        used.retainAll(p.dims);
+        StageDefinition pre = stages.get(p.preStage);
+        if (used.isEmpty() || !(pre.processor() instanceof GroupByPreShuffleSpec g)) {
+            return;
+        }
+        Set<String> all = new java.util.LinkedHashSet<>(g.expressionDimensions());
+        all.addAll(used);
+        stages.set(p.preStage, new StageDefinition(pre.stageNumber(), pre.id(), pre.inputs(), pre.broadcastInputs(),
+                new GroupByPreShuffleSpec(g.filter(), g.dimensions(), g.aggregations(), g.join(), List.copyOf(all)),
+                pre.signature(), pre.shuffleSpec(), pre.maxWorkerCount()));
+    }
+
+    private static void collectColumns(Expr e, Set<String> out) {
+        if (e instanceof ColumnRef c) {
+            out.add(c.column());
+        } else if (e instanceof io.sluice.engine.expr.Call call) {
+            for (Expr a : call.args()) {
+                collectColumns(a, out);
+            }
+        }
+    }
+
+    /**
+     * A join with both sides hash-partitioned on the join keys (Druid's {@code sqlJoinAlgorithm: sortMerge}; also
+     * every RIGHT and FULL join): each side becomes a stage whose output is hash-partitioned on its key expressions
+     * (cast to one common type, so equal keys hash alike), and the join stage's workers each join the matching
+     * partitions of both. The keys are the condition's conjuncts {@code leftExpr = rightExpr}; other conjuncts filter
+     * the joined rows of an INNER join. Returns null when the condition has no such equality (the caller then uses
+     * a broadcast join, or refuses).
+     */
+    private Pending shuffleJoin(Join join) {
+        int nLeft = join.getLeft().getRowType().getFieldCount();
+        List<RexNode> rest = new ArrayList<>();
+        List<RexNode[]> pairs = new ArrayList<>();
+        for (RexNode c : org.apache.calcite.plan.RelOptUtil.conjunctions(join.getCondition())) {
+            RexNode[] pair = equiPair(c, nLeft);
+            if (pair != null) {
+                pairs.add(pair);
+            } else {
+                rest.add(c);
+            }
+        }
+        if (pairs.isEmpty()) {
+            if (join.getJoinType() == JoinRelType.RIGHT || join.getJoinType() == JoinRelType.FULL) {
+                throw RexTranslator.unsupported(join.getJoinType() + " JOIN without an equality condition");
+            }
+            return null;
+        }
+        if (!rest.isEmpty() && join.getJoinType() != JoinRelType.INNER) {
+            throw RexTranslator.unsupported(join.getJoinType() + " JOIN with a condition other than equalities");
+        }
+        Pending left = open(visit(join.getLeft()));
+        Pending right = open(visit(join.getRight()));
+        List<Expr> both = new ArrayList<>(left.fields);
+        both.addAll(right.fields);
+        List<NamedExpr> leftKeyCols = new ArrayList<>();
+        List<NamedExpr> rightKeyCols = new ArrayList<>();
+        List<KeyColumn> leftClusterBy = new ArrayList<>();
+        List<KeyColumn> rightClusterBy = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            ColumnType lt = SqlTypes.nativeType(pairs.get(i)[0].getType());
+            ColumnType rt = SqlTypes.nativeType(pairs.get(i)[1].getType());
+            ColumnType common = lt == rt ? lt
+                    : lt.isNumeric() && rt.isNumeric() ? ColumnType.DOUBLE : ColumnType.STRING;
+            String name = "__jk" + i;
+            leftKeyCols.add(new NamedExpr(name, castTo(rex.translate(pairs.get(i)[0], both), lt, common), common));
+            rightKeyCols.add(new NamedExpr(name, castTo(rex.translate(pairs.get(i)[1], both), rt, common), common));
+            leftClusterBy.add(KeyColumn.asc(name));
+            rightClusterBy.add(KeyColumn.asc(name));
+        }
+        int partitions = workers();
+        Emitted l = emit(left, null, leftKeyCols, new ShuffleSpec.Hash(new ClusterBy(leftClusterBy, 0), partitions));
+        Emitted r = emit(right, null, rightKeyCols,
+                new ShuffleSpec.Hash(new ClusterBy(rightClusterBy, 0), partitions));
+        String prefix = "j" + (joins++) + ".";
+        List<Expr> fields = new ArrayList<>();
+        for (String n : l.names()) {
+            fields.add(new ColumnRef(n));
+        }
+        for (String n : r.names()) {
+            fields.add(new ColumnRef(prefix + n));
+        }
+        List<Expr> leftKeys = new ArrayList<>();
+        List<String> rightKeys = new ArrayList<>();
+        for (NamedExpr k : leftKeyCols) {
+            leftKeys.add(new ColumnRef(k.name()));
+            rightKeys.add(k.name());
+        }
+        Pending p = new Pending();
+        p.inputs = List.of(new StageInputSpec(l.stage()), new StageInputSpec(r.stage()));
+        p.fields = fields;
+        p.types = types(join);
+        if (!rest.isEmpty()) {
+            p.filter = rex.translate(org.apache.calcite.rex.RexUtil.composeConjunction(
+                    join.getCluster().getRexBuilder(), rest), fields);
+        }
+        p.join = new io.sluice.engine.plan.JoinSpec(1, prefix, leftKeys, rightKeys, join.getJoinType().name(), true);
+        return p;
+    }
+
+    /** {@code [leftSide, rightSide]} of a conjunct {@code a = b} with each side over one join input, else null. */
+    private static RexNode[] equiPair(RexNode c, int nLeft) {
+        if (c.getKind() != SqlKind.EQUALS || !(c instanceof org.apache.calcite.rex.RexCall call)) {
+            return null;
+        }
+        RexNode a = call.getOperands().get(0);
+        RexNode b = call.getOperands().get(1);
+        org.apache.calcite.util.ImmutableBitSet ua = org.apache.calcite.plan.RelOptUtil.InputFinder.bits(a);
+        org.apache.calcite.util.ImmutableBitSet ub = org.apache.calcite.plan.RelOptUtil.InputFinder.bits(b);
+        if (ua.isEmpty() || ub.isEmpty()) {
+            return null;
+        }
+        if (ua.nextSetBit(nLeft) < 0 && ub.nextSetBit(0) >= nLeft) {
+            return new RexNode[] {a, b};
+        }
+        if (ub.nextSetBit(nLeft) < 0 && ua.nextSetBit(0) >= nLeft) {
+            return new RexNode[] {b, a};
+        }
+        return null;
+    }
+
+    private static Expr castTo(Expr e, ColumnType from, ColumnType to) {
+        return from == to ? e : io.sluice.engine.expr.Call.of(io.sluice.engine.expr.Fn.CAST, e, Literal.of(to.name()));
+    }
+
     private Pending open(Pending p) {
         if (p.limit == null && (p.join == null || keepJoinOpen)) {
             return p;
@@ -480,7 +623,8 @@ public final class StageBuilder {
         } finally {
             keepJoinOpen = saved;
         }
-        if (in.isPostAgg() || in.limit != null || in.unnest != null) {
+        // a shuffled (sort-merge) join runs in a stage of its own; a broadcast join is done by the GROUP BY stage
+        if (in.isPostAgg() || in.limit != null || in.unnest != null || (in.join != null && in.join.shuffled())) {
             in = overStage(emit(in, null, List.of(), null));
         }
         List<ColumnType> outTypes = types(agg);
@@ -523,8 +667,13 @@ public final class StageBuilder {
                                 Literal.of("DOUBLE")),
                         new ColumnRef("a" + (j + 1))));
             } else {
-                specs.add(aggregator("a" + j, call, in, outType));
+                AggregatorSpec spec = aggregator("a" + j, call, in, outType);
+                specs.add(spec);
                 fields.add(new ColumnRef("a" + j));
+                if (!context.finalizeAggregations()) {
+                    // the column carries the aggregator's state (a sketch, …), not its finalized value
+                    outTypes.set(k + ci - 1, spec.intermediateType());
+                }
             }
             for (AggregatorSpec spec : specs) {
                 aggs.add(spec);
@@ -540,7 +689,7 @@ public final class StageBuilder {
         }
         stages.add(new StageDefinition(pre, stageId(pre), in.inputs,
                 in.join == null ? null : Set.of(in.join.broadcastInput()),
-                new GroupByPreShuffleSpec(in.filter, dims, aggs, in.join), preSig.build(),
+                new GroupByPreShuffleSpec(in.filter, dims, aggs, in.join, List.of()), preSig.build(),
                 new ShuffleSpec.MaxCount(new ClusterBy(keys, 0), 1, true), workers()));
         Pending p = new Pending();
         p.inputs = List.of(new StageInputSpec(pre));
@@ -553,13 +702,35 @@ public final class StageBuilder {
         return p;
     }
 
+    private static final java.util.Set<String> SKETCH_AGGREGATES = java.util.Set.of("DS_HLL", "DS_THETA",
+            "APPROX_COUNT_DISTINCT_DS_HLL", "APPROX_COUNT_DISTINCT_DS_THETA");
+
+    /** A sketch aggregate's constant parameter (lgK, size or tgtHllType). */
+    private static <T> T sketchParam(String fn, Expr e, Class<T> type) {
+        if (!(e instanceof Literal lit)) {
+            throw RexTranslator.invalidInput("Function [" + fn + "] needs literal parameters after its first argument");
+        }
+        Object v = lit.value();
+        if (v == null) {
+            return null;
+        }
+        if (type == Integer.class && v instanceof Number n) {
+            return type.cast(n.intValue());
+        }
+        if (type == String.class && v instanceof String s) {
+            return type.cast(s);
+        }
+        throw RexTranslator.invalidInput("Function [" + fn + "] got a parameter of the wrong type: [" + v + "]");
+    }
+
     private AggregatorSpec aggregator(String name, AggregateCall call, Pending in, ColumnType outType) {
         String fn = call.getAggregation().getName().toUpperCase(Locale.ROOT);
         SqlKind kind = call.getAggregation().getKind();
         List<Integer> args = call.getArgList();
         Expr input = args.isEmpty() ? null : in.fields.get(args.get(0));
         Expr filter = call.filterArg >= 0 ? in.fields.get(call.filterArg) : null;
-        if (args.size() > 1 && !fn.startsWith("EARLIEST") && !fn.startsWith("LATEST")) {
+        boolean sketch = SKETCH_AGGREGATES.contains(fn);
+        if (args.size() > 1 && !fn.startsWith("EARLIEST") && !fn.startsWith("LATEST") && !sketch) {
             throw RexTranslator.unsupported("aggregate [" + fn + "] with " + args.size() + " arguments");
         }
         AggKind k;
@@ -567,6 +738,9 @@ public final class StageBuilder {
         switch (fn) {
             case "APPROX_COUNT_DISTINCT", "APPROX_COUNT_DISTINCT_DS_HLL" -> k = AggKind.APPROX_COUNT_DISTINCT_HLL;
             case "APPROX_COUNT_DISTINCT_DS_THETA" -> k = AggKind.APPROX_COUNT_DISTINCT_THETA;
+            case "DS_HLL" -> k = AggKind.HLL_SKETCH;
+            case "DS_THETA" -> k = AggKind.THETA_SKETCH;
+            case "BIG_SUM" -> k = AggKind.BIG_SUM;
             case "EARLIEST", "EARLIEST_BY" -> k = AggKind.EARLIEST;
             case "LATEST", "LATEST_BY" -> k = AggKind.LATEST;
             case "ANY_VALUE" -> k = AggKind.ANY_VALUE;
@@ -591,6 +765,31 @@ public final class StageBuilder {
         if (call.isDistinct() && k != AggKind.COUNT && k != AggKind.APPROX_COUNT_DISTINCT_HLL
                 && k != AggKind.MIN && k != AggKind.MAX) {
             throw RexTranslator.unsupported("DISTINCT in aggregate [" + fn + "]");
+        }
+        if (sketch) {
+            Integer size = args.size() > 1 ? sketchParam(fn, in.fields.get(args.get(1)), Integer.class) : null;
+            String hllType = args.size() > 2 ? sketchParam(fn, in.fields.get(args.get(2)), String.class) : null;
+            boolean hll = k == AggKind.HLL_SKETCH || k == AggKind.APPROX_COUNT_DISTINCT_HLL;
+            if (args.size() > (hll ? 3 : 2)) {
+                throw RexTranslator.invalidInput("Function [" + fn + "] takes at most " + (hll ? 3 : 2)
+                        + " arguments, got " + args.size());
+            }
+            if (hllType != null) {
+                try {
+                    io.sluice.engine.agg.SketchAggregators.hllType(hllType);
+                } catch (IllegalArgumentException e) {
+                    throw RexTranslator.invalidInput(e.getMessage());
+                }
+            }
+            if (size != null && hll && (size < 4 || size > 21)) {
+                throw RexTranslator.invalidInput("Invalid lgK value [" + size + "] for [" + fn
+                        + "]: it must be between 4 and 21");
+            }
+            if (size != null && !hll && (size < 16 || Integer.bitCount(size) != 1)) {
+                throw RexTranslator.invalidInput("Invalid size [" + size + "] for [" + fn
+                        + "]: it must be a power of 2 of at least 16");
+            }
+            return new AggregatorSpec(name, k, input, filter, outType, false, size, hllType);
         }
         return new AggregatorSpec(name, k, input, filter, outType, distinct);
     }
@@ -802,7 +1001,7 @@ public final class StageBuilder {
             }
             processor = new ScanProcessorSpec(p.unnest, p.filter, ordered, p.limit, p.join);
         }
-        Set<Integer> broadcast = p.join == null ? null : Set.of(p.join.broadcastInput());
+        Set<Integer> broadcast = p.join == null || p.join.shuffled() ? null : Set.of(p.join.broadcastInput());
         stages.add(new StageDefinition(n, stageId(n), p.inputs, broadcast, processor, sig.build(), shuffle, workers()));
         return new Emitted(n, names);
     }
