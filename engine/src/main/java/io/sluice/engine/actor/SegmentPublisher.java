@@ -35,6 +35,7 @@ final class SegmentPublisher {
         generated.stream()
                 .sorted(java.util.Comparator.comparingLong(GeneratedSegment::start))
                 .forEach(g -> byInterval.computeIfAbsent(g.start() + "/" + g.end(), k -> new ArrayList<>()).add(g));
+        checkSegmentsPerChunk(dest, byInterval);
         List<DataSegment> segments = new ArrayList<>();
         for (List<GeneratedSegment> chunk : byInterval.values()) {
             for (int i = 0; i < chunk.size(); i++) {
@@ -47,6 +48,24 @@ final class SegmentPublisher {
         }
         metadata.publishSegments(dest.dataSource(), segments, dest.replaceTimeChunks());
         return segments;
+    }
+
+    /** {@code maxNumSegments} (context): no time chunk may get more segments (TooManySegmentsInTimeChunk). */
+    private void checkSegmentsPerChunk(Destination.DataSource dest, Map<String, List<GeneratedSegment>> byInterval) {
+        Object max = spec.context().get("maxNumSegments");
+        if (max == null) {
+            return;
+        }
+        int limit = Integer.parseInt(String.valueOf(max).trim());
+        for (List<GeneratedSegment> chunk : byInterval.values()) {
+            if (chunk.size() > limit) {
+                io.sluice.engine.types.Granularity g = dest.segmentGranularity();
+                String granularity = g.isAll() || !g.name().startsWith("P") ? g.name() : g.describe();
+                throw new FaultException(Faults.tooManySegmentsInTimeChunk(
+                        io.sluice.engine.types.Intervals.formatInstant(chunk.get(0).start()), chunk.size(), limit,
+                        granularity));
+            }
+        }
     }
 
     /** Druid's limit on time chunks (TooManyBuckets). */

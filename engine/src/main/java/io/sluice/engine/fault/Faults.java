@@ -159,6 +159,23 @@ public final class Faults {
                 + " 'groupByEnableMultiValueUnnesting' to true in your query context.";
     }
 
+    /**
+     * More segments in one time chunk than the {@code maxNumSegments} context parameter allows.
+     *
+     * @param granularity Druid's rendering of the segment granularity: a standard name ({@code DAY}) or its object form
+     */
+    public static Fault tooManySegmentsInTimeChunk(
+            String timeChunk, int numSegments, int maxNumSegments, String granularity) {
+        return new Fault("TooManySegmentsInTimeChunk",
+                "Too many segments requested to be generated in time chunk[" + timeChunk + "] with granularity["
+                        + granularity + "] (requested = [" + String.format(java.util.Locale.ROOT, "%,d", numSegments)
+                        + "], maximum = [" + String.format(java.util.Locale.ROOT, "%,d", maxNumSegments)
+                        + "]). Please try breaking up your query or change the maximum using the query context"
+                        + " parameter[maxNumSegments].",
+                f("timeChunk", timeChunk, "numSegments", numSegments, "maxNumSegments", maxNumSegments,
+                        "segmentGranularity", granularity));
+    }
+
     public static Fault unknownError(String message) {
         return new Fault("UnknownError", message, f("message", message));
     }

@@ -108,6 +108,7 @@ public final class SegmentGenerator {
         List<GeneratedSegment> out = new ArrayList<>();
         Pending pending = null;
         long bucket = 0;
+        int started = 0; // segments begun so far: names their files (out lags while one is finishing)
         // A finished segment is sorted, written and pushed on its own thread while the next one's rows are read;
         // at most one segment is finishing at a time.
         Finisher finisher = new Finisher(out);
@@ -130,7 +131,8 @@ public final class SegmentGenerator {
                     finisher.submit(full);
                 }
                 if (pending == null) {
-                    String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + out.size();
+                    String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + started;
+                    started++;
                     pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
                             deepStorage, counters, maxBytesInMemory);
                 }

@@ -89,4 +89,20 @@ class SegmentPublisherTest {
                         e -> assertThat(e.fault().errorCode()).isEqualTo("InsertCannotBeEmpty"));
         assertThat(new SegmentPublisher(store, spec(null, Map.of())).publish(List.of(), "v1")).isEmpty();
     }
+
+    @Test
+    void moreSegmentsInATimeChunkThanMaxNumSegmentsIsTooManySegmentsInTimeChunkAndPublishesNothing() {
+        assertThatThrownBy(() -> new SegmentPublisher(store, spec(null, Map.of("maxNumSegments", 2)))
+                        .publish(List.of(fresh(D1), fresh(D1 + DAY), fresh(D1 + DAY), fresh(D1 + DAY)), "v1"))
+                .isInstanceOfSatisfying(FaultException.class, e -> {
+                    assertThat(e.fault().errorCode()).isEqualTo("TooManySegmentsInTimeChunk");
+                    assertThat(e.fault().errorMessage()).isEqualTo("Too many segments requested to be generated in"
+                            + " time chunk[2000-01-02T00:00:00.000Z] with granularity[DAY] (requested = [3], maximum"
+                            + " = [2]). Please try breaking up your query or change the maximum using the query"
+                            + " context parameter[maxNumSegments].");
+                });
+        assertThat(store.usedSegments("ds")).isEmpty();
+        assertThat(new SegmentPublisher(store, spec(null, Map.of("maxNumSegments", 3)))
+                .publish(List.of(fresh(D1), fresh(D1 + DAY), fresh(D1 + DAY), fresh(D1 + DAY)), "v1")).hasSize(4);
+    }
 }

@@ -104,6 +104,27 @@ class SegmentGeneratorTest {
     }
 
     @Test
+    void namedSegmentsOfOneWorkerGetOneFileEachWhileTheyFinishInTheBackground() {
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            rows.add(in(D1 + i, "c" + i, (long) i));
+        }
+        LocalDeepStorage deep = new LocalDeepStorage(dir.resolve("deep"));
+        List<GeneratedSegment> segs = new SegmentGenerator().generate(spec(Granularity.of("DAY"), null, 2), INPUT,
+                source(rows), "v1", dir.resolve("tmp"), deep, new SegmentGenerationCounters(), "worker0");
+
+        assertThat(segs).extracting(GeneratedSegment::numRows).containsExactly(2L, 2L, 1L);
+        assertThat(segs).extracting(GeneratedSegment::loadSpecPath).doesNotHaveDuplicates();
+        List<Object> countries = new ArrayList<>();
+        for (GeneratedSegment g : segs) {
+            try (SegmentReader r = SegmentReader.open(Path.of(g.loadSpecPath()))) {
+                drain(r.scan(List.of("country"), Long.MIN_VALUE, Long.MAX_VALUE)).forEach(x -> countries.add(x[0]));
+            }
+        }
+        assertThat(countries).containsExactly("c0", "c1", "c2", "c3", "c4");
+    }
+
+    @Test
     void spillsSortedRunsBeyondMaxRowsInMemoryAndMergesThem() {
         List<Object[]> rows = new ArrayList<>();
         // 10 rows of one day in descending time order; runs of 3 rows get spilled then merged
