@@ -44,6 +44,14 @@ public final class PartitionReader {
             List<List<PartitionSource>> parts,
             LongConsumer onFrame) {
         List<List<PartitionSource>> copy = List.copyOf(parts);
+        return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame));
+    }
+
+    /**
+     * The rows of {@code count} sources one after the other; source i is opened only when source i-1 is exhausted
+     * (and closed then), so at most one is open at a time.
+     */
+    public static RowSource sequence(int count, java.util.function.IntFunction<RowSource> open) {
         return new RowSource() {
             private int next;
             private RowSource current;
@@ -59,10 +67,10 @@ public final class PartitionReader {
                         current.close();
                         current = null;
                     }
-                    if (next >= copy.size()) {
+                    if (next >= count) {
                         return null;
                     }
-                    current = readOne(system, signature, sortKey, copy.get(next++), onFrame);
+                    current = open.apply(next++);
                 }
             }
 
@@ -70,6 +78,7 @@ public final class PartitionReader {
             public void close() {
                 if (current != null) {
                     current.close();
+                    current = null;
                 }
             }
         };

@@ -287,40 +287,9 @@ public final class WorkerStageRunner implements AutoCloseable {
     private RowSource mergeJoinPartitions(
             io.sluice.engine.exec.MergeJoinTransformer join, InputSlice.Stage left, InputSlice.Stage right) {
         currentSource = "join of the partitions of stages " + left.stage() + " and " + right.stage();
-        return new RowSource() {
-            private int next;
-            private RowSource current;
-
-            @Override
-            public Object[] next() {
-                while (true) {
-                    if (current != null) {
-                        Object[] row = current.next();
-                        if (row != null) {
-                            return row;
-                        }
-                        current.close();
-                        current = null;
-                    }
-                    if (next >= left.partitions().size()) {
-                        return null;
-                    }
-                    current = join.join(
-                            counting(PartitionReader.readOne(
-                                    system, left.signature(), left.sortKey(), left.partitions().get(next))),
-                            PartitionReader.readOne(
-                                    system, right.signature(), right.sortKey(), right.partitions().get(next)));
-                    next++;
-                }
-            }
-
-            @Override
-            public void close() {
-                if (current != null) {
-                    current.close();
-                }
-            }
-        };
+        return PartitionReader.sequence(left.partitions().size(), i -> join.join(
+                counting(PartitionReader.readOne(system, left.signature(), left.sortKey(), left.partitions().get(i))),
+                PartitionReader.readOne(system, right.signature(), right.sortKey(), right.partitions().get(i))));
     }
 
     /** With groupByEnableMultiValueUnnesting=false, a multi-value value in a grouped column is an error. */
