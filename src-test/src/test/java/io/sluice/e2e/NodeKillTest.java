@@ -251,22 +251,31 @@ class NodeKillTest {
         JsonNode reference = ClusterTest.runOk(client, ftIngest("ft_reference", data), Map.of("maxNumTasks", 5),
                 Duration.ofSeconds(120));
         assertThat(reference.at("/multiStageQuery/payload/status/workers/" + lostNumber)).hasSize(1);
+        assertSameTableAsReference(client, "ft_killed");
+        assertThat(client.select("SELECT COUNT(*) FROM ft_killed").get(0).get(0).asLong()).isEqualTo(rows);
+        // No duplicate segments: as many as the reference run made.
+        assertThat(segments(client, "ft_killed")).isEqualTo(segments(client, "ft_reference"))
+                .isGreaterThanOrEqualTo(8);
+        assertNothingRunning(client);
+        awaitDowned(e, a, b, d);
+    }
+
+    /**
+     * The table written under a worker kill holds what the run without a kill wrote (per day and channel: rows,
+     * sums, distinct pages), and deep storage holds exactly one file per published segment (no stray or duplicate
+     * segment of a lost attempt).
+     */
+    private void assertSameTableAsReference(SluiceClient client, String table) throws Exception {
         String check = "SELECT TIME_FLOOR(__time, 'P1D') AS d, channel, COUNT(*) AS n, SUM(added) AS a,"
                 + " SUM(deleted) AS del, COUNT(DISTINCT page) AS p FROM %s GROUP BY 1, 2 ORDER BY 1, 2";
-        JsonNode got = client.select(String.format(check, "ft_killed"));
-        JsonNode want = client.select(String.format(check, "ft_reference"));
+        JsonNode got = client.select(String.format(check, table));
         assertThat(got.size()).isGreaterThan(8);
-        assertThat(got).isEqualTo(want);
-        assertThat(client.select("SELECT COUNT(*) FROM ft_killed").get(0).get(0).asLong()).isEqualTo(rows);
-        // No duplicate segments: as many as the reference run made, and no stray files in deep storage.
-        int segments = segments(client, "ft_killed");
-        assertThat(segments).isEqualTo(segments(client, "ft_reference")).isGreaterThanOrEqualTo(8);
-        try (var files = Files.walk(temp.resolve("deep").resolve("ft_killed"))) {
+        assertThat(got).isEqualTo(client.select(String.format(check, "ft_reference")));
+        int segments = segments(client, table);
+        try (var files = Files.walk(temp.resolve("deep").resolve(table))) {
             assertThat(files.filter(f -> f.getFileName().toString().equals("index.sluice")).count())
                     .isEqualTo(segments);
         }
-        assertNothingRunning(client);
-        awaitDowned(e, a, b, d);
     }
 
     /**
@@ -309,15 +318,7 @@ class NodeKillTest {
         String line = a.logText().lines().filter(l -> l.contains(relaunched)).findFirst().orElseThrow();
         assertThat(line).contains("relaunching it as attempt 1").contains("stage 0 worker " + lostNumber);
 
-        String check = "SELECT TIME_FLOOR(__time, 'P1D') AS d, channel, COUNT(*) AS n, SUM(added) AS a,"
-                + " SUM(deleted) AS del, COUNT(DISTINCT page) AS p FROM %s GROUP BY 1, 2 ORDER BY 1, 2";
-        assertThat(client.select(String.format(check, "ft_killed_late")))
-                .isEqualTo(client.select(String.format(check, "ft_reference")));
-        int segments = segments(client, "ft_killed_late");
-        try (var files = Files.walk(temp.resolve("deep").resolve("ft_killed_late"))) {
-            assertThat(files.filter(p -> p.getFileName().toString().equals("index.sluice")).count())
-                    .isEqualTo(segments);
-        }
+        assertSameTableAsReference(client, "ft_killed_late");
         assertNothingRunning(client);
         awaitDowned(f, a, b, d);
     }
