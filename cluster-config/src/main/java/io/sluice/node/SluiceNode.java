@@ -119,6 +119,9 @@ public final class SluiceNode implements AutoCloseable {
                 TaskServiceImpl service =
                         new TaskServiceImpl(system, taskMasterRef, metadata, blocking, exportBaseDirs);
                 binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                if (config.getBoolean("sluice.planner.warm-up")) {
+                    warmUp(system, service.planner(), blocking);
+                }
             }
             int boundHttpPort = binding == null ? httpPort : binding.localAddress().getPort();
             TaskMaster.Settings settings = new TaskMaster.Settings(
@@ -155,6 +158,19 @@ public final class SluiceNode implements AutoCloseable {
             metadata.close();
             throw e;
         }
+    }
+
+    /** Plans the warm-up statements on the blocking pool, in the background; the node serves meanwhile. */
+    private static void warmUp(ActorSystem<?> system, io.sluice.planner.SqlPlanner planner, Executor blocking) {
+        CompletableFuture.runAsync(() -> {
+            io.sluice.planner.PlannerWarmup.Result r = io.sluice.planner.PlannerWarmup.run(planner);
+            if (r.failures().isEmpty()) {
+                system.log().info("SQL planner warmed up: {} statements in {} ms", r.planned(), r.millis());
+            } else {
+                system.log().warn("SQL planner warm-up: {} planned in {} ms, {} failed: {}", r.planned(), r.millis(),
+                        r.failures().size(), r.failures());
+            }
+        }, blocking);
     }
 
     /**

@@ -136,6 +136,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     private final int wantedWorkers;
     private final java.util.Set<Integer> slicing = new java.util.HashSet<>();
     private boolean finishing;
+    private boolean workersStopped;
     private int finalizeRound;
 
     public static Behavior<Command> create(String taskId, QuerySpec spec, ControllerContext cc, long createdMillis) {
@@ -662,6 +663,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     }
 
     private void stopWorkers(String reason) {
+        if (workersStopped) {
+            return; // once: a second Stop would reach stopped workers as dead letters
+        }
+        workersStopped = true;
         for (ActorRef<Worker.Command> w : workers) {
             if (w != null) {
                 ctx.unwatch(w);
