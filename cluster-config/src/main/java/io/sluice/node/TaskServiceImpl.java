@@ -13,7 +13,7 @@ import io.sluice.engine.json.Json;
 import io.sluice.engine.plan.QuerySpec;
 import io.sluice.engine.segment.DataSegment;
 import io.sluice.engine.storage.MetadataStore;
-import io.sluice.engine.storage.TaskRecord;
+import io.sluice.engine.storage.TaskHeader;
 import io.sluice.engine.task.TaskJson;
 import io.sluice.http.TaskService;
 import io.sluice.planner.CalcitePlanner;
@@ -82,8 +82,12 @@ final class TaskServiceImpl implements TaskService {
                 .exceptionally(e -> false);
     }
 
-    private CompletionStage<Optional<TaskRecord>> find(String taskId) {
-        return CompletableFuture.supplyAsync(() -> metadata.findTask(taskId), blocking);
+    private CompletionStage<Optional<TaskHeader>> find(String taskId) {
+        return CompletableFuture.supplyAsync(() -> metadata.findTaskHeader(taskId), blocking);
+    }
+
+    private CompletionStage<Optional<String>> storedReport(String taskId) {
+        return CompletableFuture.supplyAsync(() -> metadata.findReport(taskId), blocking);
     }
 
     @Override
@@ -101,12 +105,9 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<Optional<JsonNode>> report(String taskId) {
-        return find(taskId).thenCompose(rec -> {
-            if (rec.isEmpty()) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-            if (rec.get().reportJson() != null) {
-                return CompletableFuture.completedFuture(Optional.of(TaskJson.parse(rec.get().reportJson())));
+        return storedReport(taskId).thenCompose(stored -> {
+            if (stored.isPresent()) {
+                return CompletableFuture.completedFuture(Optional.of(TaskJson.parse(stored.get())));
             }
             return AskPattern.<TaskMaster.Command, TaskMaster.LiveReportReply>ask(
                             taskMaster(), r -> new TaskMaster.GetLiveReport(taskId, r), TIMEOUT, system.scheduler())
@@ -114,16 +115,16 @@ final class TaskServiceImpl implements TaskService {
                         if (live.report() != null) {
                             return CompletableFuture.completedFuture(Optional.of(live.report()));
                         }
-                        // It may have just finished: read the stored report once more.
-                        return find(taskId).thenApply(again -> again.flatMap(
-                                t -> Optional.ofNullable(t.reportJson()).map(TaskJson::parse)));
+                        // It may have just finished: read the stored report once more (empty for no such task).
+                        return storedReport(taskId).thenApply(again -> again.map(TaskJson::parse));
                     });
         });
     }
 
     @Override
     public CompletionStage<Optional<JsonNode>> payload(String taskId) {
-        return find(taskId).thenApply(rec -> rec.map(t -> TaskJson.parse(t.payloadJson())));
+        return CompletableFuture.supplyAsync(() -> metadata.findPayload(taskId), blocking)
+                .thenApply(p -> p.map(TaskJson::parse));
     }
 
     @Override
@@ -143,7 +144,7 @@ final class TaskServiceImpl implements TaskService {
                     if ("waiting".equals(s) || "pending".equals(s)) {
                         return out;
                     }
-                    for (TaskRecord t : metadata.listTasks(null, dataSource, 10_000)) {
+                    for (TaskHeader t : metadata.listTaskHeaders(null, dataSource, 10_000)) {
                         boolean running = "RUNNING".equals(t.status());
                         if (("running".equals(s) && !running) || ("complete".equals(s) && running)) {
                             continue;

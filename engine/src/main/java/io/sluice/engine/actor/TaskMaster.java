@@ -207,7 +207,7 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
             // A controller that stopped without recording its end (it crashed) must not leave its task RUNNING.
             String taskId = msg.taskId();
             CompletableFuture.runAsync(
-                    () -> settings.metadata().findTask(taskId)
+                    () -> settings.metadata().findTaskHeader(taskId)
                             .filter(t -> "RUNNING".equals(t.status()))
                             .ifPresent(t -> settings.metadata().updateTaskStatus(taskId, "FAILED", -1,
                                     "UnknownError: the query's controller stopped unexpectedly")),

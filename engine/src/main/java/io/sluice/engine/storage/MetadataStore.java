@@ -238,14 +238,28 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         }
     }
 
-    public Optional<TaskRecord> findTask(String id) {
-        List<TaskRecord> found = queryTasks("SELECT * FROM sluice_tasks WHERE id = ?", 0, id);
+    /** The task's header (no payload, no report): what status polls need. */
+    public Optional<TaskHeader> findTaskHeader(String id) {
+        List<TaskHeader> found = queryHeaders("SELECT " + HEADER_COLUMNS + " FROM sluice_tasks WHERE id = ?", 0, id);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
-    /** Tasks, newest first, optionally filtered by status and datasource; {@code limit <= 0} means no limit. */
-    public List<TaskRecord> listTasks(String statusOrNull, String dataSourceOrNull, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM sluice_tasks WHERE 1 = 1");
+    /** The task's report; empty when there is no such task or its report is not saved yet. */
+    public Optional<String> findReport(String id) {
+        return readText("SELECT report FROM sluice_tasks WHERE id = ?", id);
+    }
+
+    /** The task's payload; empty when there is no such task. */
+    public Optional<String> findPayload(String id) {
+        return readText("SELECT payload FROM sluice_tasks WHERE id = ?", id);
+    }
+
+    /**
+     * Tasks without payloads and reports (a list of thousands of tasks reads no report), newest first, optionally
+     * filtered by status and datasource; {@code limit <= 0} means no limit.
+     */
+    public List<TaskHeader> listTaskHeaders(String statusOrNull, String dataSourceOrNull, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + HEADER_COLUMNS + " FROM sluice_tasks WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (statusOrNull != null) {
             sql.append(" AND status = ?");
@@ -256,7 +270,55 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
             args.add(dataSourceOrNull);
         }
         sql.append(" ORDER BY created_time DESC, seq DESC");
-        return queryTasks(sql.toString(), Math.max(0, limit), args.toArray());
+        return queryHeaders(sql.toString(), Math.max(0, limit), args.toArray());
+    }
+
+    private static final String HEADER_COLUMNS =
+            "id, task_type, datasource, created_time, status, duration_ms, error_msg, location_host, location_port";
+
+    private List<TaskHeader> queryHeaders(String sql, int limit, Object... args) {
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement(sql)) {
+            bind(p, args);
+            if (limit > 0) {
+                p.setMaxRows(limit);
+            }
+            List<TaskHeader> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TaskHeader(
+                            rs.getString("id"),
+                            rs.getString("task_type"),
+                            rs.getString("datasource"),
+                            rs.getString("created_time"),
+                            rs.getString("status"),
+                            rs.getLong("duration_ms"),
+                            rs.getString("error_msg"),
+                            rs.getString("location_host"),
+                            rs.getInt("location_port")));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new MetadataStoreException("Cannot read tasks", e);
+        }
+    }
+
+    private Optional<String> readText(String sql, String id) {
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement(sql)) {
+            bind(p, new Object[] {id});
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new MetadataStoreException("Cannot read task [" + id + "]", e);
+        }
+    }
+
+    public Optional<TaskRecord> findTask(String id) {
+        List<TaskRecord> found = queryTasks("SELECT * FROM sluice_tasks WHERE id = ?", 0, id);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
     /** Marks every RUNNING task FAILED with {@code errorMsg} (startup recovery); returns their ids. */

@@ -42,4 +42,10 @@ public record TaskRecord(
             throw new IllegalArgumentException("Unknown task status [" + status + "]");
         }
     }
+
+    /** The task without payload and report. */
+    public TaskHeader header() {
+        return new TaskHeader(id, type, dataSource, createdTime, status, durationMs, errorMsg, locationHost,
+                locationPort);
+    }
 }

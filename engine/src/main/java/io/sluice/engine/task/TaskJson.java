@@ -7,7 +7,7 @@ import io.sluice.engine.json.Json;
 import io.sluice.engine.plan.ColumnMapping;
 import io.sluice.engine.plan.Destination;
 import io.sluice.engine.plan.QuerySpec;
-import io.sluice.engine.storage.TaskRecord;
+import io.sluice.engine.storage.TaskHeader;
 import io.sluice.engine.types.ColumnSignature;
 
 /** Druid's JSON for task status objects and the {@code query_controller} task payload. Pure. */
@@ -18,7 +18,7 @@ public final class TaskJson {
     private TaskJson() {}
 
     /** The inner {@code status} object of GET /task/{id}/status, also a TaskStatusPlus in task lists. */
-    public static ObjectNode status(TaskRecord t, boolean live) {
+    public static ObjectNode status(TaskHeader t, boolean live) {
         ObjectNode s = Json.MAPPER.createObjectNode();
         s.put("id", t.id());
         s.put("groupId", t.id());

@@ -76,14 +76,21 @@ class MetadataStoreTest {
         assertThat(t1.errorMsg()).isEqualTo("boom");
         assertThat(t1.reportJson()).isEqualTo("{\"multiStageQuery\":{}}");
         assertThat(t1.payloadJson()).isEqualTo("{\"id\":\"t1\"}");
+        assertThat(store.findTaskHeader("t1")).contains(t1.header());
+        assertThat(store.findTaskHeader("nope")).isEmpty();
+        assertThat(store.findReport("t1")).contains("{\"multiStageQuery\":{}}");
+        assertThat(store.findReport("t2")).isEmpty(); // not saved yet
+        assertThat(store.findReport("nope")).isEmpty();
+        assertThat(store.findPayload("t1")).contains("{\"id\":\"t1\"}");
+        assertThat(store.findPayload("nope")).isEmpty();
 
         store.updateTaskStatus("t3", "SUCCESS", 20, null);
 
-        assertThat(store.listTasks(null, null, 0)).extracting(TaskRecord::id).containsExactly("t3", "t2", "t1");
-        assertThat(store.listTasks(null, null, 2)).extracting(TaskRecord::id).containsExactly("t3", "t2");
-        assertThat(store.listTasks(null, "wiki", 0)).extracting(TaskRecord::id).containsExactly("t3", "t1");
-        assertThat(store.listTasks("RUNNING", null, 0)).extracting(TaskRecord::id).containsExactly("t2");
-        assertThat(store.listTasks("SUCCESS", "other", 0)).isEmpty();
+        assertThat(store.listTaskHeaders(null, null, 0)).extracting(TaskHeader::id).containsExactly("t3", "t2", "t1");
+        assertThat(store.listTaskHeaders(null, null, 2)).extracting(TaskHeader::id).containsExactly("t3", "t2");
+        assertThat(store.listTaskHeaders(null, "wiki", 0)).extracting(TaskHeader::id).containsExactly("t3", "t1");
+        assertThat(store.listTaskHeaders("RUNNING", null, 0)).extracting(TaskHeader::id).containsExactly("t2");
+        assertThat(store.listTaskHeaders("SUCCESS", "other", 0)).isEmpty();
 
         assertThatThrownBy(() -> store.updateTaskStatus("nope", "SUCCESS", 1, null))
                 .isInstanceOf(IllegalArgumentException.class);
