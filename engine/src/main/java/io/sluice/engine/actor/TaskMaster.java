@@ -109,20 +109,21 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
             return this;
         }
         long created = settings.clock().millis();
-        TaskRecord record = new TaskRecord(
-                msg.taskId(),
-                "query_controller",
-                msg.spec().dataSource(),
-                Intervals.formatInstant(created),
-                "RUNNING",
-                -1,
-                null,
-                settings.host(),
-                settings.port(),
-                TaskJson.payload(msg.taskId(), msg.spec()).toString(),
-                null);
-        CompletableFuture<Void> f =
-                CompletableFuture.runAsync(() -> settings.metadata().insertTask(record), settings.blocking());
+        // The payload (the whole plan as JSON) is built on the blocking pool with the insert, not on this actor.
+        CompletableFuture<Void> f = CompletableFuture.runAsync(
+                () -> settings.metadata().insertTask(new TaskRecord(
+                        msg.taskId(),
+                        "query_controller",
+                        msg.spec().dataSource(),
+                        Intervals.formatInstant(created),
+                        "RUNNING",
+                        -1,
+                        null,
+                        settings.host(),
+                        settings.port(),
+                        TaskJson.payload(msg.taskId(), msg.spec()).toString(),
+                        null)),
+                settings.blocking());
         ctx.pipeToSelf(f, (v, err) -> new Registered(msg.taskId(), msg.spec(), created, msg.replyTo(), err));
         return this;
     }
@@ -141,10 +142,8 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
             return this;
         }
         ActorRef<Command> self = ctx.getSelf();
-        TaskStore store = (taskId, status, durationMs, fault, report) -> {
-            settings.metadata().saveReport(taskId, report.toString());
-            settings.metadata().updateTaskStatus(taskId, status, durationMs, errorMsg(fault));
-        };
+        TaskStore store = (taskId, status, durationMs, fault, report) ->
+                settings.metadata().completeTask(taskId, status, durationMs, errorMsg(fault), report.toString());
         ControllerContext cc = new ControllerContext(
                 settings.metadata(),
                 store,

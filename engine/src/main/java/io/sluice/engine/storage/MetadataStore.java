@@ -230,10 +230,24 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         }
     }
 
-    /** Stores a task's report; throws IllegalArgumentException if the task does not exist. */
-    public void saveReport(String id, String reportJson) {
+    /**
+     * Records a task's end in one statement: status, duration, error and report land together (a poll never sees
+     * the final status without the report). Throws IllegalArgumentException if the task does not exist.
+     */
+    public void completeTask(String id, String status, long durationMs, String errorMsg, String reportJson) {
         requireNonNull(id, "id is null");
-        if (update("UPDATE sluice_tasks SET report = ? WHERE id = ?", reportJson, id) == 0) {
+        requireNonNull(reportJson, "reportJson is null");
+        if (!TaskRecord.STATUSES.contains(status)) {
+            throw new IllegalArgumentException("Unknown task status [" + status + "]");
+        }
+        int n = update(
+                "UPDATE sluice_tasks SET status = ?, duration_ms = ?, error_msg = ?, report = ? WHERE id = ?",
+                status,
+                durationMs,
+                errorMsg,
+                reportJson,
+                id);
+        if (n == 0) {
             throw new IllegalArgumentException("No task [" + id + "]");
         }
     }

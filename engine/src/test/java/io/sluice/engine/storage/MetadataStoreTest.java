@@ -69,7 +69,8 @@ class MetadataStoreTest {
         assertThat(store.findTask("nope")).isEmpty();
 
         store.updateTaskStatus("t1", "FAILED", 1500, "boom");
-        store.saveReport("t1", "{\"multiStageQuery\":{}}");
+        assertThat(store.findReport("t1")).isEmpty();
+        store.completeTask("t1", "FAILED", 1500, "boom", "{\"multiStageQuery\":{}}");
         TaskRecord t1 = store.findTask("t1").orElseThrow();
         assertThat(t1.status()).isEqualTo("FAILED");
         assertThat(t1.durationMs()).isEqualTo(1500);
@@ -95,6 +96,21 @@ class MetadataStoreTest {
         assertThatThrownBy(() -> store.updateTaskStatus("nope", "SUCCESS", 1, null))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.updateTaskStatus("t2", "DONE", 1, null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void completeTaskRecordsStatusAndReportTogether() {
+        store.insertTask(task("t1", "wiki", "2024-01-01T00:00:00.000Z"));
+        store.completeTask("t1", "SUCCESS", 42, null, "{\"r\":1}");
+        TaskRecord t1 = store.findTask("t1").orElseThrow();
+        assertThat(t1.status()).isEqualTo("SUCCESS");
+        assertThat(t1.durationMs()).isEqualTo(42);
+        assertThat(t1.errorMsg()).isNull();
+        assertThat(t1.reportJson()).isEqualTo("{\"r\":1}");
+        assertThatThrownBy(() -> store.completeTask("nope", "SUCCESS", 1, null, "{}"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.completeTask("t1", "DONE", 1, null, "{}"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
