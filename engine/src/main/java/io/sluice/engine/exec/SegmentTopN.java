@@ -146,7 +146,6 @@ public final class SegmentTopN {
      * class exists to avoid, so {@code bytes} and {@code frames} are those of the rows framed.
      */
     public final class Run {
-        private static final int[] ZERO_SIZES = new int[1 << 14];
         private final StageOutput output;
         private final RowTransformer scan;
         private final long start;
@@ -228,11 +227,7 @@ public final class SegmentTopN {
             for (RoaringBitmap b : chosen.values()) {
                 kept += b.getLongCardinality();
             }
-            for (long left = selectedRows - kept; left > 0; ) {
-                int n = (int) Math.min(left, ZERO_SIZES.length);
-                output.countDropped(ZERO_SIZES, 0, n);
-                left -= n;
-            }
+            output.countUnframed(selectedRows - kept);
             for (Map.Entry<Integer, RoaringBitmap> e : chosen.entrySet()) {
                 try (SegmentReader segment = open.apply(files.get(e.getKey()))) {
                     addRows(segment, e.getValue());
@@ -241,12 +236,12 @@ public final class SegmentTopN {
         }
 
         private void addRows(SegmentReader segment, RoaringBitmap rows) {
-            RowSource raw = segment.scan(readColumns, start, end, rows);
+            java.util.Iterator<Object[]> raw = segment.readRows(readColumns, rows.toArray()).iterator();
             RowSource full = () -> {
-                Object[] row = raw.next();
-                if (row == null) {
+                if (!raw.hasNext()) {
                     return null;
                 }
+                Object[] row = raw.next();
                 Object[] out = new Object[width];
                 for (int i = 0; i < positions.length; i++) {
                     out[positions[i]] = row[i];

@@ -2,6 +2,7 @@ package io.sluice.engine.segment;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.luben.zstd.ZstdDecompressCtx;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnSignature;
 import io.sluice.engine.types.ColumnType;
@@ -33,13 +34,16 @@ public final class SegmentReader implements AutoCloseable {
     private FileChannel channel; // opened on first use
     private boolean closed;
     private final long dataStart;
+    private final long size;
+    private ByteBuffer mapped; // the whole file, mapped on first use (files under 2 GB)
     private final SegmentFormat.Header header;
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
     private final Map<String, Column> decoded = new HashMap<>();
 
-    private SegmentReader(Path file, long dataStart, SegmentFormat.Header header) {
+    private SegmentReader(Path file, long size, long dataStart, SegmentFormat.Header header) {
         this.file = file;
+        this.size = size;
         this.dataStart = dataStart;
         this.header = header;
         List<ColumnSignature> cols = new ArrayList<>();
@@ -77,7 +81,7 @@ public final class SegmentReader implements AutoCloseable {
                 }
                 HEADERS.put(key, cached);
             }
-            return new SegmentReader(file, cached.dataStart(), cached.header());
+            return new SegmentReader(file, size, cached.dataStart(), cached.header());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open segment " + file, e);
         }
@@ -211,6 +215,231 @@ public final class SegmentReader implements AutoCloseable {
                 return null;
             }
         };
+    }
+
+    /**
+     * The given rows ({@code rows} ascending) of {@code columns}, each an {@code Object[]} in the order of {@code
+     * columns}, read without decoding whole columns: a section is decompressed only as far as the last value asked
+     * for, straight from the mapped file, and nothing is cached. For reading a few rows of a segment (a top-N's kept
+     * rows), where decoding every column of every segment holding one would cost more than the query. Time bounds
+     * are not checked; a column the segment lacks yields nulls; a column this reader has decoded already is used.
+     */
+    public List<Object[]> readRows(List<String> columns, int[] rows) {
+        int n = Math.toIntExact(header.numRows());
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= n || (i > 0 && rows[i] <= rows[i - 1])) {
+                throw new IllegalArgumentException("rows must be ascending row numbers below " + n);
+            }
+        }
+        Object[][] out = new Object[rows.length][columns.size()];
+        if (rows.length == 0) {
+            return List.of();
+        }
+        Streams streams = new Streams();
+        try {
+            readColumns(columns, rows, out, streams);
+        } finally {
+            streams.ctx.close();
+        }
+        return Arrays.asList(out);
+    }
+
+    /** What {@link SectionStream}s of one {@link #readRows} call share: the output buffers and a zstd context. */
+    private static final class Streams {
+        final ByteBuffer direct = ByteBuffer.allocateDirect(STREAM_CHUNK);
+        final byte[] buf = new byte[STREAM_CHUNK];
+        final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    }
+
+    private void readColumns(List<String> columns, int[] rows, Object[][] out, Streams buffer) {
+        for (int c = 0; c < columns.size(); c++) {
+            SegmentFormat.ColumnEntry e = entries.get(columns.get(c));
+            if (e == null) {
+                continue;
+            }
+            Column cached;
+            synchronized (this) {
+                cached = decoded.get(e.name());
+            }
+            ColumnType type = ColumnType.fromString(e.type());
+            if (cached != null || !(e.sections().containsKey("time") || type == ColumnType.LONG
+                    || type == ColumnType.DOUBLE || type == ColumnType.FLOAT
+                    || (type == ColumnType.STRING && !e.multiValue()))) {
+                Column col = cached != null ? cached : column(e.name());
+                for (int i = 0; i < rows.length; i++) {
+                    out[i][c] = col.get(rows[i]);
+                }
+            } else if (e.name().equals("__time") && e.sections().containsKey("time")) {
+                try (SectionStream s = new SectionStream(section(e, "time"), buffer)) {
+                    long t = 0;
+                    int at = 0;
+                    for (int i = 0; i < rows.length; i++) {
+                        for (; at <= rows[i]; at++) {
+                            t += s.readLong();
+                        }
+                        out[i][c] = t;
+                    }
+                }
+            } else if (type == ColumnType.STRING) {
+                readStrings(e, rows, out, c, buffer);
+            } else {
+                RoaringBitmap nulls = bitmap(raw(e, "nulls"));
+                int width = type == ColumnType.FLOAT ? 4 : 8;
+                try (SectionStream s = new SectionStream(section(e, "values"), buffer)) {
+                    long at = 0;
+                    for (int i = 0; i < rows.length; i++) {
+                        s.skip(rows[i] * (long) width - at);
+                        at = rows[i] * (long) width + width;
+                        Object v = switch (type) {
+                            case LONG -> s.readLong();
+                            case DOUBLE -> Double.longBitsToDouble(s.readLong());
+                            default -> Float.intBitsToFloat(s.readInt());
+                        };
+                        out[i][c] = nulls.contains(rows[i]) ? null : v;
+                    }
+                }
+            }
+        }
+    }
+
+    private void readStrings(SegmentFormat.ColumnEntry e, int[] rows, Object[][] out, int c, Streams buffer) {
+        int[] ids = new int[rows.length];
+        try (SectionStream s = new SectionStream(section(e, "ids"), buffer)) {
+            long at = 0;
+            for (int i = 0; i < rows.length; i++) {
+                s.skip(rows[i] * 4L - at);
+                at = rows[i] * 4L + 4;
+                ids[i] = s.readInt();
+            }
+        }
+        int[] wanted = ids.clone();
+        Arrays.sort(wanted);
+        Map<Integer, String> values = new HashMap<>();
+        if (wanted[wanted.length - 1] > 0) {
+            try (SectionStream d = new SectionStream(section(e, "dict"), buffer)) {
+                int count = d.readInt();
+                int next = 0;
+                while (next < wanted.length && wanted[next] == 0) {
+                    next++;
+                }
+                for (int id = 1; id <= count && next < wanted.length; id++) {
+                    int len = d.readInt();
+                    if (id == wanted[next]) {
+                        byte[] b = new byte[len];
+                        d.read(b);
+                        values.put(id, new String(b, StandardCharsets.UTF_8));
+                        while (next < wanted.length && wanted[next] == id) {
+                            next++;
+                        }
+                    } else {
+                        d.skip(len);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < rows.length; i++) {
+            out[i][c] = ids[i] == 0 ? null : values.get(ids[i]);
+        }
+    }
+
+    private static final int STREAM_CHUNK = 128 * 1024;
+
+    /**
+     * A section's bytes read front to back, its zstd blocks decompressed only as far as read (a chunk at a time) from
+     * the mapped file, through {@code direct} into a heap array that the reads parse.
+     */
+    private static final class SectionStream implements AutoCloseable {
+        private final ByteBuffer section;
+        private final ByteBuffer direct;
+        private final byte[] buf;
+        private final ZstdDecompressCtx ctx;
+        private int pos;
+        private int lim;
+        private final int blocks;
+        private int block;
+        private int next; // position of the next block's header in the section
+        private ByteBuffer src; // the current block's compressed bytes not yet decompressed; null between blocks
+
+        SectionStream(ByteBuffer section, Streams streams) {
+            this.section = section.order(ByteOrder.LITTLE_ENDIAN);
+            this.direct = streams.direct;
+            this.buf = streams.buf;
+            this.ctx = streams.ctx;
+            this.blocks = this.section.getInt(0);
+            this.next = 4;
+        }
+
+        /** Makes {@code n <= STREAM_CHUNK} bytes readable at {@code buf[pos]}. */
+        private void ensure(int n) {
+            if (lim - pos >= n) {
+                return;
+            }
+            System.arraycopy(buf, pos, buf, 0, lim - pos);
+            lim -= pos;
+            pos = 0;
+            while (lim < n) {
+                if (src == null) {
+                    if (block == blocks) {
+                        throw new IllegalStateException("Unexpected end of segment section");
+                    }
+                    int compressed = section.getInt(next + 4);
+                    src = section.slice(next + 8, compressed);
+                    next += 8 + compressed;
+                    block++;
+                    ctx.reset();
+                }
+                direct.clear().limit(STREAM_CHUNK - lim);
+                int consumed = src.position();
+                boolean done = ctx.decompressDirectByteBufferStream(direct, src);
+                int got = direct.position();
+                direct.get(0, buf, lim, got);
+                lim += got;
+                if (done) {
+                    src = null;
+                } else if (got == 0 && src.position() == consumed) {
+                    throw new IllegalStateException("Truncated segment block");
+                }
+            }
+        }
+
+        int readInt() {
+            ensure(4);
+            int v = (buf[pos] & 0xFF) | (buf[pos + 1] & 0xFF) << 8 | (buf[pos + 2] & 0xFF) << 16 | buf[pos + 3] << 24;
+            pos += 4;
+            return v;
+        }
+
+        long readLong() {
+            long lo = readInt() & 0xFFFFFFFFL;
+            return lo | (long) readInt() << 32;
+        }
+
+        void read(byte[] dst) {
+            int at = 0;
+            while (at < dst.length) {
+                int n = Math.min(dst.length - at, STREAM_CHUNK);
+                ensure(n);
+                System.arraycopy(buf, pos, dst, at, n);
+                pos += n;
+                at += n;
+            }
+        }
+
+        void skip(long n) {
+            while (n > 0) {
+                if (pos == lim) {
+                    ensure(1);
+                }
+                int step = (int) Math.min(n, lim - pos);
+                pos += step;
+                n -= step;
+            }
+        }
+
+        @Override
+        public void close() {
+            src = null;
+        }
     }
 
     // ---- columnar read side (for operators that work on dictionary ids and primitive arrays) ----------------
@@ -379,7 +608,18 @@ public final class SegmentReader implements AutoCloseable {
             throw new IllegalStateException("Segment " + file + " column [" + e.name() + "] lacks section " + name);
         }
         try {
-            return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+            if (size > Integer.MAX_VALUE) {
+                return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+            }
+            // One mapping per reader: a column has a few sections, a row read touches every column's.
+            ByteBuffer whole;
+            synchronized (this) {
+                if (mapped == null) {
+                    mapped = channel().map(FileChannel.MapMode.READ_ONLY, 0, size);
+                }
+                whole = mapped;
+            }
+            return whole.slice(Math.toIntExact(dataStart + at[0]), Math.toIntExact(at[1]));
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot read segment " + file, ex);
         }
@@ -485,6 +725,7 @@ public final class SegmentReader implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        mapped = null;
         if (channel == null) {
             return;
         }
