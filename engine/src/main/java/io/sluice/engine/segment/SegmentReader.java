@@ -2,6 +2,9 @@ package io.sluice.engine.segment;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnSignature;
@@ -104,8 +107,91 @@ public final class SegmentReader implements AutoCloseable {
             int headerLength = pre.getInt();
             ByteBuffer hb = ByteBuffer.allocate(headerLength);
             readFully(ch, hb, 16);
-            SegmentFormat.Header header = SegmentFormat.JSON.readValue(hb.array(), SegmentFormat.Header.class);
-            return new CachedHeader(size, modified, 16L + headerLength, header);
+            return new CachedHeader(size, modified, 16L + headerLength, parseHeader(hb.array()));
+        }
+    }
+
+    /**
+     * The header JSON, read with the streaming parser: what {@code readValue(bytes, Header.class)} gives for what
+     * {@link SegmentWriter} writes (fields it does not know are skipped), without data binding, whose setup and cold
+     * code paths cost most of the first query over a few hundred segments after a start.
+     */
+    static SegmentFormat.Header parseHeader(byte[] json) throws IOException {
+        try (JsonParser p = SegmentFormat.JSON.getFactory().createParser(json)) {
+            expect(p, p.nextToken(), JsonToken.START_OBJECT);
+            long numRows = 0;
+            long minTime = 0;
+            long maxTime = 0;
+            boolean timeSorted = false;
+            List<SegmentFormat.ColumnEntry> columns = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "numRows" -> numRows = p.getValueAsLong();
+                    case "minTime" -> minTime = p.getValueAsLong();
+                    case "maxTime" -> maxTime = p.getValueAsLong();
+                    case "timeSorted" -> timeSorted = p.getValueAsBoolean();
+                    case "columns" -> {
+                        if (t == JsonToken.VALUE_NULL) {
+                            break;
+                        }
+                        expect(p, t, JsonToken.START_ARRAY);
+                        columns = new ArrayList<>();
+                        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                            expect(p, t, JsonToken.START_OBJECT);
+                            columns.add(parseColumn(p));
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            expect(p, p.currentToken(), JsonToken.END_OBJECT);
+            return new SegmentFormat.Header(numRows, minTime, maxTime, timeSorted, columns);
+        }
+    }
+
+    private static SegmentFormat.ColumnEntry parseColumn(JsonParser p) throws IOException {
+        String name = null;
+        String type = null;
+        boolean multiValue = false;
+        Map<String, long[]> sections = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "name" -> name = p.getValueAsString();
+                case "type" -> type = p.getValueAsString();
+                case "multiValue" -> multiValue = p.getValueAsBoolean();
+                case "sections" -> {
+                    if (t == JsonToken.VALUE_NULL) {
+                        break;
+                    }
+                    expect(p, t, JsonToken.START_OBJECT);
+                    sections = new java.util.LinkedHashMap<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String section = p.currentName();
+                        expect(p, p.nextToken(), JsonToken.START_ARRAY);
+                        long[] at = new long[2];
+                        int n = 0;
+                        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                            if (n == at.length) {
+                                at = Arrays.copyOf(at, n * 2);
+                            }
+                            at[n++] = p.getValueAsLong();
+                        }
+                        sections.put(section, n == at.length ? at : Arrays.copyOf(at, n));
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        return new SegmentFormat.ColumnEntry(name, type, multiValue, sections);
+    }
+
+    private static void expect(JsonParser p, JsonToken got, JsonToken wanted) throws IOException {
+        if (got != wanted) {
+            throw new JsonParseException(p, "Corrupt segment header: expected " + wanted + ", got " + got);
         }
     }
 
