@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnSignature;
@@ -712,7 +713,45 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private ByteBuffer raw(SegmentFormat.ColumnEntry e, String name) {
-        return SegmentFormat.le(SegmentFormat.decompressBlocks(section(e, name)));
+        return SegmentFormat.le(decompress(section(e, name)));
+    }
+
+    /**
+     * A section's blocks decompressed into one array: {@link SegmentFormat#decompressBlocks}'s result, each block
+     * decompressed in place instead of into an array of its own that is then copied.
+     */
+    static byte[] decompress(ByteBuffer section) {
+        ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int blocks = in.getInt();
+        int[] raw = new int[blocks];
+        int[] comp = new int[blocks];
+        int[] pos = new int[blocks];
+        long total = 0;
+        int maxComp = 0;
+        for (int b = 0; b < blocks; b++) {
+            raw[b] = in.getInt();
+            comp[b] = in.getInt();
+            pos[b] = in.position();
+            in.position(in.position() + comp[b]);
+            total += raw[b];
+            maxComp = Math.max(maxComp, comp[b]);
+        }
+        if (total > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("Segment section too large: " + total + " bytes");
+        }
+        byte[] out = new byte[(int) total];
+        byte[] c = new byte[maxComp];
+        int at = 0;
+        for (int b = 0; b < blocks; b++) {
+            in.get(pos[b], c, 0, comp[b]);
+            long n = Zstd.decompressByteArray(out, at, raw[b], c, 0, comp[b]);
+            if (Zstd.isError(n) || n != raw[b]) {
+                throw new IllegalStateException("Corrupt segment block: expected " + raw[b] + " bytes, got "
+                        + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes"));
+            }
+            at += raw[b];
+        }
+        return out;
     }
 
     private Column decode(SegmentFormat.ColumnEntry e) {
@@ -737,7 +776,7 @@ public final class SegmentReader implements AutoCloseable {
 
     private Column decodeString(SegmentFormat.ColumnEntry e, int n) {
         // The dictionary's values stay UTF-8 bytes until a value is asked for: sizes and order need no String.
-        byte[] d = SegmentFormat.decompressBlocks(section(e, "dict"));
+        byte[] d = decompress(section(e, "dict"));
         ByteBuffer b = SegmentFormat.le(d);
         int count = b.getInt();
         int[] starts = new int[count + 1];
@@ -783,7 +822,7 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private Column decodeBlob(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
-        byte[] bytes = SegmentFormat.decompressBlocks(section(e, "values"));
+        byte[] bytes = decompress(section(e, "values"));
         ByteBuffer b = SegmentFormat.le(bytes);
         int[] starts = new int[n];
         int[] lengths = new int[n];

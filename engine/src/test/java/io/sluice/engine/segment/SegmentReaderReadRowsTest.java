@@ -95,4 +95,18 @@ class SegmentReaderReadRowsTest {
             assertThatThrownBy(() -> r.readRows(columns, new int[] {n})).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void decompressGivesTheSectionsBytes() {
+        Random rnd = new Random(5);
+        for (int length : new int[] {0, 1, 1000, (1 << 20) - 1, 1 << 20, (1 << 20) + 5, 3_500_000}) {
+            byte[] raw = new byte[length];
+            for (int i = 0; i < length; i++) {
+                raw[i] = (byte) (rnd.nextInt(4) == 0 ? rnd.nextInt() : i / 97);
+            }
+            java.nio.ByteBuffer section = java.nio.ByteBuffer.wrap(SegmentFormat.compressBlocks(raw, length));
+            assertThat(SegmentReader.decompress(section)).as("length %d", length).isEqualTo(raw);
+            assertThat(SegmentFormat.decompressBlocks(section)).isEqualTo(raw);
+        }
+    }
 }
