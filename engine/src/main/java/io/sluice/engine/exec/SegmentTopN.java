@@ -382,6 +382,9 @@ public final class SegmentTopN {
      */
     private List<Group> localBest(SegmentReader s, int segment, RoaringBitmap rows, int level, long need) {
         String c = keyColumns[level];
+        if (rows.getLongCardinality() <= FEW_ROWS) {
+            return fewRowGroups(s, segment, rows, level, need);
+        }
         if (!c.equals("__time") && keyTypes[level] == ColumnType.STRING) {
             return stringGroups(s.dictionaryColumn(c).orElseThrow(), segment, rows, level, need);
         }
@@ -422,6 +425,52 @@ public final class SegmentTopN {
         return out;
     }
 
+    /** Up to this many rows, a key column's values are read row by row ({@link SegmentReader#readRows}). */
+    private static final int FEW_ROWS = 64;
+
+    /** {@link #localBest} of a few rows (ties on the columns before): their values read alone, then sorted. */
+    private List<Group> fewRowGroups(SegmentReader s, int segment, RoaringBitmap rows, int level, long need) {
+        int[] r = rows.toArray();
+        List<Object[]> read = s.readRows(List.of(keyColumns[level]), r);
+        Value[] values = new Value[r.length];
+        Integer[] order = new Integer[r.length];
+        for (int i = 0; i < r.length; i++) {
+            values[i] = value(level, read.get(i)[0]);
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> compare(level, values[a], values[b])); // stable: rows stay ascending
+        List<Group> out = new ArrayList<>();
+        long covered = 0;
+        for (int i = 0; i < order.length && covered < need; ) {
+            Value v = values[order[i]];
+            RoaringBitmap g = new RoaringBitmap();
+            while (i < order.length && compare(level, values[order[i]], v) == 0) {
+                g.add(r[order[i++]]);
+            }
+            out.add(new Group(v, segment, g));
+            covered += g.getLongCardinality();
+        }
+        return out;
+    }
+
+    /** The key value of a column value as the segment stores it (Long, Double or String). */
+    private Value value(int level, Object v) {
+        if (v == null) {
+            return Value.NULL;
+        }
+        if (v instanceof String str) {
+            return new Value(false, 0, str);
+        }
+        long x = v instanceof Double d ? sortable(d) : (Long) v;
+        return new Value(false, descending[level] ? ~x : x, null);
+    }
+
+    /** A double as a long in {@link Double#compare} order, which is the order of its byte key. */
+    private static long sortable(double d) {
+        long bits = Double.doubleToLongBits(d);
+        return bits < 0 ? bits ^ Long.MAX_VALUE : bits;
+    }
+
     /** A numeric key column as longs in key order (flipped when descending). */
     private record Keys(long[] longs, double[] doubles, boolean desc) {
         long at(int row) {
@@ -429,8 +478,7 @@ public final class SegmentTopN {
             if (longs != null) {
                 v = longs[row];
             } else {
-                long bits = Double.doubleToLongBits(doubles[row]); // Double.compare order, as the byte keys
-                v = bits < 0 ? bits ^ Long.MAX_VALUE : bits;
+                v = sortable(doubles[row]);
             }
             return desc ? ~v : v;
         }
