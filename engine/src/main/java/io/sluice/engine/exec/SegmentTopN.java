@@ -141,9 +141,10 @@ public final class SegmentTopN {
      * order (segment, then row), as a stable sort would. Only the chosen rows (at most {@code limit}) are read in
      * full and given to the output, in arrival order, so its top-N ({@link TopRows}) keeps exactly them.
      *
-     * <p>Counters: the output counts every selected row ({@code rows} as a full scan would give). Rows it never
-     * frames are counted with no bytes: their frame sizes would need every column of every row decoded, the cost this
-     * class exists to avoid, so {@code bytes} and {@code frames} are those of the rows framed.
+     * <p>Counters: the output counts every selected row, so its {@code rows} are those of a full scan. The rows
+     * dropped without being read count no bytes ({@link StageOutput#countUnframed}): their frame sizes would need
+     * every column of every row decoded, the cost this class exists to avoid; {@code bytes} and {@code frames} are
+     * those of the rows read and framed.
      */
     public final class Run {
         private final StageOutput output;
