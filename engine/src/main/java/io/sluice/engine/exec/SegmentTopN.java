@@ -486,7 +486,37 @@ public final class SegmentTopN {
     }
 
     private static void numericGroups(List<Group> out, int segment, RoaringBitmap rows, int k, Keys keys) {
-        // The k-th smallest key in a bounded max-heap, then the rows ahead of it (fewer than k) and those equal to it.
+        // The k-th smallest key (the boundary), then the rows ahead of it (fewer than k) and those equal to it.
+        long boundary = kthSmallest(rows, k, keys);
+        long[] aheadKeys = new long[k];
+        int[] aheadRows = new int[k];
+        RoaringBitmap tied = new RoaringBitmap();
+        int ahead = collect(rows, boundary, keys, aheadKeys, aheadRows, tied);
+        // Groups of the rows ahead, in key order; each group's rows ascending as collected.
+        long[] distinct = Arrays.copyOf(aheadKeys, ahead);
+        Arrays.sort(distinct);
+        int groups = 0;
+        for (int i = 0; i < ahead; i++) {
+            if (i == 0 || distinct[i] != distinct[groups - 1]) {
+                distinct[groups++] = distinct[i];
+            }
+        }
+        RoaringBitmap[] members = new RoaringBitmap[groups];
+        for (int i = 0; i < ahead; i++) {
+            int g = Arrays.binarySearch(distinct, 0, groups, aheadKeys[i]);
+            if (members[g] == null) {
+                members[g] = new RoaringBitmap();
+            }
+            members[g].add(aheadRows[i]);
+        }
+        for (int g = 0; g < groups; g++) {
+            out.add(new Group(new Value(false, distinct[g], null), segment, members[g]));
+        }
+        out.add(new Group(new Value(false, boundary, null), segment, tied));
+    }
+
+    /** The {@code k}-th smallest key of the rows ({@code k} at most their number), from a bounded max-heap. */
+    private static long kthSmallest(RoaringBitmap rows, int k, Keys keys) {
         long[] heap = new long[k];
         int size = 0;
         int[] buf = new int[256];
@@ -504,12 +534,15 @@ public final class SegmentTopN {
                 }
             }
         }
-        long boundary = heap[0];
-        long[] aheadKeys = new long[k];
-        int[] aheadRows = new int[k];
+        return heap[0];
+    }
+
+    /** Puts the rows with a key below {@code boundary} in the arrays (returns how many), those equal in {@code tied}. */
+    private static int collect(RoaringBitmap rows, long boundary, Keys keys, long[] aheadKeys, int[] aheadRows,
+            RoaringBitmap tied) {
         int ahead = 0;
-        RoaringBitmap tied = new RoaringBitmap();
-        it = rows.getBatchIterator();
+        int[] buf = new int[256];
+        BatchIterator it = rows.getBatchIterator();
         while (it.hasNext()) {
             int n = it.nextBatch(buf);
             for (int i = 0; i < n; i++) {
@@ -522,20 +555,7 @@ public final class SegmentTopN {
                 }
             }
         }
-        Integer[] order = new Integer[ahead];
-        for (int i = 0; i < ahead; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Long.compare(aheadKeys[a], aheadKeys[b])); // stable: rows stay ascending
-        for (int i = 0; i < ahead; ) {
-            long v = aheadKeys[order[i]];
-            RoaringBitmap g = new RoaringBitmap();
-            while (i < ahead && aheadKeys[order[i]] == v) {
-                g.add(aheadRows[order[i++]]);
-            }
-            out.add(new Group(new Value(false, v, null), segment, g));
-        }
-        out.add(new Group(new Value(false, boundary, null), segment, tied));
+        return ahead;
     }
 
     private List<Group> stringGroups(SegmentReader.DictionaryColumn d, int segment, RoaringBitmap rows, int level,
