@@ -361,9 +361,8 @@ public final class SegmentReader implements AutoCloseable {
                     long t = 0;
                     int at = 0;
                     for (int i = 0; i < rows.length; i++) {
-                        for (; at <= rows[i]; at++) {
-                            t += s.readLong();
-                        }
+                        t += s.sumLongs(rows[i] + 1 - at); // the first value, then deltas
+                        at = rows[i] + 1;
                         out[i][c] = t;
                     }
                 }
@@ -430,6 +429,10 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private static final int STREAM_CHUNK = 128 * 1024;
+    private static final java.lang.invoke.VarHandle INTS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * A section's bytes read front to back, its zstd blocks decompressed only as far as read (a chunk at a time) from
@@ -491,14 +494,31 @@ public final class SegmentReader implements AutoCloseable {
 
         int readInt() {
             ensure(4);
-            int v = (buf[pos] & 0xFF) | (buf[pos + 1] & 0xFF) << 8 | (buf[pos + 2] & 0xFF) << 16 | buf[pos + 3] << 24;
+            int v = (int) INTS.get(buf, pos);
             pos += 4;
             return v;
         }
 
         long readLong() {
-            long lo = readInt() & 0xFFFFFFFFL;
-            return lo | (long) readInt() << 32;
+            ensure(8);
+            long v = (long) LONGS.get(buf, pos);
+            pos += 8;
+            return v;
+        }
+
+        /** The sum of the next {@code count} longs. */
+        long sumLongs(long count) {
+            long sum = 0;
+            while (count > 0) {
+                ensure(8);
+                int m = (int) Math.min(count, (lim - pos) >>> 3);
+                for (int j = 0; j < m; j++) {
+                    sum += (long) LONGS.get(buf, pos);
+                    pos += 8;
+                }
+                count -= m;
+            }
+            return sum;
         }
 
         void read(byte[] dst) {
