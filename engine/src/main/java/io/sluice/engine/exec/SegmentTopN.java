@@ -205,9 +205,22 @@ public final class SegmentTopN {
             }
             selectedRows += selected.getLongCardinality();
             if (limit > 0 && !selected.isEmpty()) {
-                best = keep(0, merge(0, best, localBest(segment, index, selected, 0, limit)), limit);
+                best = keep(0, merge(0, best, localBest(segment, index, selected, 0, limit, bound())), limit);
             }
             return rowsRead;
+        }
+
+        /**
+         * The worker's boundary so far on a numeric first key column, once {@code limit} rows are kept: rows past it
+         * cannot enter ({@code Long.MAX_VALUE} when there is none yet).
+         */
+        private long bound() {
+            long rows = 0;
+            for (Group g : best) {
+                rows += g.rows().getLongCardinality();
+            }
+            Value last = best.isEmpty() ? null : best.get(best.size() - 1).value();
+            return rows < limit || last.isNull() || last.str() != null ? Long.MAX_VALUE : last.num();
         }
 
         /**
@@ -307,7 +320,8 @@ public final class SegmentTopN {
                     for (Map.Entry<Integer, RoaringBitmap> e : ties.entrySet()) {
                         try (SegmentReader segment = open.apply(files.get(e.getKey()))) {
                             next = keep(level + 1,
-                                    merge(level + 1, next, localBest(segment, e.getKey(), e.getValue(), level + 1, rest)),
+                                    merge(level + 1, next,
+                                            localBest(segment, e.getKey(), e.getValue(), level + 1, rest, Long.MAX_VALUE)),
                                     rest);
                         }
                     }
@@ -381,7 +395,8 @@ public final class SegmentTopN {
      * The groups of {@code rows} (of one segment) on key column {@code level}, in key order, that hold its first
      * {@code need} rows: every value ahead of the boundary, and the boundary value with all its rows.
      */
-    private List<Group> localBest(SegmentReader s, int segment, RoaringBitmap rows, int level, long need) {
+    private List<Group> localBest(SegmentReader s, int segment, RoaringBitmap rows, int level, long need,
+            long bound) {
         String c = keyColumns[level];
         if (rows.getLongCardinality() <= FEW_ROWS) {
             return fewRowGroups(s, segment, rows, level, need);
@@ -418,7 +433,7 @@ public final class SegmentTopN {
         }
         long k = Math.min(desc ? need : need - nullCount, valueCount);
         if (k > 0) {
-            numericGroups(out, segment, values, (int) k, new Keys(longs, doubles, desc));
+            numericGroups(out, segment, values, (int) k, new Keys(longs, doubles, desc), bound);
         }
         if (desc && nullRows != null && valueCount < need) {
             out.add(new Group(Value.NULL, segment, nullRows)); // NULLs last
@@ -485,9 +500,15 @@ public final class SegmentTopN {
         }
     }
 
-    private static void numericGroups(List<Group> out, int segment, RoaringBitmap rows, int k, Keys keys) {
-        // The k-th smallest key (the boundary), then the rows ahead of it (fewer than k) and those equal to it.
-        long boundary = kthSmallest(rows, k, keys);
+    private static void numericGroups(List<Group> out, int segment, RoaringBitmap rows, int k, Keys keys,
+            long bound) {
+        // The k-th smallest key (the boundary), then the rows ahead of it (fewer than k) and those equal to it. Keys
+        // past {@code bound} are left out: the rows kept from other segments come first.
+        long[] heap = smallest(rows, k, keys, bound);
+        if (heap.length == 0) {
+            return;
+        }
+        long boundary = heap[0];
         long[] aheadKeys = new long[k];
         int[] aheadRows = new int[k];
         RoaringBitmap tied = new RoaringBitmap();
@@ -515,8 +536,11 @@ public final class SegmentTopN {
         out.add(new Group(new Value(false, boundary, null), segment, tied));
     }
 
-    /** The {@code k}-th smallest key of the rows ({@code k} at most their number), from a bounded max-heap. */
-    private static long kthSmallest(RoaringBitmap rows, int k, Keys keys) {
+    /**
+     * The {@code k} smallest keys of the rows no greater than {@code bound} (all of them when fewer) as a max-heap: the
+     * largest of them first.
+     */
+    private static long[] smallest(RoaringBitmap rows, int k, Keys keys, long bound) {
         long[] heap = new long[k];
         int size = 0;
         int[] buf = new int[256];
@@ -525,6 +549,9 @@ public final class SegmentTopN {
             int n = it.nextBatch(buf);
             for (int i = 0; i < n; i++) {
                 long v = keys.at(buf[i]);
+                if (v > bound) {
+                    continue;
+                }
                 if (size < k) {
                     heap[size] = v;
                     siftUp(heap, size++);
@@ -534,7 +561,7 @@ public final class SegmentTopN {
                 }
             }
         }
-        return heap[0];
+        return size == k ? heap : Arrays.copyOf(heap, size);
     }
 
     /** Puts the rows with a key below {@code boundary} in the arrays (returns how many), those equal in {@code tied}. */
