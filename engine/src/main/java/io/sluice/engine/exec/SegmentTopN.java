@@ -22,6 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.roaringbitmap.BatchIterator;
 import org.roaringbitmap.RoaringBitmap;
@@ -228,6 +232,16 @@ public final class SegmentTopN {
          * segment file given to {@link #add}) and adds them to the output.
          */
         public void finish(Function<Path, SegmentReader> open) {
+            finish(open, Runnable::run);
+        }
+
+        /**
+         * {@link #finish(Function)}, reading the chosen rows of different segments on this thread and on one more
+         * task given to {@code helper} (when it starts in time; this thread never waits for a task that has not
+         * started). The rows reach the output in segment order all the same.
+         */
+        public void finish(Function<Path, SegmentReader> open, Executor helper) {
+            requireNonNull(helper, "helper is null");
             if (finished) {
                 throw new IllegalStateException("top-N already finished");
             }
@@ -242,15 +256,50 @@ public final class SegmentTopN {
                 kept += b.getLongCardinality();
             }
             output.countUnframed(selectedRows - kept);
-            for (Map.Entry<Integer, RoaringBitmap> e : chosen.entrySet()) {
-                try (SegmentReader segment = open.apply(files.get(e.getKey()))) {
-                    addRows(segment, e.getValue());
+            List<Map.Entry<Integer, RoaringBitmap>> work = new ArrayList<>(chosen.entrySet());
+            List<List<Object[]>> read = new ArrayList<>(java.util.Collections.nCopies(work.size(), null));
+            AtomicInteger next = new AtomicInteger();
+            Runnable reader = () -> {
+                for (int i; (i = next.getAndIncrement()) < work.size(); ) {
+                    try (SegmentReader segment = open.apply(files.get(work.get(i).getKey()))) {
+                        List<Object[]> rows = segment.readRows(readColumns, work.get(i).getValue().toArray());
+                        synchronized (read) {
+                            read.set(i, rows);
+                        }
+                    }
                 }
+            };
+            AtomicBoolean started = new AtomicBoolean();
+            CompletableFuture<Void> help = new CompletableFuture<>();
+            if (work.size() > 1) {
+                helper.execute(() -> {
+                    if (!started.compareAndSet(false, true)) {
+                        return;
+                    }
+                    try {
+                        reader.run();
+                        help.complete(null);
+                    } catch (Throwable t) {
+                        next.set(work.size()); // stop the other reader too
+                        help.completeExceptionally(t);
+                    }
+                });
+            }
+            reader.run();
+            if (!started.compareAndSet(false, true)) {
+                help.join(); // the helper is running: its segment reads end
+            }
+            for (int i = 0; i < work.size(); i++) {
+                List<Object[]> rows;
+                synchronized (read) {
+                    rows = read.get(i);
+                }
+                addRows(rows, work.get(i).getValue());
             }
         }
 
-        private void addRows(SegmentReader segment, RoaringBitmap rows) {
-            java.util.Iterator<Object[]> raw = segment.readRows(readColumns, rows.toArray()).iterator();
+        private void addRows(List<Object[]> read, RoaringBitmap rows) {
+            java.util.Iterator<Object[]> raw = read.iterator();
             RowSource full = () -> {
                 if (!raw.hasNext()) {
                     return null;

@@ -703,7 +703,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             }
         }
         currentSource = "";
-        run.finish(SegmentReader::open);
+        run.finish(SegmentReader::open, resources.blocking());
     }
 
     private RowSource counting(RowSource r) {

@@ -40,6 +40,13 @@ class SegmentTopNTest {
             .add("d", ColumnType.DOUBLE)
             .build();
 
+    private static final java.util.concurrent.ExecutorService HELPER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "top-n-test-helper");
+                t.setDaemon(true);
+                return t;
+            });
+
     @TempDir
     Path dir;
 
@@ -120,7 +127,11 @@ class SegmentTopNTest {
                 fastRead += run.add(p, r);
             }
         }
-        run.finish(SegmentReader::open);
+        if (segs.size() % 2 == 0) {
+            run.finish(SegmentReader::open); // this thread alone
+        } else {
+            run.finish(SegmentReader::open, HELPER); // a second thread reads some segments' rows
+        }
         StageOutput slow = new StageOutput(st, dir.resolve("slow"), 1_000_000, 8 * 1024);
         List<Object[]> all = new ArrayList<>();
         long slowRead = 0;
