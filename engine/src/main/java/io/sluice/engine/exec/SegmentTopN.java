@@ -4,34 +4,41 @@ import static java.util.Objects.requireNonNull;
 
 import io.sluice.engine.expr.ColumnRef;
 import io.sluice.engine.expr.NamedExpr;
-import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.KeyColumn;
 import io.sluice.engine.plan.KeyOrder;
 import io.sluice.engine.plan.ScanProcessorSpec;
 import io.sluice.engine.plan.ShuffleSpec;
 import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.segment.SegmentReader;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import org.roaringbitmap.IntIterator;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.roaringbitmap.BatchIterator;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * ORDER BY … LIMIT over a table without reading whole rows: for each segment, the rows the filter selects
- * ({@link SegmentFilter}) are ranked on the sort key columns alone (longs, doubles, and strings by the rank of their
- * dictionary id in code point order, which is the order of the shuffle's byte keys), and only the segment's first
- * {@code limitHint} rows in (key, row) order are read in full. Those candidates contain every row the worker's
- * top-N ({@link TopRows}) keeps, since a row outside its segment's first N is outside the worker's first N.
- *
- * <p>For the output counters, which count every row the scan produces, {@link #rowSize} gives a row's frame size
- * from its columns' values without building the row.
+ * ORDER BY … LIMIT over a table without reading whole rows. The rows the filter selects ({@link SegmentFilter}) are
+ * ranked on the sort key columns alone, one column at a time and only as far as ties need (longs and doubles as
+ * sortable longs, strings by the rank of their dictionary id in code point order, which is the order of the
+ * shuffle's byte keys), across all of a worker's segments ({@link Run}); then only the worker's first {@code
+ * limitHint} rows are read in full. They are exactly the rows the worker's top-N ({@link TopRows}) would keep of a
+ * full scan, ties included.
  */
 public final class SegmentTopN {
-    private static final int[] NO_SIZES = new int[0];
     private final SegmentFilter filter;
     private final long limit;
     private final String[] keyColumns;
@@ -120,30 +127,563 @@ public final class SegmentTopN {
     }
 
     /**
-     * The rows of one segment: those in the time range that pass the filter ({@code selected}), the first
-     * {@code limitHint} of them in key order ({@code candidates}), and how many rows lie in the time range.
+     * Starts one worker's pass over its segments: {@link Run#add} each segment in input order, then {@link
+     * Run#finish} adds the rows the worker's top-N keeps to {@code output}. {@code scan} is the stage's row processor
+     * over {@code table} rows; {@code [start, end)} the slice's time range.
      */
-    public record Selection(RoaringBitmap selected, RoaringBitmap candidates, long rowsRead) {}
+    public Run start(StageOutput output, RowTransformer scan, RowSignature table, long start, long end) {
+        return new Run(requireNonNull(output, "output is null"), requireNonNull(scan, "scan is null"),
+                requireNonNull(table, "table is null"), start, end);
+    }
 
-    public Selection select(SegmentReader segment, long start, long end) {
-        int[] read = segment.rowRange(start, end);
-        boolean sliceCheck = !segment.timeSorted() && !segment.within(start, end);
-        RoaringBitmap inSlice = rows(segment, read, sliceCheck ? start : Long.MIN_VALUE, sliceCheck ? end : Long.MAX_VALUE);
-        long rowsRead = inSlice.getLongCardinality();
-        long lo = Math.max(start, filter.start());
-        long hi = Math.min(end, filter.end());
-        RoaringBitmap selected;
-        if (lo >= hi) {
-            selected = new RoaringBitmap();
-        } else {
+    /**
+     * One worker's top-N over its segments, found from the key columns alone, one column at a time: {@link #add}
+     * reads the first key column of each segment's selected rows and keeps, across segments, the groups of rows
+     * (one per segment and value) holding the best values that cover {@code limit} rows. {@link #finish} takes the
+     * groups ahead of the boundary value whole; rows that tie on the boundary value are ranked on the next key column
+     * (read only in the segments holding them), and so on; rows that tie on every key column are taken in arrival
+     * order (segment, then row), as a stable sort would. Only the chosen rows (at most {@code limit}) are read in
+     * full and given to the output, in arrival order, so its top-N ({@link TopRows}) keeps exactly them.
+     *
+     * <p>Counters: the output counts every selected row, so its {@code rows} are those of a full scan. The rows
+     * dropped without being read count no bytes ({@link StageOutput#countUnframed}): their frame sizes would need
+     * every column of every row decoded, the cost this class exists to avoid; {@code bytes} and {@code frames} are
+     * those of the rows read and framed.
+     */
+    public final class Run {
+        private final StageOutput output;
+        private final RowTransformer scan;
+        private final long start;
+        private final long end;
+        private final List<String> readColumns = new ArrayList<>();
+        private final int[] positions;
+        private final int width;
+        private final List<Path> files = new ArrayList<>();
+        private List<Group> best = List.of();
+        private long selectedRows;
+        private boolean finished;
+
+        private Run(StageOutput output, RowTransformer scan, RowSignature table, long start, long end) {
+            this.output = output;
+            this.scan = scan;
+            this.start = start;
+            this.end = end;
+            List<String> all = table.names();
+            Set<String> needed = new HashSet<>(List.of(outputColumns));
+            needed.addAll(filter.columns());
+            needed.add("__time");
+            List<Integer> at = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                if (needed.contains(all.get(i))) {
+                    readColumns.add(all.get(i));
+                    at.add(i);
+                }
+            }
+            this.positions = at.stream().mapToInt(Integer::intValue).toArray();
+            this.width = all.size();
+        }
+
+        /** Ranks one segment's selected rows on the first key column; returns how many rows lie in the time range. */
+        public long add(Path file, SegmentReader segment) {
+            requireNonNull(file, "file is null");
+            if (finished) {
+                throw new IllegalStateException("top-N already finished");
+            }
+            int index = files.size();
+            files.add(file);
+            int[] read = segment.rowRange(start, end);
+            boolean sliceCheck = !segment.timeSorted() && !segment.within(start, end);
+            long rowsRead = sliceCheck
+                    ? rows(segment, read, start, end).getLongCardinality()
+                    : Math.max(0, read[1] - read[0]);
+            long lo = Math.max(start, filter.start());
+            long hi = Math.min(end, filter.end());
+            if (lo >= hi || rowsRead == 0) {
+                return rowsRead;
+            }
             int[] range = segment.rowRange(lo, hi);
             boolean check = !segment.timeSorted() && !segment.within(lo, hi);
-            selected = rows(segment, range, check ? lo : Long.MIN_VALUE, check ? hi : Long.MAX_VALUE);
+            RoaringBitmap selected = rows(segment, range, check ? lo : Long.MIN_VALUE, check ? hi : Long.MAX_VALUE);
             if (filter.hasCondition() && !selected.isEmpty()) {
                 selected.and(filter.evaluate(segment));
             }
+            selectedRows += selected.getLongCardinality();
+            if (limit > 0 && !selected.isEmpty()) {
+                best = keep(0, merge(0, best, localBest(segment, index, selected, 0, limit, bound())), limit);
+            }
+            return rowsRead;
         }
-        return new Selection(selected, top(segment, selected), rowsRead);
+
+        /**
+         * The worker's boundary so far on a numeric first key column, once {@code limit} rows are kept: rows past it
+         * cannot enter ({@code Long.MAX_VALUE} when there is none yet).
+         */
+        private long bound() {
+            long rows = 0;
+            for (Group g : best) {
+                rows += g.rows().getLongCardinality();
+            }
+            Value last = best.isEmpty() ? null : best.get(best.size() - 1).value();
+            return rows < limit || last.isNull() || last.str() != null ? Long.MAX_VALUE : last.num();
+        }
+
+        /**
+         * Chooses the worker's first {@code limit} rows, reads them in full through {@code open} (which opens a
+         * segment file given to {@link #add}) and adds them to the output.
+         */
+        public void finish(Function<Path, SegmentReader> open) {
+            finish(open, Runnable::run);
+        }
+
+        /**
+         * {@link #finish(Function)}, reading the chosen rows of different segments on this thread and on one more
+         * task given to {@code helper} (when it starts in time; this thread never waits for a task that has not
+         * started). The rows reach the output in segment order all the same.
+         */
+        public void finish(Function<Path, SegmentReader> open, Executor helper) {
+            requireNonNull(helper, "helper is null");
+            if (finished) {
+                throw new IllegalStateException("top-N already finished");
+            }
+            finished = true;
+            TreeMap<Integer, RoaringBitmap> chosen = new TreeMap<>();
+            if (limit > 0) {
+                choose(best, 0, limit, chosen, open);
+            }
+            best = List.of();
+            long kept = 0;
+            for (RoaringBitmap b : chosen.values()) {
+                kept += b.getLongCardinality();
+            }
+            output.countUnframed(selectedRows - kept);
+            List<Map.Entry<Integer, RoaringBitmap>> work = new ArrayList<>(chosen.entrySet());
+            List<List<Object[]>> read = new ArrayList<>(java.util.Collections.nCopies(work.size(), null));
+            AtomicInteger next = new AtomicInteger();
+            Runnable reader = () -> {
+                for (int i; (i = next.getAndIncrement()) < work.size(); ) {
+                    try (SegmentReader segment = open.apply(files.get(work.get(i).getKey()))) {
+                        List<Object[]> rows = segment.readRows(readColumns, work.get(i).getValue().toArray());
+                        synchronized (read) {
+                            read.set(i, rows);
+                        }
+                    }
+                }
+            };
+            AtomicBoolean started = new AtomicBoolean();
+            CompletableFuture<Void> help = new CompletableFuture<>();
+            if (work.size() > 1) {
+                helper.execute(() -> {
+                    if (!started.compareAndSet(false, true)) {
+                        return;
+                    }
+                    try {
+                        reader.run();
+                        help.complete(null);
+                    } catch (Throwable t) {
+                        next.set(work.size()); // stop the other reader too
+                        help.completeExceptionally(t);
+                    }
+                });
+            }
+            reader.run();
+            if (!started.compareAndSet(false, true)) {
+                help.join(); // the helper is running: its segment reads end
+            }
+            for (int i = 0; i < work.size(); i++) {
+                List<Object[]> rows;
+                synchronized (read) {
+                    rows = read.get(i);
+                }
+                addRows(rows, work.get(i).getValue());
+            }
+        }
+
+        private void addRows(List<Object[]> read, RoaringBitmap rows) {
+            java.util.Iterator<Object[]> raw = read.iterator();
+            RowSource full = () -> {
+                if (!raw.hasNext()) {
+                    return null;
+                }
+                Object[] row = raw.next();
+                Object[] out = new Object[width];
+                for (int i = 0; i < positions.length; i++) {
+                    out[positions[i]] = row[i];
+                }
+                return out;
+            };
+            long added = 0;
+            try (RowSource out = scan.transform(full)) {
+                Object[] row;
+                while ((row = out.next()) != null) {
+                    output.add(row);
+                    added++;
+                }
+            }
+            if (added != rows.getLongCardinality()) {
+                throw new IllegalStateException(
+                        "top-N chose " + rows.getLongCardinality() + " rows but the scan produced " + added);
+            }
+        }
+
+        /**
+         * Adds to {@code chosen} the first {@code need} rows of {@code groups} (sorted on key column {@code level},
+         * all tied on the columns before it).
+         */
+        private void choose(List<Group> groups, int level, long need, TreeMap<Integer, RoaringBitmap> chosen,
+                Function<Path, SegmentReader> open) {
+            long taken = 0;
+            int i = 0;
+            while (i < groups.size() && taken < need) {
+                int j = i + 1;
+                long blockRows = groups.get(i).rows().getLongCardinality();
+                while (j < groups.size() && compare(level, groups.get(j).value(), groups.get(i).value()) == 0) {
+                    blockRows += groups.get(j).rows().getLongCardinality();
+                    j++;
+                }
+                if (taken + blockRows <= need) {
+                    for (int g = i; g < j; g++) {
+                        chosen.merge(groups.get(g).segment(), groups.get(g).rows(), (x, y) -> RoaringBitmap.or(x, y));
+                    }
+                    taken += blockRows;
+                    i = j;
+                    continue;
+                }
+                // The boundary value: its rows tie up to this column and only some of them fit.
+                TreeMap<Integer, RoaringBitmap> ties = new TreeMap<>();
+                for (int g = i; g < j; g++) {
+                    ties.merge(groups.get(g).segment(), groups.get(g).rows(), (x, y) -> RoaringBitmap.or(x, y));
+                }
+                long rest = need - taken;
+                if (level + 1 == keyColumns.length) {
+                    for (Map.Entry<Integer, RoaringBitmap> e : ties.entrySet()) {
+                        if (rest == 0) {
+                            break;
+                        }
+                        RoaringBitmap b = e.getValue();
+                        RoaringBitmap first = b.getLongCardinality() <= rest ? b : b.limit((int) rest);
+                        chosen.merge(e.getKey(), first, (x, y) -> RoaringBitmap.or(x, y));
+                        rest -= first.getLongCardinality();
+                    }
+                } else {
+                    List<Group> next = List.of();
+                    for (Map.Entry<Integer, RoaringBitmap> e : ties.entrySet()) {
+                        try (SegmentReader segment = open.apply(files.get(e.getKey()))) {
+                            next = keep(level + 1,
+                                    merge(level + 1, next,
+                                            localBest(segment, e.getKey(), e.getValue(), level + 1, rest, Long.MAX_VALUE)),
+                                    rest);
+                        }
+                    }
+                    choose(next, level + 1, rest, chosen, open);
+                }
+                return;
+            }
+        }
+    }
+
+    /** A key column's value: NULL, a number as a sortable long already flipped for a descending column, or a string. */
+    private record Value(boolean isNull, long num, String str) {
+        static final Value NULL = new Value(true, 0, null);
+    }
+
+    /** The rows of one segment that hold one value in key column {@code level} (and tie on the columns before it). */
+    private record Group(Value value, int segment, RoaringBitmap rows) {}
+
+    /** Key order of two values of key column {@code level}: the order of their byte keys. */
+    private int compare(int level, Value a, Value b) {
+        if (a.isNull() || b.isNull()) {
+            if (a.isNull() == b.isNull()) {
+                return 0;
+            }
+            int c = a.isNull() ? -1 : 1; // NULL's key byte sorts first; flipped with the column
+            return descending[level] ? -c : c;
+        }
+        if (keyTypes[level] == ColumnType.STRING && !keyColumns[level].equals("__time")) {
+            int c = compareCodePoints(a.str(), b.str());
+            return descending[level] ? -c : c;
+        }
+        return Long.compare(a.num(), b.num());
+    }
+
+    /** Two lists sorted on key column {@code level}, merged. */
+    private List<Group> merge(int level, List<Group> a, List<Group> b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        List<Group> out = new ArrayList<>(a.size() + b.size());
+        int i = 0;
+        int j = 0;
+        while (i < a.size() && j < b.size()) {
+            out.add(compare(level, b.get(j).value(), a.get(i).value()) < 0 ? b.get(j++) : a.get(i++));
+        }
+        out.addAll(a.subList(i, a.size()));
+        out.addAll(b.subList(j, b.size()));
+        return out;
+    }
+
+    /** The first groups of a sorted list that cover {@code need} rows, with every group tied with the last of them. */
+    private List<Group> keep(int level, List<Group> groups, long need) {
+        long rows = 0;
+        for (int i = 0; i < groups.size(); i++) {
+            rows += groups.get(i).rows().getLongCardinality();
+            if (rows >= need) {
+                int j = i + 1;
+                while (j < groups.size() && compare(level, groups.get(j).value(), groups.get(i).value()) == 0) {
+                    j++;
+                }
+                return j == groups.size() ? groups : new ArrayList<>(groups.subList(0, j));
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * The groups of {@code rows} (of one segment) on key column {@code level}, in key order, that hold its first
+     * {@code need} rows: every value ahead of the boundary, and the boundary value with all its rows.
+     */
+    private List<Group> localBest(SegmentReader s, int segment, RoaringBitmap rows, int level, long need,
+            long bound) {
+        String c = keyColumns[level];
+        if (rows.getLongCardinality() <= FEW_ROWS) {
+            return fewRowGroups(s, segment, rows, level, need);
+        }
+        if (!c.equals("__time") && keyTypes[level] == ColumnType.STRING) {
+            return stringGroups(s.dictionaryColumn(c).orElseThrow(), segment, rows, level, need);
+        }
+        long[] longs = null;
+        double[] doubles = null;
+        RoaringBitmap nulls = null;
+        if (c.equals("__time")) {
+            longs = s.timeValues();
+        } else if (keyTypes[level] == ColumnType.LONG) {
+            longs = s.longValues(c).orElseThrow();
+            nulls = s.nullRows(c).orElseThrow();
+        } else {
+            doubles = s.doubleValues(c).orElseThrow();
+            nulls = s.nullRows(c).orElseThrow();
+        }
+        boolean desc = descending[level];
+        RoaringBitmap nullRows = nulls == null || nulls.isEmpty() ? null : RoaringBitmap.and(rows, nulls);
+        if (nullRows != null && nullRows.isEmpty()) {
+            nullRows = null;
+        }
+        RoaringBitmap values = nullRows == null ? rows : RoaringBitmap.andNot(rows, nullRows);
+        long nullCount = nullRows == null ? 0 : nullRows.getLongCardinality();
+        long valueCount = values.getLongCardinality();
+        List<Group> out = new ArrayList<>();
+        if (!desc && nullRows != null) {
+            out.add(new Group(Value.NULL, segment, nullRows)); // NULLs first
+            if (nullCount >= need) {
+                return out;
+            }
+        }
+        long k = Math.min(desc ? need : need - nullCount, valueCount);
+        if (k > 0) {
+            numericGroups(out, segment, values, (int) k, new Keys(longs, doubles, desc), bound);
+        }
+        if (desc && nullRows != null && valueCount < need) {
+            out.add(new Group(Value.NULL, segment, nullRows)); // NULLs last
+        }
+        return out;
+    }
+
+    /** Up to this many rows, a key column's values are read row by row ({@link SegmentReader#readRows}). */
+    private static final int FEW_ROWS = 64;
+
+    /** {@link #localBest} of a few rows (ties on the columns before): their values read alone, then sorted. */
+    private List<Group> fewRowGroups(SegmentReader s, int segment, RoaringBitmap rows, int level, long need) {
+        int[] r = rows.toArray();
+        List<Object[]> read = s.readRows(List.of(keyColumns[level]), r);
+        Value[] values = new Value[r.length];
+        Integer[] order = new Integer[r.length];
+        for (int i = 0; i < r.length; i++) {
+            values[i] = value(level, read.get(i)[0]);
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> compare(level, values[a], values[b])); // stable: rows stay ascending
+        List<Group> out = new ArrayList<>();
+        long covered = 0;
+        for (int i = 0; i < order.length && covered < need; ) {
+            Value v = values[order[i]];
+            RoaringBitmap g = new RoaringBitmap();
+            while (i < order.length && compare(level, values[order[i]], v) == 0) {
+                g.add(r[order[i++]]);
+            }
+            out.add(new Group(v, segment, g));
+            covered += g.getLongCardinality();
+        }
+        return out;
+    }
+
+    /** The key value of a column value as the segment stores it (Long, Double or String). */
+    private Value value(int level, Object v) {
+        if (v == null) {
+            return Value.NULL;
+        }
+        if (v instanceof String str) {
+            return new Value(false, 0, str);
+        }
+        long x = v instanceof Double d ? sortable(d) : (Long) v;
+        return new Value(false, descending[level] ? ~x : x, null);
+    }
+
+    /** A double as a long in {@link Double#compare} order, which is the order of its byte key. */
+    private static long sortable(double d) {
+        long bits = Double.doubleToLongBits(d);
+        return bits < 0 ? bits ^ Long.MAX_VALUE : bits;
+    }
+
+    /** A numeric key column as longs in key order (flipped when descending). */
+    private record Keys(long[] longs, double[] doubles, boolean desc) {
+        long at(int row) {
+            long v;
+            if (longs != null) {
+                v = longs[row];
+            } else {
+                v = sortable(doubles[row]);
+            }
+            return desc ? ~v : v;
+        }
+    }
+
+    private static void numericGroups(List<Group> out, int segment, RoaringBitmap rows, int k, Keys keys,
+            long bound) {
+        // The k-th smallest key (the boundary), then the rows ahead of it (fewer than k) and those equal to it. Keys
+        // past {@code bound} are left out: the rows kept from other segments come first.
+        long[] heap = smallest(rows, k, keys, bound);
+        if (heap.length == 0) {
+            return;
+        }
+        long boundary = heap[0];
+        long[] aheadKeys = new long[k];
+        int[] aheadRows = new int[k];
+        RoaringBitmap tied = new RoaringBitmap();
+        int ahead = collect(rows, boundary, keys, aheadKeys, aheadRows, tied);
+        // Groups of the rows ahead, in key order; each group's rows ascending as collected.
+        long[] distinct = Arrays.copyOf(aheadKeys, ahead);
+        Arrays.sort(distinct);
+        int groups = 0;
+        for (int i = 0; i < ahead; i++) {
+            if (i == 0 || distinct[i] != distinct[groups - 1]) {
+                distinct[groups++] = distinct[i];
+            }
+        }
+        RoaringBitmap[] members = new RoaringBitmap[groups];
+        for (int i = 0; i < ahead; i++) {
+            int g = Arrays.binarySearch(distinct, 0, groups, aheadKeys[i]);
+            if (members[g] == null) {
+                members[g] = new RoaringBitmap();
+            }
+            members[g].add(aheadRows[i]);
+        }
+        for (int g = 0; g < groups; g++) {
+            out.add(new Group(new Value(false, distinct[g], null), segment, members[g]));
+        }
+        out.add(new Group(new Value(false, boundary, null), segment, tied));
+    }
+
+    /**
+     * The {@code k} smallest keys of the rows no greater than {@code bound} (all of them when fewer) as a max-heap: the
+     * largest of them first.
+     */
+    private static long[] smallest(RoaringBitmap rows, int k, Keys keys, long bound) {
+        long[] heap = new long[k];
+        int size = 0;
+        int[] buf = new int[256];
+        BatchIterator it = rows.getBatchIterator();
+        while (it.hasNext()) {
+            int n = it.nextBatch(buf);
+            for (int i = 0; i < n; i++) {
+                long v = keys.at(buf[i]);
+                if (v > bound) {
+                    continue;
+                }
+                if (size < k) {
+                    heap[size] = v;
+                    siftUp(heap, size++);
+                } else if (v < heap[0]) {
+                    heap[0] = v;
+                    siftDown(heap, size);
+                }
+            }
+        }
+        return size == k ? heap : Arrays.copyOf(heap, size);
+    }
+
+    /** Puts the rows with a key below {@code boundary} in the arrays (returns how many), those equal in {@code tied}. */
+    private static int collect(RoaringBitmap rows, long boundary, Keys keys, long[] aheadKeys, int[] aheadRows,
+            RoaringBitmap tied) {
+        int ahead = 0;
+        int[] buf = new int[256];
+        BatchIterator it = rows.getBatchIterator();
+        while (it.hasNext()) {
+            int n = it.nextBatch(buf);
+            for (int i = 0; i < n; i++) {
+                long v = keys.at(buf[i]);
+                if (v < boundary) {
+                    aheadKeys[ahead] = v;
+                    aheadRows[ahead++] = buf[i];
+                } else if (v == boundary) {
+                    tied.add(buf[i]);
+                }
+            }
+        }
+        return ahead;
+    }
+
+    private List<Group> stringGroups(SegmentReader.DictionaryColumn d, int segment, RoaringBitmap rows, int level,
+            long need) {
+        int[] ids = d.ids();
+        int size = d.dictionarySize();
+        int[] count = new int[size];
+        int[] buf = new int[256];
+        BatchIterator it = rows.getBatchIterator();
+        while (it.hasNext()) {
+            int n = it.nextBatch(buf);
+            for (int i = 0; i < n; i++) {
+                count[ids[buf[i]]]++;
+            }
+        }
+        int[] rank = codePointRanks(d);
+        int[] byRank = new int[size];
+        for (int id = 0; id < size; id++) {
+            byRank[rank[id]] = id;
+        }
+        int[] slot = new int[size];
+        Arrays.fill(slot, -1);
+        List<Integer> chosen = new ArrayList<>();
+        long covered = 0;
+        for (int i = 0; i < size && covered < need; i++) {
+            int id = byRank[descending[level] ? size - 1 - i : i]; // NULL (rank 0) first, or last when descending
+            if (count[id] > 0) {
+                slot[id] = chosen.size();
+                chosen.add(id);
+                covered += count[id];
+            }
+        }
+        RoaringBitmap[] groups = new RoaringBitmap[chosen.size()];
+        for (int g = 0; g < groups.length; g++) {
+            groups[g] = new RoaringBitmap();
+        }
+        it = rows.getBatchIterator();
+        while (it.hasNext()) {
+            int n = it.nextBatch(buf);
+            for (int i = 0; i < n; i++) {
+                int g = slot[ids[buf[i]]];
+                if (g >= 0) {
+                    groups[g].add(buf[i]);
+                }
+            }
+        }
+        List<Group> out = new ArrayList<>(groups.length);
+        for (int g = 0; g < groups.length; g++) {
+            int id = chosen.get(g);
+            out.add(new Group(id == 0 ? Value.NULL : new Value(false, 0, d.value(id)), segment, groups[g]));
+        }
+        return out;
     }
 
     private static RoaringBitmap rows(SegmentReader segment, int[] range, long lo, long hi) {
@@ -163,40 +703,11 @@ public final class SegmentTopN {
         return b;
     }
 
-    /** The first {@code limit} selected rows in (key, row number) order, in a bounded max-heap of row numbers. */
-    private RoaringBitmap top(SegmentReader segment, RoaringBitmap selected) {
-        if (limit == 0 || selected.isEmpty()) {
-            return new RoaringBitmap();
-        }
-        if (selected.getLongCardinality() <= limit) {
-            return selected.clone();
-        }
-        RowOrder order = new RowOrder(segment);
-        int k = (int) limit;
-        int[] heap = new int[k];
-        int size = 0;
-        for (IntIterator it = selected.getIntIterator(); it.hasNext(); ) {
-            int r = it.next();
-            if (size < k) {
-                heap[size] = r;
-                siftUp(heap, size++, order);
-            } else if (order.compare(r, heap[0]) < 0) {
-                heap[0] = r;
-                siftDown(heap, size, order);
-            }
-        }
-        RoaringBitmap out = new RoaringBitmap();
-        for (int i = 0; i < size; i++) {
-            out.add(heap[i]);
-        }
-        return out;
-    }
-
-    private static void siftUp(int[] heap, int i, RowOrder order) {
-        int x = heap[i];
+    private static void siftUp(long[] heap, int i) {
+        long x = heap[i];
         while (i > 0) {
             int parent = (i - 1) >>> 1;
-            if (order.compare(heap[parent], x) >= 0) {
+            if (heap[parent] >= x) {
                 break;
             }
             heap[i] = heap[parent];
@@ -205,86 +716,24 @@ public final class SegmentTopN {
         heap[i] = x;
     }
 
-    private static void siftDown(int[] heap, int size, RowOrder order) {
+    private static void siftDown(long[] heap, int size) {
         int i = 0;
-        int x = heap[0];
+        long x = heap[0];
         while (true) {
             int child = 2 * i + 1;
             if (child >= size) {
                 break;
             }
-            if (child + 1 < size && order.compare(heap[child + 1], heap[child]) > 0) {
+            if (child + 1 < size && heap[child + 1] > heap[child]) {
                 child++;
             }
-            if (order.compare(heap[child], x) <= 0) {
+            if (heap[child] <= x) {
                 break;
             }
             heap[i] = heap[child];
             i = child;
         }
         heap[i] = x;
-    }
-
-    /** The sort key order of a segment's rows, ties broken by row number (the order rows arrive in). */
-    private final class RowOrder {
-        private final long[][] longs;
-        private final double[][] doubles;
-        private final int[][] ids;
-        private final int[][] ranks;
-        private final RoaringBitmap[] nulls;
-
-        RowOrder(SegmentReader s) {
-            int n = keyColumns.length;
-            longs = new long[n][];
-            doubles = new double[n][];
-            ids = new int[n][];
-            ranks = new int[n][];
-            nulls = new RoaringBitmap[n];
-            for (int k = 0; k < n; k++) {
-                String c = keyColumns[k];
-                if (c.equals("__time")) {
-                    longs[k] = s.timeValues();
-                    continue;
-                }
-                switch (keyTypes[k]) {
-                    case LONG -> longs[k] = s.longValues(c).orElseThrow();
-                    case DOUBLE -> doubles[k] = s.doubleValues(c).orElseThrow();
-                    case STRING -> {
-                        SegmentReader.DictionaryColumn d = s.dictionaryColumn(c).orElseThrow();
-                        ids[k] = d.ids();
-                        ranks[k] = codePointRanks(d);
-                    }
-                    default -> throw new IllegalStateException("key type " + keyTypes[k]);
-                }
-                if (keyTypes[k] != ColumnType.STRING) {
-                    RoaringBitmap nb = s.nullRows(c).orElseThrow();
-                    nulls[k] = nb.isEmpty() ? null : nb;
-                }
-            }
-        }
-
-        /** Negative when row a comes first. NULL sorts first ascending and last descending, as the byte keys. */
-        int compare(int a, int b) {
-            for (int k = 0; k < keyColumns.length; k++) {
-                int c;
-                RoaringBitmap nb = nulls[k];
-                boolean na = nb != null && nb.contains(a);
-                boolean nbb = nb != null && nb.contains(b);
-                if (na || nbb) {
-                    c = na == nbb ? 0 : na ? -1 : 1;
-                } else if (longs[k] != null) {
-                    c = Long.compare(longs[k][a], longs[k][b]);
-                } else if (doubles[k] != null) {
-                    c = Double.compare(doubles[k][a], doubles[k][b]);
-                } else {
-                    c = Integer.compare(ranks[k][ids[k][a]], ranks[k][ids[k][b]]);
-                }
-                if (c != 0) {
-                    return descending[k] ? -c : c;
-                }
-            }
-            return Integer.compare(a, b);
-        }
     }
 
     /**
@@ -328,166 +777,5 @@ public final class SegmentTopN {
             j += Character.charCount(y);
         }
         return Integer.compare(a.length() - i, b.length() - j);
-    }
-
-    /**
-     * Adds one segment's part of the scan's output to a limit-hinted {@code output}: the candidate rows read in full
-     * and run through {@code scan} (the stage's row processor over {@code table} rows), in row order, and every other
-     * selected row counted as dropped output. Returns how many rows lie in the time range (rows read).
-     */
-    public long addTo(StageOutput output, SegmentReader segment, long start, long end, RowTransformer scan,
-            RowSignature table) {
-        Selection sel = select(segment, start, end);
-        if (sel.selected().isEmpty()) {
-            return sel.rowsRead();
-        }
-        List<String> all = table.names();
-        java.util.Set<String> needed = new java.util.HashSet<>(List.of(outputColumns));
-        needed.addAll(filter.columns());
-        needed.add("__time");
-        List<String> columns = new ArrayList<>();
-        List<Integer> positionList = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            if (needed.contains(all.get(i))) {
-                columns.add(all.get(i));
-                positionList.add(i);
-            }
-        }
-        int[] positions = positionList.stream().mapToInt(Integer::intValue).toArray();
-        int width = all.size();
-        io.sluice.engine.rows.RowSource raw = segment.scan(columns, start, end, sel.candidates());
-        io.sluice.engine.rows.RowSource full = () -> {
-            Object[] row = raw.next();
-            if (row == null) {
-                return null;
-            }
-            Object[] out = new Object[width];
-            for (int i = 0; i < positions.length; i++) {
-                out[positions[i]] = row[i];
-            }
-            return out;
-        };
-        boolean dropsRows = sel.candidates().getLongCardinality() < sel.selected().getLongCardinality();
-        int[] rows = sel.selected().toArray();
-        int[] sizes = dropsRows ? sizer(segment).rowSizes(rows) : null;
-        try (io.sluice.engine.rows.RowSource candidates = scan.transform(full)) {
-            // Candidates are a subset of the selected rows, both ascending: walk them together.
-            int j = 0;
-            for (IntIterator it = sel.candidates().getIntIterator(); it.hasNext(); ) {
-                int candidate = it.next();
-                int from = j;
-                while (rows[j] != candidate) {
-                    j++;
-                }
-                output.countDropped(sizes == null ? NO_SIZES : sizes, from, j);
-                Object[] out = candidates.next();
-                if (out == null) {
-                    throw new IllegalStateException("candidate row " + candidate + " was not produced by the scan");
-                }
-                output.add(out);
-                j++;
-            }
-            if (j < rows.length) {
-                output.countDropped(sizes, j, rows.length);
-            }
-        }
-        return sel.rowsRead();
-    }
-
-    /** Computes output row sizes of one segment's rows ({@link RowCodec#rowSize} of the row the scan would emit). */
-    public RowSizer sizer(SegmentReader segment) {
-        return new RowSizer(segment);
-    }
-
-    /** Frame sizes of a segment's output rows, from per-value sizes (strings: once per dictionary id). */
-    public final class RowSizer {
-        private final long[][] longs;
-        private final int[][] ids;
-        private final int[][] idSizes;
-        private final RoaringBitmap[] nulls;
-        private final int[] fixed;
-
-        RowSizer(SegmentReader s) {
-            int n = outputColumns.length;
-            longs = new long[n][];
-            ids = new int[n][];
-            idSizes = new int[n][];
-            nulls = new RoaringBitmap[n];
-            fixed = new int[n];
-            List<String> seen = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                String c = outputColumns[i];
-                seen.add(c);
-                if (c.equals("__time")) {
-                    longs[i] = s.timeValues();
-                    continue;
-                }
-                switch (outputTypes[i]) {
-                    case LONG -> longs[i] = s.longValues(c).orElseThrow();
-                    case DOUBLE -> fixed[i] = RowCodec.sizeOf(0d);
-                    case FLOAT -> fixed[i] = RowCodec.sizeOf(0f);
-                    case STRING -> {
-                        SegmentReader.DictionaryColumn d = s.dictionaryColumn(c).orElseThrow();
-                        ids[i] = d.ids();
-                        int first = seen.indexOf(c);
-                        if (first < i) {
-                            idSizes[i] = idSizes[first];
-                        } else {
-                            int[] sizes = new int[d.dictionarySize()];
-                            sizes[0] = RowCodec.sizeOf(null);
-                            for (int id = 1; id < sizes.length; id++) {
-                                sizes[id] = RowCodec.stringSize(d.utf8Length(id));
-                            }
-                            idSizes[i] = sizes;
-                        }
-                    }
-                    default -> throw new IllegalStateException("output type " + outputTypes[i]);
-                }
-                if (outputTypes[i] != ColumnType.STRING) {
-                    RoaringBitmap nb = s.nullRows(c).orElseThrow();
-                    nulls[i] = nb.isEmpty() ? null : nb;
-                }
-            }
-        }
-
-        /** The frame size of each given row's output, column by column. */
-        public int[] rowSizes(int[] rows) {
-            int[] sizes = new int[rows.length];
-            int nullSize = RowCodec.sizeOf(null);
-            for (int i = 0; i < fixed.length; i++) {
-                long[] nullBits = null;
-                if (nulls[i] != null) {
-                    nullBits = new long[(rows[rows.length - 1] >>> 6) + 1];
-                    for (IntIterator it = nulls[i].getIntIterator(); it.hasNext(); ) {
-                        int r = it.next();
-                        if (r >>> 6 < nullBits.length) {
-                            nullBits[r >>> 6] |= 1L << r;
-                        }
-                    }
-                }
-                if (ids[i] != null) {
-                    int[] id = ids[i];
-                    int[] idSize = idSizes[i];
-                    for (int j = 0; j < rows.length; j++) {
-                        sizes[j] += idSize[id[rows[j]]];
-                    }
-                } else if (longs[i] != null) {
-                    long[] v = longs[i];
-                    for (int j = 0; j < rows.length; j++) {
-                        int r = rows[j];
-                        sizes[j] += nullBits != null && (nullBits[r >>> 6] & (1L << r)) != 0
-                                ? nullSize
-                                : RowCodec.longSize(v[r]);
-                    }
-                } else {
-                    int f = fixed[i];
-                    for (int j = 0; j < rows.length; j++) {
-                        int r = rows[j];
-                        sizes[j] += nullBits != null && (nullBits[r >>> 6] & (1L << r)) != 0 ? nullSize : f;
-                    }
-                }
-            }
-            return sizes;
-        }
     }
 }

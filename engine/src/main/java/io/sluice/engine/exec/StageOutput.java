@@ -228,6 +228,19 @@ public final class StageOutput implements AutoCloseable {
         countOutput(rowSize);
     }
 
+    /**
+     * Counts {@code rows} rows the processor produced that a limit-hinted sort drops and that were never framed (their
+     * sizes unknown): rows only, no bytes or frames ({@link SegmentTopN} ranks rows without reading them).
+     */
+    public void countUnframed(long rows) {
+        if (top == null) {
+            throw new IllegalStateException("only a limit-hinted sort drops rows");
+        }
+        if (rows > 0) {
+            output.add(0, rows, 0, 0);
+        }
+    }
+
     /** {@link #countDropped(int)} of the rows whose sizes are {@code sizes[from, to)}, in that order. */
     public void countDropped(int[] sizes, int from, int to) {
         if (top == null) {

@@ -2,6 +2,11 @@ package io.sluice.engine.segment;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnSignature;
 import io.sluice.engine.types.ColumnType;
@@ -33,13 +38,16 @@ public final class SegmentReader implements AutoCloseable {
     private FileChannel channel; // opened on first use
     private boolean closed;
     private final long dataStart;
+    private final long size;
+    private ByteBuffer mapped; // the whole file, mapped on first use (files under 2 GB)
     private final SegmentFormat.Header header;
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
     private final Map<String, Column> decoded = new HashMap<>();
 
-    private SegmentReader(Path file, long dataStart, SegmentFormat.Header header) {
+    private SegmentReader(Path file, long size, long dataStart, SegmentFormat.Header header) {
         this.file = file;
+        this.size = size;
         this.dataStart = dataStart;
         this.header = header;
         List<ColumnSignature> cols = new ArrayList<>();
@@ -77,7 +85,7 @@ public final class SegmentReader implements AutoCloseable {
                 }
                 HEADERS.put(key, cached);
             }
-            return new SegmentReader(file, cached.dataStart(), cached.header());
+            return new SegmentReader(file, size, cached.dataStart(), cached.header());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open segment " + file, e);
         }
@@ -100,8 +108,91 @@ public final class SegmentReader implements AutoCloseable {
             int headerLength = pre.getInt();
             ByteBuffer hb = ByteBuffer.allocate(headerLength);
             readFully(ch, hb, 16);
-            SegmentFormat.Header header = SegmentFormat.JSON.readValue(hb.array(), SegmentFormat.Header.class);
-            return new CachedHeader(size, modified, 16L + headerLength, header);
+            return new CachedHeader(size, modified, 16L + headerLength, parseHeader(hb.array()));
+        }
+    }
+
+    /**
+     * The header JSON, read with the streaming parser: what {@code readValue(bytes, Header.class)} gives for what
+     * {@link SegmentWriter} writes (fields it does not know are skipped), without data binding, whose setup and cold
+     * code paths cost most of the first query over a few hundred segments after a start.
+     */
+    static SegmentFormat.Header parseHeader(byte[] json) throws IOException {
+        try (JsonParser p = SegmentFormat.JSON.getFactory().createParser(json)) {
+            expect(p, p.nextToken(), JsonToken.START_OBJECT);
+            long numRows = 0;
+            long minTime = 0;
+            long maxTime = 0;
+            boolean timeSorted = false;
+            List<SegmentFormat.ColumnEntry> columns = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "numRows" -> numRows = p.getValueAsLong();
+                    case "minTime" -> minTime = p.getValueAsLong();
+                    case "maxTime" -> maxTime = p.getValueAsLong();
+                    case "timeSorted" -> timeSorted = p.getValueAsBoolean();
+                    case "columns" -> {
+                        if (t == JsonToken.VALUE_NULL) {
+                            break;
+                        }
+                        expect(p, t, JsonToken.START_ARRAY);
+                        columns = new ArrayList<>();
+                        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                            expect(p, t, JsonToken.START_OBJECT);
+                            columns.add(parseColumn(p));
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            expect(p, p.currentToken(), JsonToken.END_OBJECT);
+            return new SegmentFormat.Header(numRows, minTime, maxTime, timeSorted, columns);
+        }
+    }
+
+    private static SegmentFormat.ColumnEntry parseColumn(JsonParser p) throws IOException {
+        String name = null;
+        String type = null;
+        boolean multiValue = false;
+        Map<String, long[]> sections = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "name" -> name = p.getValueAsString();
+                case "type" -> type = p.getValueAsString();
+                case "multiValue" -> multiValue = p.getValueAsBoolean();
+                case "sections" -> {
+                    if (t == JsonToken.VALUE_NULL) {
+                        break;
+                    }
+                    expect(p, t, JsonToken.START_OBJECT);
+                    sections = new java.util.LinkedHashMap<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String section = p.currentName();
+                        expect(p, p.nextToken(), JsonToken.START_ARRAY);
+                        long[] at = new long[2];
+                        int n = 0;
+                        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                            if (n == at.length) {
+                                at = Arrays.copyOf(at, n * 2);
+                            }
+                            at[n++] = p.getValueAsLong();
+                        }
+                        sections.put(section, n == at.length ? at : Arrays.copyOf(at, n));
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        return new SegmentFormat.ColumnEntry(name, type, multiValue, sections);
+    }
+
+    private static void expect(JsonParser p, JsonToken got, JsonToken wanted) throws IOException {
+        if (got != wanted) {
+            throw new JsonParseException(p, "Corrupt segment header: expected " + wanted + ", got " + got);
         }
     }
 
@@ -211,6 +302,251 @@ public final class SegmentReader implements AutoCloseable {
                 return null;
             }
         };
+    }
+
+    /**
+     * The given rows ({@code rows} ascending) of {@code columns}, each an {@code Object[]} in the order of {@code
+     * columns}, read without decoding whole columns: a section is decompressed only as far as the last value asked
+     * for, straight from the mapped file, and nothing is cached. For reading a few rows of a segment (a top-N's kept
+     * rows), where decoding every column of every segment holding one would cost more than the query. Time bounds
+     * are not checked; a column the segment lacks yields nulls; a column this reader has decoded already is used.
+     */
+    public List<Object[]> readRows(List<String> columns, int[] rows) {
+        int n = Math.toIntExact(header.numRows());
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= n || (i > 0 && rows[i] <= rows[i - 1])) {
+                throw new IllegalArgumentException("rows must be ascending row numbers below " + n);
+            }
+        }
+        Object[][] out = new Object[rows.length][columns.size()];
+        if (rows.length == 0) {
+            return List.of();
+        }
+        Streams streams = new Streams();
+        try {
+            readColumns(columns, rows, out, streams);
+        } finally {
+            streams.ctx.close();
+        }
+        return Arrays.asList(out);
+    }
+
+    /** What {@link SectionStream}s of one {@link #readRows} call share: the output buffers and a zstd context. */
+    private static final class Streams {
+        final ByteBuffer direct = ByteBuffer.allocateDirect(STREAM_CHUNK);
+        final byte[] buf = new byte[STREAM_CHUNK];
+        final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    }
+
+    private void readColumns(List<String> columns, int[] rows, Object[][] out, Streams buffer) {
+        for (int c = 0; c < columns.size(); c++) {
+            SegmentFormat.ColumnEntry e = entries.get(columns.get(c));
+            if (e == null) {
+                continue;
+            }
+            Column cached;
+            synchronized (this) {
+                cached = decoded.get(e.name());
+            }
+            ColumnType type = ColumnType.fromString(e.type());
+            if (cached != null || !(e.sections().containsKey("time") || type == ColumnType.LONG
+                    || type == ColumnType.DOUBLE || type == ColumnType.FLOAT
+                    || (type == ColumnType.STRING && !e.multiValue()))) {
+                Column col = cached != null ? cached : column(e.name());
+                for (int i = 0; i < rows.length; i++) {
+                    out[i][c] = col.get(rows[i]);
+                }
+            } else if (e.name().equals("__time") && e.sections().containsKey("time")) {
+                try (SectionStream s = new SectionStream(section(e, "time"), buffer)) {
+                    long t = 0;
+                    int at = 0;
+                    for (int i = 0; i < rows.length; i++) {
+                        t += s.sumLongs(rows[i] + 1 - at); // the first value, then deltas
+                        at = rows[i] + 1;
+                        out[i][c] = t;
+                    }
+                }
+            } else if (type == ColumnType.STRING) {
+                readStrings(e, rows, out, c, buffer);
+            } else {
+                RoaringBitmap nulls = bitmap(raw(e, "nulls"));
+                int width = type == ColumnType.FLOAT ? 4 : 8;
+                try (SectionStream s = new SectionStream(section(e, "values"), buffer)) {
+                    long at = 0;
+                    for (int i = 0; i < rows.length; i++) {
+                        s.skip(rows[i] * (long) width - at);
+                        at = rows[i] * (long) width + width;
+                        Object v = switch (type) {
+                            case LONG -> s.readLong();
+                            case DOUBLE -> Double.longBitsToDouble(s.readLong());
+                            default -> Float.intBitsToFloat(s.readInt());
+                        };
+                        out[i][c] = nulls.contains(rows[i]) ? null : v;
+                    }
+                }
+            }
+        }
+    }
+
+    private void readStrings(SegmentFormat.ColumnEntry e, int[] rows, Object[][] out, int c, Streams buffer) {
+        int[] ids = new int[rows.length];
+        try (SectionStream s = new SectionStream(section(e, "ids"), buffer)) {
+            long at = 0;
+            for (int i = 0; i < rows.length; i++) {
+                s.skip(rows[i] * 4L - at);
+                at = rows[i] * 4L + 4;
+                ids[i] = s.readInt();
+            }
+        }
+        int[] wanted = ids.clone();
+        Arrays.sort(wanted);
+        Map<Integer, String> values = new HashMap<>();
+        if (wanted[wanted.length - 1] > 0) {
+            try (SectionStream d = new SectionStream(section(e, "dict"), buffer)) {
+                int count = d.readInt();
+                int next = 0;
+                while (next < wanted.length && wanted[next] == 0) {
+                    next++;
+                }
+                for (int id = 1; id <= count && next < wanted.length; id++) {
+                    int len = d.readInt();
+                    if (id == wanted[next]) {
+                        byte[] b = new byte[len];
+                        d.read(b);
+                        values.put(id, new String(b, StandardCharsets.UTF_8));
+                        while (next < wanted.length && wanted[next] == id) {
+                            next++;
+                        }
+                    } else {
+                        d.skip(len);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < rows.length; i++) {
+            out[i][c] = ids[i] == 0 ? null : values.get(ids[i]);
+        }
+    }
+
+    private static final int STREAM_CHUNK = 128 * 1024;
+    private static final java.lang.invoke.VarHandle INTS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * A section's bytes read front to back, its zstd blocks decompressed only as far as read (a chunk at a time) from
+     * the mapped file, through {@code direct} into a heap array that the reads parse.
+     */
+    private static final class SectionStream implements AutoCloseable {
+        private final ByteBuffer section;
+        private final ByteBuffer direct;
+        private final byte[] buf;
+        private final ZstdDecompressCtx ctx;
+        private int pos;
+        private int lim;
+        private final int blocks;
+        private int block;
+        private int next; // position of the next block's header in the section
+        private ByteBuffer src; // the current block's compressed bytes not yet decompressed; null between blocks
+
+        SectionStream(ByteBuffer section, Streams streams) {
+            this.section = section.order(ByteOrder.LITTLE_ENDIAN);
+            this.direct = streams.direct;
+            this.buf = streams.buf;
+            this.ctx = streams.ctx;
+            this.blocks = this.section.getInt(0);
+            this.next = 4;
+        }
+
+        /** Makes {@code n <= STREAM_CHUNK} bytes readable at {@code buf[pos]}. */
+        private void ensure(int n) {
+            if (lim - pos >= n) {
+                return;
+            }
+            System.arraycopy(buf, pos, buf, 0, lim - pos);
+            lim -= pos;
+            pos = 0;
+            while (lim < n) {
+                if (src == null) {
+                    if (block == blocks) {
+                        throw new IllegalStateException("Unexpected end of segment section");
+                    }
+                    int compressed = section.getInt(next + 4);
+                    src = section.slice(next + 8, compressed);
+                    next += 8 + compressed;
+                    block++;
+                    ctx.reset();
+                }
+                direct.clear().limit(STREAM_CHUNK - lim);
+                int consumed = src.position();
+                boolean done = ctx.decompressDirectByteBufferStream(direct, src);
+                int got = direct.position();
+                direct.get(0, buf, lim, got);
+                lim += got;
+                if (done) {
+                    src = null;
+                } else if (got == 0 && src.position() == consumed) {
+                    throw new IllegalStateException("Truncated segment block");
+                }
+            }
+        }
+
+        int readInt() {
+            ensure(4);
+            int v = (int) INTS.get(buf, pos);
+            pos += 4;
+            return v;
+        }
+
+        long readLong() {
+            ensure(8);
+            long v = (long) LONGS.get(buf, pos);
+            pos += 8;
+            return v;
+        }
+
+        /** The sum of the next {@code count} longs. */
+        long sumLongs(long count) {
+            long sum = 0;
+            while (count > 0) {
+                ensure(8);
+                int m = (int) Math.min(count, (lim - pos) >>> 3);
+                for (int j = 0; j < m; j++) {
+                    sum += (long) LONGS.get(buf, pos);
+                    pos += 8;
+                }
+                count -= m;
+            }
+            return sum;
+        }
+
+        void read(byte[] dst) {
+            int at = 0;
+            while (at < dst.length) {
+                int n = Math.min(dst.length - at, STREAM_CHUNK);
+                ensure(n);
+                System.arraycopy(buf, pos, dst, at, n);
+                pos += n;
+                at += n;
+            }
+        }
+
+        void skip(long n) {
+            while (n > 0) {
+                if (pos == lim) {
+                    ensure(1);
+                }
+                int step = (int) Math.min(n, lim - pos);
+                pos += step;
+                n -= step;
+            }
+        }
+
+        @Override
+        public void close() {
+            src = null;
+        }
     }
 
     // ---- columnar read side (for operators that work on dictionary ids and primitive arrays) ----------------
@@ -379,14 +715,63 @@ public final class SegmentReader implements AutoCloseable {
             throw new IllegalStateException("Segment " + file + " column [" + e.name() + "] lacks section " + name);
         }
         try {
-            return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+            if (size > Integer.MAX_VALUE) {
+                return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
+            }
+            // One mapping per reader: a column has a few sections, a row read touches every column's.
+            ByteBuffer whole;
+            synchronized (this) {
+                if (mapped == null) {
+                    mapped = channel().map(FileChannel.MapMode.READ_ONLY, 0, size);
+                }
+                whole = mapped;
+            }
+            return whole.slice(Math.toIntExact(dataStart + at[0]), Math.toIntExact(at[1]));
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot read segment " + file, ex);
         }
     }
 
     private ByteBuffer raw(SegmentFormat.ColumnEntry e, String name) {
-        return SegmentFormat.le(SegmentFormat.decompressBlocks(section(e, name)));
+        return SegmentFormat.le(decompress(section(e, name)));
+    }
+
+    /**
+     * A section's blocks decompressed into one array: {@link SegmentFormat#decompressBlocks}'s result, each block
+     * decompressed in place instead of into an array of its own that is then copied.
+     */
+    static byte[] decompress(ByteBuffer section) {
+        ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int blocks = in.getInt();
+        int[] raw = new int[blocks];
+        int[] comp = new int[blocks];
+        int[] pos = new int[blocks];
+        long total = 0;
+        int maxComp = 0;
+        for (int b = 0; b < blocks; b++) {
+            raw[b] = in.getInt();
+            comp[b] = in.getInt();
+            pos[b] = in.position();
+            in.position(in.position() + comp[b]);
+            total += raw[b];
+            maxComp = Math.max(maxComp, comp[b]);
+        }
+        if (total > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("Segment section too large: " + total + " bytes");
+        }
+        byte[] out = new byte[(int) total];
+        byte[] c = new byte[maxComp];
+        int at = 0;
+        for (int b = 0; b < blocks; b++) {
+            in.get(pos[b], c, 0, comp[b]);
+            long n = Zstd.decompressByteArray(out, at, raw[b], c, 0, comp[b]);
+            if (Zstd.isError(n) || n != raw[b]) {
+                throw new IllegalStateException("Corrupt segment block: expected " + raw[b] + " bytes, got "
+                        + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes"));
+            }
+            at += raw[b];
+        }
+        return out;
     }
 
     private Column decode(SegmentFormat.ColumnEntry e) {
@@ -411,7 +796,7 @@ public final class SegmentReader implements AutoCloseable {
 
     private Column decodeString(SegmentFormat.ColumnEntry e, int n) {
         // The dictionary's values stay UTF-8 bytes until a value is asked for: sizes and order need no String.
-        byte[] d = SegmentFormat.decompressBlocks(section(e, "dict"));
+        byte[] d = decompress(section(e, "dict"));
         ByteBuffer b = SegmentFormat.le(d);
         int count = b.getInt();
         int[] starts = new int[count + 1];
@@ -457,7 +842,7 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private Column decodeBlob(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
-        byte[] bytes = SegmentFormat.decompressBlocks(section(e, "values"));
+        byte[] bytes = decompress(section(e, "values"));
         ByteBuffer b = SegmentFormat.le(bytes);
         int[] starts = new int[n];
         int[] lengths = new int[n];
@@ -485,6 +870,7 @@ public final class SegmentReader implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        mapped = null;
         if (channel == null) {
             return;
         }

@@ -682,11 +682,12 @@ public final class WorkerStageRunner implements AutoCloseable {
         return planned;
     }
 
-    /** ORDER BY … LIMIT over segments ({@link SegmentTopN}): reads in full only each segment's candidate rows. */
+    /** ORDER BY … LIMIT over segments ({@link SegmentTopN}): reads in full only the rows the worker keeps. */
     private void runTopN(SegmentTopN topN, InputSlice.Table t) {
         input.totalFiles.set(t.segmentPaths().size());
         io.sluice.engine.exec.RowTransformer scan = StageProcessors.create(
                 stage.processor(), t.signature(), stage.signature(), order.workerNumber());
+        SegmentTopN.Run run = topN.start(output, scan, t.signature(), t.start(), t.end());
         for (String p : t.segmentPaths()) {
             if (canceled.get()) {
                 throw new CancellationException("query canceled");
@@ -696,11 +697,13 @@ public final class WorkerStageRunner implements AutoCloseable {
             try (SegmentReader r = SegmentReader.open(file)) {
                 input.bytes.addAndGet(Files.size(file));
                 input.files.incrementAndGet();
-                input.rows.addAndGet(topN.addTo(output, r, t.start(), t.end(), scan, t.signature()));
+                input.rows.addAndGet(run.add(file, r));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }
+        currentSource = "";
+        run.finish(SegmentReader::open, resources.blocking());
     }
 
     private RowSource counting(RowSource r) {

@@ -59,4 +59,54 @@ class SegmentReaderHeaderTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Not a Sluice segment file");
     }
+
+    @Test
+    void theStreamingHeaderParseGivesWhatDataBindingGives() throws Exception {
+        RowSignature sig = RowSignature.builder()
+                .add("__time", ColumnType.LONG)
+                .add("s", ColumnType.STRING)
+                .add("mv", ColumnType.STRING)
+                .add("l", ColumnType.LONG)
+                .add("d", ColumnType.DOUBLE)
+                .add("j", ColumnType.COMPLEX_JSON)
+                .build();
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            rows.add(new Object[] {1000L + 7 * (i % 9), "v" + i % 4, List.of("a", "b" + i), i % 3 == 0 ? null : (long) i,
+                (double) i / 3, java.util.Map.of("k", i)});
+        }
+        Path file = dir.resolve("h.sluice");
+        SegmentWriter.write(file, sig, rows);
+        byte[] all = Files.readAllBytes(file);
+        int length = java.nio.ByteBuffer.wrap(all, 12, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        byte[] json = java.util.Arrays.copyOfRange(all, 16, 16 + length);
+        assertSameHeader(SegmentReader.parseHeader(json), SegmentFormat.JSON.readValue(json, SegmentFormat.Header.class));
+        // unknown fields (a later writer's) are skipped, as data binding is told to
+        byte[] extra = ("{\"numRows\":2,\"extra\":{\"a\":[1,{\"b\":2}]},\"minTime\":-5,\"maxTime\":9,"
+                + "\"timeSorted\":false,\"columns\":[{\"name\":\"x\",\"more\":[1,2],\"type\":\"LONG\","
+                + "\"multiValue\":true,\"sections\":{\"values\":[3,4],\"nulls\":[7,1]}}]}").getBytes();
+        assertSameHeader(SegmentReader.parseHeader(extra), SegmentFormat.JSON.copy()
+                .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(extra, SegmentFormat.Header.class));
+        assertThatThrownBy(() -> SegmentReader.parseHeader("[1]".getBytes())).isInstanceOf(java.io.IOException.class);
+    }
+
+    private static void assertSameHeader(SegmentFormat.Header got, SegmentFormat.Header expected) {
+        assertThat(got.numRows()).isEqualTo(expected.numRows());
+        assertThat(got.minTime()).isEqualTo(expected.minTime());
+        assertThat(got.maxTime()).isEqualTo(expected.maxTime());
+        assertThat(got.timeSorted()).isEqualTo(expected.timeSorted());
+        assertThat(got.columns()).hasSameSizeAs(expected.columns());
+        for (int i = 0; i < got.columns().size(); i++) {
+            SegmentFormat.ColumnEntry g = got.columns().get(i);
+            SegmentFormat.ColumnEntry e = expected.columns().get(i);
+            assertThat(g.name()).isEqualTo(e.name());
+            assertThat(g.type()).isEqualTo(e.type());
+            assertThat(g.multiValue()).isEqualTo(e.multiValue());
+            assertThat(g.sections().keySet()).containsExactlyElementsOf(e.sections().keySet());
+            for (String k : g.sections().keySet()) {
+                assertThat(g.sections().get(k)).containsExactly(e.sections().get(k));
+            }
+        }
+    }
 }
