@@ -8,6 +8,7 @@ import io.sluice.engine.agg.AggregatorSpec;
 import io.sluice.engine.agg.Aggregators;
 import io.sluice.engine.expr.ColumnRef;
 import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.segment.SegmentReader;
@@ -16,6 +17,7 @@ import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,16 +29,22 @@ import org.roaringbitmap.RoaringBitmap;
  * single-value STRING column, aggregators COUNT(*), COUNT(col), SUM/MIN/MAX of a LONG or DOUBLE column and exact
  * COUNT(DISTINCT string column), without FILTER clauses, and a WHERE that {@link SegmentFilter} answers from the
  * indexes. Rows are selected as a row range (sorted {@code __time}) and a bitmap, grouped on dictionary ids and
- * folded into primitive arrays; COUNT(DISTINCT) keeps a bitmap of value ids per group. An unfiltered COUNT(*) reads
+ * folded into primitive arrays; COUNT(DISTINCT) keeps the distinct (group, value id) pairs. An unfiltered COUNT(*) reads
  * no column at all when a segment lies inside the time range (its row count is in the header).
  *
  * <p>Output rows are exactly those of the row-by-row pre-shuffle processor ({@code StageProcessors}): dimension
  * values followed by each aggregator's intermediate value, the same groups (possibly split into several rows when
- * more than {@link StageProcessors#MAX_GROUPS_IN_MEMORY} groups are held; the shuffle combines them), and for a
- * query without dimensions on worker 0 one row of empty aggregates when no row matched.
+ * more than {@link #MAX_GROUPS} groups or {@link #MAX_BYTES} of state are held; the shuffle combines them), and for a
+ * query without dimensions on worker 0 one row of empty aggregates when no row matched. Group keys and COUNT(DISTINCT)
+ * values are interned by their UTF-8 bytes in worker-wide dictionaries ({@link Utf8Dictionary}), so a segment's
+ * dictionary maps to them without making a {@code String} per value.
  */
 public final class SegmentGroupBy {
     private static final int BATCH = 4096;
+    /** Groups held at most before they are drained. */
+    static final int MAX_GROUPS = 1 << 22;
+    /** Approximate bytes of state held at most before the groups are drained. */
+    static final long MAX_BYTES = 384L << 20;
 
     private final String dimension; // null: no dimension (or the dimension is a column of the joined side)
     private final SegmentFilter filter;
@@ -46,9 +54,8 @@ public final class SegmentGroupBy {
     private final int workerNumber;
     private final boolean countOnly;
 
-    // Groups held: key → index; keys by index; per aggregator, its state arrays.
-    private final Map<String, Integer> groups = new HashMap<>();
-    private final List<String> keys = new ArrayList<>();
+    // Groups held: the dictionary of keys (group = key id); per aggregator, its state arrays by group.
+    private Utf8Dictionary keys = new Utf8Dictionary();
     private final State[] states;
     private boolean emittedAny;
 
@@ -174,9 +181,17 @@ public final class SegmentGroupBy {
         return filter.canRead(segment);
     }
 
-    /** True when enough groups are held that they should be {@link #drain drained} before the next segment. */
+    /**
+     * True when enough groups are held that they should be {@link #drain drained} before the next segment: more than
+     * {@link #MAX_GROUPS} groups or about {@link #MAX_BYTES} of state. The bound is far above the row processor's
+     * (its groups are objects, these are arrays and bytes), so that a worker emits each group once in the usual case.
+     */
     public boolean full() {
-        return keys.size() >= StageProcessors.MAX_GROUPS_IN_MEMORY;
+        long bytes = keys.memoryBytes();
+        for (State s : states) {
+            bytes += s.memoryBytes();
+        }
+        return keys.size() >= MAX_GROUPS || bytes >= MAX_BYTES;
     }
 
     /**
@@ -244,7 +259,7 @@ public final class SegmentGroupBy {
                 int local = dimIds == null ? 0 : dimIds[rows[i]];
                 int g = localToGlobal[local];
                 if (g < 0) {
-                    g = group(dim == null ? null : dim.value(local));
+                    g = group(dim, local);
                     localToGlobal[local] = g;
                 }
                 gids[i] = g;
@@ -318,7 +333,7 @@ public final class SegmentGroupBy {
                     int local = dimIds == null ? 0 : dimIds[r];
                     int g = localToGlobal[local];
                     if (g < 0) {
-                        g = group(dim == null ? null : dim.value(local));
+                        g = group(dim, local);
                         localToGlobal[local] = g;
                     }
                     m = ensure(m + count) - count;
@@ -359,49 +374,80 @@ public final class SegmentGroupBy {
         return c;
     }
 
-    /** The held groups as output rows (then none are held). {@code last}: no more input follows. */
-    public List<Object[]> drain(boolean last) {
-        List<Object[]> out = new ArrayList<>(keys.size() + 1);
+    /**
+     * The held groups as output rows, made as they are iterated (so the rows need not all be in memory at once); the
+     * processor holds no group afterwards and may take the next segment once the rows have been iterated.
+     * {@code last}: no more input follows.
+     */
+    public Iterator<Object[]> drain(boolean last) {
         int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
-        for (int g = 0; g < keys.size(); g++) {
-            Object[] row = new Object[nd + defs.length];
-            if (nd == 1) {
-                row[0] = keys.get(g);
-            }
-            for (int a = 0; a < defs.length; a++) {
-                row[nd + a] = states[a].intermediate(g);
-            }
-            out.add(row);
+        int count = keys.size();
+        Utf8Dictionary heldKeys = keys;
+        State[] held = states.clone();
+        for (State s : held) {
+            s.prepare(count);
         }
-        emittedAny |= !out.isEmpty();
-        if (last && !emittedAny && nd == 0 && workerNumber == 0) {
-            Object[] row = new Object[defs.length];
-            for (int a = 0; a < defs.length; a++) {
-                row[a] = generic[a].emptyIntermediate();
-            }
-            out.add(row);
-            emittedAny = true;
-        }
-        groups.clear();
-        keys.clear();
+        keys = new Utf8Dictionary();
         for (int a = 0; a < defs.length; a++) {
             states[a] = defs[a].newState();
         }
-        return out;
+        emittedAny |= count > 0;
+        boolean emptyRow = last && !emittedAny && nd == 0 && workerNumber == 0;
+        emittedAny |= emptyRow;
+        return new Iterator<>() {
+            private int g;
+            private boolean extra = emptyRow;
+
+            @Override
+            public boolean hasNext() {
+                return g < count || extra;
+            }
+
+            @Override
+            public Object[] next() {
+                if (g < count) {
+                    Object[] row = new Object[nd + defs.length];
+                    if (nd == 1) {
+                        row[0] = heldKeys.value(g);
+                    }
+                    for (int a = 0; a < defs.length; a++) {
+                        row[nd + a] = held[a].intermediate(g);
+                    }
+                    g++;
+                    return row;
+                }
+                if (!extra) {
+                    throw new java.util.NoSuchElementException();
+                }
+                extra = false;
+                Object[] row = new Object[defs.length];
+                for (int a = 0; a < defs.length; a++) {
+                    row[a] = generic[a].emptyIntermediate();
+                }
+                return row;
+            }
+        };
     }
 
     private int group(String key) {
-        Integer g = groups.get(key);
-        if (g != null) {
-            return g;
+        return held(keys.intern(key));
+    }
+
+    /** The group of a segment's dictionary id, found by the value's bytes. */
+    private int group(SegmentReader.DictionaryColumn dim, int local) {
+        if (dim == null || local == 0) {
+            return held(keys.internNull());
         }
-        int idx = keys.size();
-        groups.put(key, idx);
-        keys.add(key);
-        for (State s : states) {
-            s.ensure(idx + 1);
+        return held(keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local)));
+    }
+
+    private int held(int g) {
+        if (g == keys.size() - 1) {
+            for (State s : states) {
+                s.ensure(g + 1);
+            }
         }
-        return idx;
+        return g;
     }
 
     private static boolean singleValueString(SegmentReader s, String column) {
@@ -622,6 +668,12 @@ public final class SegmentGroupBy {
     private interface State {
         void ensure(int groups);
 
+        /** Approximate heap bytes held. */
+        long memoryBytes();
+
+        /** Called once before {@link #intermediate} is asked for groups {@code [0, groups)}. */
+        default void prepare(int groups) {}
+
         /** The intermediate value of a group, as the row-by-row aggregator gives it. */
         Object intermediate(int group);
     }
@@ -632,6 +684,11 @@ public final class SegmentGroupBy {
 
     private static final class Counts implements State {
         long[] counts = new long[0];
+
+        @Override
+        public long memoryBytes() {
+            return 8L * counts.length;
+        }
 
         @Override
         public void ensure(int groups) {
@@ -653,6 +710,11 @@ public final class SegmentGroupBy {
 
         Longs(Kind kind) {
             this.kind = kind;
+        }
+
+        @Override
+        public long memoryBytes() {
+            return 9L * values.length;
         }
 
         @Override
@@ -701,6 +763,11 @@ public final class SegmentGroupBy {
         }
 
         @Override
+        public long memoryBytes() {
+            return 9L * values.length;
+        }
+
+        @Override
         public void ensure(int groups) {
             if (values.length < groups) {
                 int size = grow(values.length, groups);
@@ -740,61 +807,98 @@ public final class SegmentGroupBy {
     }
 
     /**
-     * Exact distinct values per group: a bitmap per group of ids in a dictionary of the values seen (shared by the
-     * groups); each segment's dictionary ids map to those ids once per distinct value.
+     * Exact distinct values per group: the distinct (group, value) pairs as longs, the value an id in a worker-wide
+     * dictionary of the values' bytes; each segment's dictionary ids map to those ids once per distinct value. Pairs
+     * are sorted and deduplicated when the buffer fills and before the groups are emitted; a group's intermediate is
+     * the encoding of its value strings, made straight from their bytes.
      */
     private static final class Distinct implements State {
-        final Map<String, Integer> ids = new HashMap<>();
-        final List<String> values = new ArrayList<>();
-        RoaringBitmap[] sets = new RoaringBitmap[0];
+        /** The type tag {@link RowCodec} writes before a STRING value (a value list is: count, then tagged values). */
+        private static final byte STRING_TAG = stringTag();
+
+        final Utf8Dictionary values = new Utf8Dictionary();
+        long[] pairs = new long[1 << 12];
+        int size;
+        int[] starts; // after prepare: group g's value ids are the low halves of pairs[starts[g], starts[g + 1])
+
+        private static byte stringTag() {
+            byte[] probe = RowCodec.encodeValues("");
+            if (probe.length != 3 || probe[0] != 1 || probe[2] != 0) {
+                throw new IllegalStateException("unexpected value list encoding " + Arrays.toString(probe));
+            }
+            return probe[1];
+        }
 
         @Override
-        public void ensure(int groups) {
-            if (sets.length < groups) {
-                sets = Arrays.copyOf(sets, grow(sets.length, groups));
-            }
+        public void ensure(int groups) {}
+
+        @Override
+        public long memoryBytes() {
+            return 8L * pairs.length + values.memoryBytes();
         }
 
         Binding bind(SegmentReader.DictionaryColumn column) {
             int[] toGlobal = new int[column.dictionarySize()];
             Arrays.fill(toGlobal, -1);
+            byte[] utf8 = column.utf8Bytes();
             return new PairBinding(column.ids()) {
                 @Override
                 void accept(int group, int local) {
                     int global = toGlobal[local];
                     if (global < 0) {
-                        String v = column.value(local);
-                        Integer known = ids.get(v);
-                        if (known == null) {
-                            known = values.size();
-                            ids.put(v, known);
-                            values.add(v);
-                        }
-                        global = known;
+                        global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
                         toGlobal[local] = global;
                     }
-                    RoaringBitmap set = sets[group];
-                    if (set == null) {
-                        set = new RoaringBitmap();
-                        sets[group] = set;
+                    if (size == pairs.length) {
+                        compact();
+                        if (size > pairs.length / 2) {
+                            pairs = Arrays.copyOf(pairs, pairs.length + pairs.length / 2);
+                        }
                     }
-                    set.add(global);
+                    pairs[size++] = ((long) group << 32) | global;
                 }
             };
         }
 
+        /** Sorts the pairs and drops repeats. */
+        private void compact() {
+            Arrays.parallelSort(pairs, 0, size);
+            int m = 0;
+            for (int i = 0; i < size; i++) {
+                if (m == 0 || pairs[i] != pairs[m - 1]) {
+                    pairs[m++] = pairs[i];
+                }
+            }
+            size = m;
+        }
+
+        @Override
+        public void prepare(int groups) {
+            compact();
+            starts = new int[groups + 1];
+            for (int i = 0; i < size; i++) {
+                starts[(int) (pairs[i] >>> 32) + 1]++;
+            }
+            for (int g = 0; g < groups; g++) {
+                starts[g + 1] += starts[g];
+            }
+        }
+
         @Override
         public Object intermediate(int group) {
-            RoaringBitmap set = sets[group];
-            if (set == null) {
-                return RowCodec.encodeValues();
+            int from = starts[group];
+            int to = starts[group + 1];
+            ByteSink sink = new ByteSink(8 + 24 * (to - from));
+            sink.writeVarLong(to - from);
+            byte[] arena = values.arena();
+            for (int i = from; i < to; i++) {
+                int v = (int) pairs[i];
+                int length = values.length(v);
+                sink.write(STRING_TAG);
+                sink.writeVarLong(length);
+                sink.write(arena, values.start(v), length);
             }
-            Object[] out = new Object[set.getCardinality()];
-            int i = 0;
-            for (org.roaringbitmap.IntIterator it = set.getIntIterator(); it.hasNext(); ) {
-                out[i++] = values.get(it.next());
-            }
-            return RowCodec.encodeValues(out);
+            return sink.toByteArray();
         }
     }
 
@@ -819,6 +923,11 @@ public final class SegmentGroupBy {
             if (states.length < groups) {
                 states = Arrays.copyOf(states, grow(states.length, groups));
             }
+        }
+
+        @Override
+        public long memoryBytes() {
+            return 4096L * states.length; // a sketch of a few KB per group
         }
 
         /**

@@ -645,7 +645,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                     if (!pending.hasNext()) {
                         done = true;
-                        out = groupBy.drain(true).iterator();
+                        out = groupBy.drain(true);
                         continue;
                     }
                     Path file = pending.next();
@@ -658,7 +658,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                         throw new java.io.UncheckedIOException(e);
                     }
                     if (groupBy.full()) {
-                        out = groupBy.drain(false).iterator();
+                        out = groupBy.drain(false);
                     }
                 }
                 return out.next();
