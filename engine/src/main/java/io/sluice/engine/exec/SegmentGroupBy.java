@@ -43,8 +43,8 @@ public final class SegmentGroupBy {
     private static final int BATCH = 4096;
     /** Groups held at most before they are drained. */
     static final int MAX_GROUPS = 1 << 22;
-    /** Approximate bytes of state held at most before the groups are drained. */
-    static final long MAX_BYTES = 384L << 20;
+    /** Approximate bytes of state held at most before the groups are drained: 3/8 of the heap, at most 384 MiB. */
+    static final long MAX_BYTES = Math.min(384L << 20, Runtime.getRuntime().maxMemory() / 8 * 3);
 
     private final String dimension; // null: no dimension (or the dimension is a column of the joined side)
     private final SegmentFilter filter;
@@ -164,6 +164,27 @@ public final class SegmentGroupBy {
 
     /** A broadcast join folded into the grouping: the table's key column, the broadcast rows by key. */
     private record Join(String keyColumn, Map<String, List<Object[]>> lookup, boolean left, int rightDimension) {}
+
+    /** Decodes the columns {@link #add} reads from the segment (so that another thread can do it ahead). */
+    public void preload(SegmentReader segment) {
+        if (dimension != null) {
+            segment.dictionaryColumn(dimension);
+        }
+        if (join != null) {
+            segment.dictionaryColumn(join.keyColumn());
+        }
+        for (AggDef d : defs) {
+            if (d.column == null) {
+                continue;
+            }
+            switch (d.columnType) {
+                case STRING -> segment.dictionaryColumn(d.column);
+                case LONG -> segment.longValues(d.column);
+                case DOUBLE -> segment.doubleValues(d.column);
+                default -> segment.nullRows(d.column);
+            }
+        }
+    }
 
     /** True when every column this processor reads has the needed type and shape in the segment. */
     public boolean canRead(SegmentReader segment) {
@@ -383,6 +404,8 @@ public final class SegmentGroupBy {
         int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
         int count = keys.size();
         Utf8Dictionary heldKeys = keys;
+        // in key order, so that the stage's sorter gets its input sorted (it then writes it through unsorted)
+        int[] order = nd == 1 && count > 1 ? keys.sortedIds() : null;
         State[] held = states.clone();
         for (State s : held) {
             s.prepare(count);
@@ -406,12 +429,13 @@ public final class SegmentGroupBy {
             @Override
             public Object[] next() {
                 if (g < count) {
+                    int group = order == null ? g : order[g];
                     Object[] row = new Object[nd + defs.length];
                     if (nd == 1) {
-                        row[0] = heldKeys.value(g);
+                        row[0] = heldKeys.value(group);
                     }
                     for (int a = 0; a < defs.length; a++) {
-                        row[nd + a] = held[a].intermediate(g);
+                        row[nd + a] = held[a].intermediate(group);
                     }
                     g++;
                     return row;

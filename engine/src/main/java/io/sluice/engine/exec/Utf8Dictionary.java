@@ -114,6 +114,75 @@ final class Utf8Dictionary {
         return h ^ (h >>> 15);
     }
 
+    /**
+     * The ids ordered by value: NULL first, then by unsigned UTF-8 bytes, a prefix before its extensions (the order of
+     * {@code KeyCodec}'s string keys, and of {@code String.compareTo} by code point). A most-significant-digit radix
+     * sort over 4-byte digits: each pass sorts longs, so no comparator touches the bytes of two values.
+     */
+    int[] sortedIds() {
+        if (size > ID_MASK + 1) {
+            throw new IllegalStateException("too many values to sort: " + size);
+        }
+        int[] ids = new int[size];
+        int n = 0;
+        if (nullId >= 0) {
+            ids[n++] = nullId;
+        }
+        for (int id = 0; id < size; id++) {
+            if (id != nullId) {
+                ids[n++] = id;
+            }
+        }
+        int from = nullId >= 0 ? 1 : 0;
+        sortRange(ids, from, size, 0, new long[size - from]);
+        return ids;
+    }
+
+    private static final int ID_BITS = 23;
+    private static final long ID_MASK = (1L << ID_BITS) - 1;
+
+    /** Sorts ids[from, to), whose values agree on their first {@code depth} bytes. */
+    private void sortRange(int[] ids, int from, int to, int depth, long[] scratch) {
+        int n = to - from;
+        if (n < 2) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int id = ids[from + i];
+            int start = start(id) + depth;
+            int remaining = ends[id] - start;
+            long digit = 0;
+            for (int k = 0; k < 4; k++) {
+                digit = (digit << 8) | (k < remaining ? arena[start + k] & 0xFF : 0);
+            }
+            // bytes of the window, then how many of them the value has (4: it goes on): a shorter value first
+            long len = Math.min(Math.max(remaining, 0), 5);
+            scratch[i] = (((digit << 3) | len) << ID_BITS) | id;
+        }
+        if (n > 1 << 16) {
+            Arrays.parallelSort(scratch, 0, n);
+        } else {
+            Arrays.sort(scratch, 0, n);
+        }
+        for (int i = 0; i < n; i++) {
+            ids[from + i] = (int) (scratch[i] & ID_MASK);
+        }
+        // values that go on past the window with equal windows: order them by their next bytes
+        int i = 0;
+        while (i < n) {
+            long head = scratch[i] >>> ID_BITS;
+            int j = i + 1;
+            while (j < n && scratch[j] >>> ID_BITS == head) {
+                j++;
+            }
+            if (j - i > 1 && (head & 7) == 5) {
+                // the recursion overwrites scratch[0, j - i): this loop reads only scratch[j, n) from now on
+                sortRange(ids, from + i, from + j, depth + 4, scratch);
+            }
+            i = j;
+        }
+    }
+
     boolean isNull(int id) {
         return id == nullId;
     }

@@ -630,6 +630,9 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         input.totalFiles.set(files.size());
         Iterator<Path> pending = files.iterator();
+        // the next segments are opened and decoded on other cores while this thread folds the current one
+        io.sluice.engine.exec.SegmentPrefetch segments =
+                new io.sluice.engine.exec.SegmentPrefetch(files, groupBy::preload, 2);
         return new RowSource() {
             private Iterator<Object[]> out = java.util.Collections.emptyIterator();
             private boolean done;
@@ -650,7 +653,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                     Path file = pending.next();
                     currentSource = file.toString();
-                    try (SegmentReader r = SegmentReader.open(file)) {
+                    try (SegmentReader r = segments.next()) {
                         input.bytes.addAndGet(Files.size(file));
                         input.files.incrementAndGet();
                         input.rows.addAndGet(groupBy.add(r, t.start(), t.end()));
@@ -662,6 +665,11 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                 }
                 return out.next();
+            }
+
+            @Override
+            public void close() {
+                segments.close();
             }
         };
     }
