@@ -246,6 +246,15 @@ public final class SegmentGroupBy {
         int[] dimIds = dim == null ? null : dim.ids();
         int[] localToGlobal = new int[dim == null ? 1 : dim.dictionarySize()];
         Arrays.fill(localToGlobal, -1);
+        if (dim != null && join == null && !checkTime && !filter.hasCondition()) {
+            // the rows are a range: intern the values they hold all at once (NULL, id 0, when met)
+            boolean[] used = new boolean[localToGlobal.length];
+            for (int r = range[0]; r < range[1]; r++) {
+                used[dimIds[r]] = true;
+            }
+            keys.internAll(dim, used, localToGlobal);
+            ensureHeld();
+        }
         Binding[] bound = new Binding[defs.length];
         for (int a = 0; a < defs.length; a++) {
             bound[a] = defs[a].bind(segment, states[a]);
@@ -463,6 +472,12 @@ public final class SegmentGroupBy {
             return held(keys.internNull());
         }
         return held(keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local)));
+    }
+
+    private void ensureHeld() {
+        for (State s : states) {
+            s.ensure(keys.size());
+        }
     }
 
     private int held(int g) {
@@ -867,6 +882,17 @@ public final class SegmentGroupBy {
             byte[] utf8 = column.utf8Bytes();
             return new PairBinding(column.ids()) {
                 @Override
+                void valuesUsed(boolean[] used) {
+                    int[] found = new int[used.length];
+                    values.internAll(column, used, found);
+                    for (int id = 1; id < used.length; id++) {
+                        if (used[id]) {
+                            toGlobal[id] = found[id];
+                        }
+                    }
+                }
+
+                @Override
                 void accept(int group, int local) {
                     int global = toGlobal[local];
                     if (global < 0) {
@@ -1011,16 +1037,28 @@ public final class SegmentGroupBy {
             }
         }
 
+        /** Called before the pairs are handed over with the value ids they hold. */
+        void valuesUsed(boolean[] used) {}
+
         @Override
         public void finish() {
             Arrays.sort(pairs, 0, size);
-            long prev = -1;
+            int m = 0;
+            int maxId = 0;
             for (int i = 0; i < size; i++) {
-                long p = pairs[i];
-                if (p != prev) {
-                    prev = p;
-                    accept((int) (p >>> 32), (int) p);
+                if (m == 0 || pairs[i] != pairs[m - 1]) {
+                    pairs[m++] = pairs[i];
+                    maxId = Math.max(maxId, (int) pairs[i]);
                 }
+            }
+            boolean[] used = new boolean[maxId + 1];
+            for (int i = 0; i < m; i++) {
+                used[(int) pairs[i]] = true;
+            }
+            valuesUsed(used);
+            for (int i = 0; i < m; i++) {
+                long p = pairs[i];
+                accept((int) (p >>> 32), (int) p);
             }
             size = 0;
         }

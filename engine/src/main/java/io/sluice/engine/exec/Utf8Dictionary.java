@@ -1,5 +1,6 @@
 package io.sluice.engine.exec;
 
+import io.sluice.engine.segment.SegmentReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -46,7 +47,10 @@ final class Utf8Dictionary {
 
     /** The id of the string whose UTF-8 encoding is {@code bytes[from, from + length)}. */
     int intern(byte[] bytes, int from, int length) {
-        int h = hash(bytes, from, length);
+        return intern(hash(bytes, from, length), bytes, from, length);
+    }
+
+    private int intern(int h, byte[] bytes, int from, int length) {
         int i = h & mask;
         while (true) {
             long slot = table[i];
@@ -75,6 +79,32 @@ final class Utf8Dictionary {
             rehash();
         }
         return id;
+    }
+
+    /**
+     * Interns the values of a segment's dictionary whose ids {@code 1 .. out.length - 1} are marked in {@code used}
+     * into {@code out} (the others are left as they are): the hashes first, then the lookups, whose cache misses then
+     * overlap (one lookup does not wait for the next one's hash).
+     */
+    void internAll(SegmentReader.DictionaryColumn column, boolean[] used, int[] out) {
+        int n = out.length;
+        byte[] bytes = column.utf8Bytes();
+        int[] ids = new int[n];
+        int[] hashes = new int[n];
+        int m = 0;
+        for (int id = 1; id < n; id++) {
+            if (used[id]) {
+                ids[m] = id;
+                hashes[m++] = hash(bytes, column.utf8Offset(id), column.utf8Length(id));
+            }
+        }
+        while ((size + (long) m) * 5L > table.length * 3L) {
+            rehash();
+        }
+        for (int i = 0; i < m; i++) {
+            int id = ids[i];
+            out[id] = intern(hashes[i], bytes, column.utf8Offset(id), column.utf8Length(id));
+        }
     }
 
     private int end(int id) {
