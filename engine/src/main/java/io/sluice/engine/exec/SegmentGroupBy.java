@@ -43,8 +43,8 @@ public final class SegmentGroupBy {
     private static final int BATCH = 4096;
     /** Groups held at most before they are drained. */
     static final int MAX_GROUPS = 1 << 22;
-    /** Approximate bytes of state held at most before the groups are drained: 3/8 of the heap, at most 384 MiB. */
-    static final long MAX_BYTES = Math.min(384L << 20, Runtime.getRuntime().maxMemory() / 8 * 3);
+    /** Approximate bytes of state held at most before the groups are drained, unless {@link #limitMemory} says. */
+    public static final long MAX_BYTES = Math.min(384L << 20, Runtime.getRuntime().maxMemory() / 8 * 3);
 
     private final String dimension; // null: no dimension (or the dimension is a column of the joined side)
     private final SegmentFilter filter;
@@ -53,6 +53,7 @@ public final class SegmentGroupBy {
     private final Aggregator[] generic; // for the empty row
     private final int workerNumber;
     private final boolean countOnly;
+    private long maxBytes = MAX_BYTES;
 
     // Groups held: the dictionary of keys (group = key id); per aggregator, its state arrays by group.
     private Utf8Dictionary keys = new Utf8Dictionary();
@@ -204,15 +205,24 @@ public final class SegmentGroupBy {
 
     /**
      * True when enough groups are held that they should be {@link #drain drained} before the next segment: more than
-     * {@link #MAX_GROUPS} groups or about {@link #MAX_BYTES} of state. The bound is far above the row processor's
-     * (its groups are objects, these are arrays and bytes), so that a worker emits each group once in the usual case.
+     * {@link #MAX_GROUPS} groups or about the memory limit of state. Groups are arrays and bytes, not objects, so far
+     * more of them fit than in the row processor's map, and a worker emits each group once in the usual case.
      */
     public boolean full() {
         long bytes = keys.memoryBytes();
         for (State s : states) {
             bytes += s.memoryBytes();
         }
-        return keys.size() >= MAX_GROUPS || bytes >= MAX_BYTES;
+        return keys.size() >= MAX_GROUPS || bytes >= maxBytes;
+    }
+
+    /** Bounds the state held to about {@code bytes} (the worker's memory share); returns this processor. */
+    public SegmentGroupBy limitMemory(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("memory limit must be positive: " + bytes);
+        }
+        this.maxBytes = bytes;
+        return this;
     }
 
     /**

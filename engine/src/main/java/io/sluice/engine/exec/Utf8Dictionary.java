@@ -70,7 +70,7 @@ final class Utf8Dictionary {
         int used = end(size - 1);
         if (used + length > arena.length) {
             arena = Arrays.copyOf(arena, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(used + (long) length,
-                    arena.length * 2L)));
+                    arena.length + arena.length / 2L)));
         }
         System.arraycopy(bytes, from, arena, used, length);
         int id = add(used + length, h);

@@ -617,7 +617,11 @@ public final class WorkerStageRunner implements AutoCloseable {
         if (planned.isEmpty()) {
             return null;
         }
-        SegmentGroupBy groupBy = planned.get();
+        // Groups drained once at the end come in key order and the stage output streams them; drained several times
+        // they must be sorted and merged, which costs more than the state (a few ints and bytes per group and value):
+        // so the state may take up to three workers' memory shares (3/8 of the heap by default), capped.
+        SegmentGroupBy groupBy = planned.get().limitMemory(
+                Math.min(SegmentGroupBy.MAX_BYTES, 3 * resources.memoryPerWorkerBytes()));
         List<Path> files = new ArrayList<>();
         for (String p : t.segmentPaths()) {
             Path file = resources.deepStorage().localPath(p);
