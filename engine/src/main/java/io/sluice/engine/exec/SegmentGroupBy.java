@@ -166,6 +166,11 @@ public final class SegmentGroupBy {
     /** A broadcast join folded into the grouping: the table's key column, the broadcast rows by key. */
     private record Join(String keyColumn, Map<String, List<Object[]>> lookup, boolean left, int rightDimension) {}
 
+    /** False when {@link #add} reads no column of a segment that lies in the time range (an unfiltered COUNT(*)). */
+    public boolean readsColumns() {
+        return !countOnly;
+    }
+
     /** Decodes the columns {@link #add} reads from the segment (so that another thread can do it ahead). */
     public void preload(SegmentReader segment) {
         if (dimension != null) {

@@ -33,12 +33,13 @@ public final class SegmentPrefetch implements Iterator<SegmentReader>, AutoClose
 
     /**
      * @param preload decodes what the reader will be asked for (it runs on a pool thread)
-     * @param ahead how many segments are opened ahead of the one being read
+     * @param ahead how many segments are opened ahead of the one being read; 0: each is opened when asked for, on the
+     *     caller's thread (for readers that decode nothing, where a hand-over would only add latency)
      */
     public SegmentPrefetch(List<Path> files, Consumer<SegmentReader> preload, int ahead) {
         this.files = List.copyOf(requireNonNull(files, "files is null")).iterator();
         this.preload = requireNonNull(preload, "preload is null");
-        this.ahead = Math.max(1, ahead);
+        this.ahead = Math.max(0, ahead);
         fill();
     }
 
@@ -60,12 +61,15 @@ public final class SegmentPrefetch implements Iterator<SegmentReader>, AutoClose
 
     @Override
     public boolean hasNext() {
-        return !pending.isEmpty();
+        return !pending.isEmpty() || (ahead == 0 && files.hasNext());
     }
 
     /** The next segment, opened and preloaded; failures of opening or decoding surface here. */
     @Override
     public SegmentReader next() {
+        if (ahead == 0) {
+            return SegmentReader.open(files.next());
+        }
         CompletableFuture<SegmentReader> f = pending.poll();
         if (f == null) {
             throw new java.util.NoSuchElementException();

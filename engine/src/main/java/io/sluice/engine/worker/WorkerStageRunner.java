@@ -636,7 +636,7 @@ public final class WorkerStageRunner implements AutoCloseable {
         Iterator<Path> pending = files.iterator();
         // the next segments are opened and decoded on other cores while this thread folds the current one
         io.sluice.engine.exec.SegmentPrefetch segments =
-                new io.sluice.engine.exec.SegmentPrefetch(files, groupBy::preload, 2);
+                new io.sluice.engine.exec.SegmentPrefetch(files, groupBy::preload, groupBy.readsColumns() ? 2 : 0);
         return new RowSource() {
             private Iterator<Object[]> out = java.util.Collections.emptyIterator();
             private boolean done;
