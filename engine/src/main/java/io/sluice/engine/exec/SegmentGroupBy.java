@@ -34,10 +34,11 @@ import org.roaringbitmap.RoaringBitmap;
  *
  * <p>Output rows are exactly those of the row-by-row pre-shuffle processor ({@code StageProcessors}): dimension
  * values followed by each aggregator's intermediate value, the same groups (possibly split into several rows when
- * more than {@link #MAX_GROUPS} groups or {@link #MAX_BYTES} of state are held; the shuffle combines them), and for a
- * query without dimensions on worker 0 one row of empty aggregates when no row matched. Group keys and COUNT(DISTINCT)
- * values are interned by their UTF-8 bytes in worker-wide dictionaries ({@link Utf8Dictionary}), so a segment's
- * dictionary maps to them without making a {@code String} per value.
+ * more than {@link #MAX_GROUPS} groups or the {@link #limitMemory memory limit} of state are held; the shuffle
+ * combines them), and for a query without dimensions on worker 0 one row of empty aggregates when no row matched.
+ * Group keys and COUNT(DISTINCT) values are interned by their UTF-8 bytes in worker-wide dictionaries ({@link
+ * Utf8Dictionary}), so a segment's dictionary maps to them without making a {@code String} per value; a drain gives
+ * the groups in key order, so that the stage's sorter can write them through without sorting.
  */
 public final class SegmentGroupBy {
     private static final int BATCH = 4096;
