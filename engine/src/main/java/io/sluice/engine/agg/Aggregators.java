@@ -5,9 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.sluice.engine.expr.CompiledExpr;
 import io.sluice.engine.expr.ExprEvaluator;
 import io.sluice.engine.expr.Values;
+import io.sluice.engine.frame.ByteSource;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -384,56 +386,128 @@ public final class Aggregators {
         }
     }
 
+    /**
+     * Exact COUNT(DISTINCT): a set of values; the intermediate is the values once each, encoded with {@link
+     * RowCodec#encodeValues}. Every producer of that intermediate (this class, {@code SegmentGroupBy}) lists each value
+     * once, and values are normalised as they are folded so that distinct values in the set stay distinct once encoded
+     * and decoded (an Integer and a Long 1 are one value); so the count is the list's length, read without decoding.
+     * The state keeps the first intermediate merged into it as it is, and builds a set only when a second one comes:
+     * a group that arrives once (the usual case after the columnar pre-shuffle) is never decoded.
+     */
     private static final class DistinctCount extends Base {
         DistinctCount(AggregatorSpec spec, CompiledExpr input, CompiledExpr filter) {
             super(spec, input, filter);
         }
 
-        @Override
-        public Object newState() {
-            return new HashSet<Object>();
+        /** The state: an intermediate not yet decoded, or (once anything else is added) a set of values. */
+        private static final class Values2 {
+            byte[] pending;
+            Set<Object> set;
+
+            Set<Object> set() {
+                if (set == null) {
+                    set = new HashSet<>();
+                    if (pending != null) {
+                        Collections2.addAll(set, RowCodec.decodeValues(pending));
+                        pending = null;
+                    }
+                }
+                return set;
+            }
         }
 
         @Override
-        @SuppressWarnings("unchecked")
+        public Object newState() {
+            return new Values2();
+        }
+
+        @Override
         public Object fold(Object state, Object[] row) {
             if (passes(row)) {
                 Object v = value(row);
                 if (v instanceof Collection<?> c) {
                     for (Object o : c) {
                         if (o != null) {
-                            ((Set<Object>) state).add(o);
+                            ((Values2) state).set().add(normalise(o));
                         }
                     }
                 } else if (v != null) {
-                    ((Set<Object>) state).add(v);
+                    ((Values2) state).set().add(normalise(v));
+                }
+            }
+            return state;
+        }
+
+        /** The value as it decodes after {@link RowCodec} encoding, so that set equality matches decoded equality. */
+        private static Object normalise(Object v) {
+            if (v instanceof String s) {
+                for (int i = 0; i < s.length(); i++) {
+                    if (Character.isSurrogate(s.charAt(i))) {
+                        // an unpaired surrogate encodes as '?': compare what the encoding keeps
+                        return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+                    }
+                }
+                return s;
+            }
+            if (v instanceof Long || v instanceof Double || v instanceof Float) {
+                return v;
+            }
+            if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+                return ((Number) v).longValue();
+            }
+            if (v instanceof Boolean b) {
+                return b ? 1L : 0L;
+            }
+            if (v instanceof Number n) {
+                return n.doubleValue();
+            }
+            return v;
+        }
+
+        @Override
+        public Object mergeIntermediate(Object state, Object intermediate) {
+            if (intermediate instanceof byte[] bytes) {
+                Values2 st = (Values2) state;
+                if (st.set == null && st.pending == null) {
+                    st.pending = bytes;
+                } else {
+                    Collections2.addAll(st.set(), RowCodec.decodeValues(bytes));
                 }
             }
             return state;
         }
 
         @Override
-        @SuppressWarnings("unchecked")
-        public Object mergeIntermediate(Object state, Object intermediate) {
-            if (intermediate instanceof byte[] bytes) {
-                Collections2.addAll((Set<Object>) state, RowCodec.decodeValues(bytes));
+        public Object combine(Object a, Object b) {
+            if (!(a instanceof byte[]) || count(a) == 0) {
+                return b instanceof byte[] ? b : intermediate(newState());
             }
-            return state;
+            if (!(b instanceof byte[]) || count(b) == 0) {
+                return a;
+            }
+            return intermediate(mergeIntermediate(mergeIntermediate(newState(), a), b));
         }
 
         @Override
         public Object intermediate(Object state) {
-            return RowCodec.encodeValues(((Set<?>) state).toArray());
+            Values2 st = (Values2) state;
+            if (st.set == null) {
+                return st.pending != null ? st.pending : RowCodec.encodeValues();
+            }
+            return RowCodec.encodeValues(st.set.toArray());
         }
 
         @Override
         public Object finalizeValue(Object intermediate) {
-            if (!(intermediate instanceof byte[] bytes)) {
+            return count(intermediate);
+        }
+
+        /** The number of values an intermediate lists (each once), read from its header. */
+        private static long count(Object intermediate) {
+            if (!(intermediate instanceof byte[] bytes) || bytes.length == 0) {
                 return 0L;
             }
-            Set<Object> s = new HashSet<>();
-            Collections2.addAll(s, RowCodec.decodeValues(bytes));
-            return (long) s.size();
+            return new ByteSource(bytes, 0, bytes.length).readVarLong();
         }
     }
 

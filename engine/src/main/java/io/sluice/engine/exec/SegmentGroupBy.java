@@ -8,6 +8,7 @@ import io.sluice.engine.agg.AggregatorSpec;
 import io.sluice.engine.agg.Aggregators;
 import io.sluice.engine.expr.ColumnRef;
 import io.sluice.engine.expr.NamedExpr;
+import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.segment.SegmentReader;
@@ -16,6 +17,7 @@ import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,16 +29,23 @@ import org.roaringbitmap.RoaringBitmap;
  * single-value STRING column, aggregators COUNT(*), COUNT(col), SUM/MIN/MAX of a LONG or DOUBLE column and exact
  * COUNT(DISTINCT string column), without FILTER clauses, and a WHERE that {@link SegmentFilter} answers from the
  * indexes. Rows are selected as a row range (sorted {@code __time}) and a bitmap, grouped on dictionary ids and
- * folded into primitive arrays; COUNT(DISTINCT) keeps a bitmap of value ids per group. An unfiltered COUNT(*) reads
+ * folded into primitive arrays; COUNT(DISTINCT) keeps the distinct (group, value id) pairs. An unfiltered COUNT(*) reads
  * no column at all when a segment lies inside the time range (its row count is in the header).
  *
  * <p>Output rows are exactly those of the row-by-row pre-shuffle processor ({@code StageProcessors}): dimension
  * values followed by each aggregator's intermediate value, the same groups (possibly split into several rows when
- * more than {@link StageProcessors#MAX_GROUPS_IN_MEMORY} groups are held; the shuffle combines them), and for a
- * query without dimensions on worker 0 one row of empty aggregates when no row matched.
+ * more than {@link #MAX_GROUPS} groups or the {@link #limitMemory memory limit} of state are held; the shuffle
+ * combines them), and for a query without dimensions on worker 0 one row of empty aggregates when no row matched.
+ * Group keys and COUNT(DISTINCT) values are interned by their UTF-8 bytes in worker-wide dictionaries ({@link
+ * Utf8Dictionary}), so a segment's dictionary maps to them without making a {@code String} per value; a drain gives
+ * the groups in key order, so that the stage's sorter can write them through without sorting.
  */
 public final class SegmentGroupBy {
     private static final int BATCH = 4096;
+    /** Groups held at most before they are drained. */
+    static final int MAX_GROUPS = 1 << 22;
+    /** Approximate bytes of state held at most before the groups are drained, unless {@link #limitMemory} says. */
+    public static final long MAX_BYTES = Math.min(384L << 20, Runtime.getRuntime().maxMemory() / 8 * 3);
 
     private final String dimension; // null: no dimension (or the dimension is a column of the joined side)
     private final SegmentFilter filter;
@@ -45,10 +54,10 @@ public final class SegmentGroupBy {
     private final Aggregator[] generic; // for the empty row
     private final int workerNumber;
     private final boolean countOnly;
+    private long maxBytes = MAX_BYTES;
 
-    // Groups held: key → index; keys by index; per aggregator, its state arrays.
-    private final Map<String, Integer> groups = new HashMap<>();
-    private final List<String> keys = new ArrayList<>();
+    // Groups held: the dictionary of keys (group = key id); per aggregator, its state arrays by group.
+    private Utf8Dictionary keys = new Utf8Dictionary();
     private final State[] states;
     private boolean emittedAny;
 
@@ -158,6 +167,32 @@ public final class SegmentGroupBy {
     /** A broadcast join folded into the grouping: the table's key column, the broadcast rows by key. */
     private record Join(String keyColumn, Map<String, List<Object[]>> lookup, boolean left, int rightDimension) {}
 
+    /** False when {@link #add} reads no column of a segment that lies in the time range (an unfiltered COUNT(*)). */
+    public boolean readsColumns() {
+        return !countOnly;
+    }
+
+    /** Decodes the columns {@link #add} reads from the segment (so that another thread can do it ahead). */
+    public void preload(SegmentReader segment) {
+        if (dimension != null) {
+            segment.dictionaryColumn(dimension);
+        }
+        if (join != null) {
+            segment.dictionaryColumn(join.keyColumn());
+        }
+        for (AggDef d : defs) {
+            if (d.column == null) {
+                continue;
+            }
+            switch (d.columnType) {
+                case STRING -> segment.dictionaryColumn(d.column);
+                case LONG -> segment.longValues(d.column);
+                case DOUBLE -> segment.doubleValues(d.column);
+                default -> segment.nullRows(d.column);
+            }
+        }
+    }
+
     /** True when every column this processor reads has the needed type and shape in the segment. */
     public boolean canRead(SegmentReader segment) {
         if (dimension != null && !singleValueString(segment, dimension)) {
@@ -174,9 +209,26 @@ public final class SegmentGroupBy {
         return filter.canRead(segment);
     }
 
-    /** True when enough groups are held that they should be {@link #drain drained} before the next segment. */
+    /**
+     * True when enough groups are held that they should be {@link #drain drained} before the next segment: more than
+     * {@link #MAX_GROUPS} groups or about the memory limit of state. Groups are arrays and bytes, not objects, so far
+     * more of them fit than in the row processor's map, and a worker emits each group once in the usual case.
+     */
     public boolean full() {
-        return keys.size() >= StageProcessors.MAX_GROUPS_IN_MEMORY;
+        long bytes = keys.memoryBytes();
+        for (State s : states) {
+            bytes += s.memoryBytes();
+        }
+        return keys.size() >= MAX_GROUPS || bytes >= maxBytes;
+    }
+
+    /** Bounds the state held to about {@code bytes} (the worker's memory share); returns this processor. */
+    public SegmentGroupBy limitMemory(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("memory limit must be positive: " + bytes);
+        }
+        this.maxBytes = bytes;
+        return this;
     }
 
     /**
@@ -210,6 +262,15 @@ public final class SegmentGroupBy {
         int[] dimIds = dim == null ? null : dim.ids();
         int[] localToGlobal = new int[dim == null ? 1 : dim.dictionarySize()];
         Arrays.fill(localToGlobal, -1);
+        if (dim != null && join == null && !checkTime && !filter.hasCondition()) {
+            // the rows are a range: intern the values they hold all at once (NULL, id 0, when met)
+            boolean[] used = new boolean[localToGlobal.length];
+            for (int r = range[0]; r < range[1]; r++) {
+                used[dimIds[r]] = true;
+            }
+            keys.internAll(dim, used, localToGlobal);
+            ensureHeld();
+        }
         Binding[] bound = new Binding[defs.length];
         for (int a = 0; a < defs.length; a++) {
             bound[a] = defs[a].bind(segment, states[a]);
@@ -244,7 +305,7 @@ public final class SegmentGroupBy {
                 int local = dimIds == null ? 0 : dimIds[rows[i]];
                 int g = localToGlobal[local];
                 if (g < 0) {
-                    g = group(dim == null ? null : dim.value(local));
+                    g = group(dim, local);
                     localToGlobal[local] = g;
                 }
                 gids[i] = g;
@@ -318,7 +379,7 @@ public final class SegmentGroupBy {
                     int local = dimIds == null ? 0 : dimIds[r];
                     int g = localToGlobal[local];
                     if (g < 0) {
-                        g = group(dim == null ? null : dim.value(local));
+                        g = group(dim, local);
                         localToGlobal[local] = g;
                     }
                     m = ensure(m + count) - count;
@@ -359,49 +420,89 @@ public final class SegmentGroupBy {
         return c;
     }
 
-    /** The held groups as output rows (then none are held). {@code last}: no more input follows. */
-    public List<Object[]> drain(boolean last) {
-        List<Object[]> out = new ArrayList<>(keys.size() + 1);
+    /**
+     * The held groups as output rows, made as they are iterated (so the rows need not all be in memory at once); the
+     * processor holds no group afterwards and may take the next segment once the rows have been iterated.
+     * {@code last}: no more input follows.
+     */
+    public Iterator<Object[]> drain(boolean last) {
         int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
-        for (int g = 0; g < keys.size(); g++) {
-            Object[] row = new Object[nd + defs.length];
-            if (nd == 1) {
-                row[0] = keys.get(g);
-            }
-            for (int a = 0; a < defs.length; a++) {
-                row[nd + a] = states[a].intermediate(g);
-            }
-            out.add(row);
+        int count = keys.size();
+        Utf8Dictionary heldKeys = keys;
+        // in key order, so that the stage's sorter gets its input sorted (it then writes it through unsorted)
+        int[] order = nd == 1 && count > 1 ? keys.sortedIds() : null;
+        State[] held = states.clone();
+        for (State s : held) {
+            s.prepare(count);
         }
-        emittedAny |= !out.isEmpty();
-        if (last && !emittedAny && nd == 0 && workerNumber == 0) {
-            Object[] row = new Object[defs.length];
-            for (int a = 0; a < defs.length; a++) {
-                row[a] = generic[a].emptyIntermediate();
-            }
-            out.add(row);
-            emittedAny = true;
-        }
-        groups.clear();
-        keys.clear();
+        keys = new Utf8Dictionary();
         for (int a = 0; a < defs.length; a++) {
             states[a] = defs[a].newState();
         }
-        return out;
+        emittedAny |= count > 0;
+        boolean emptyRow = last && !emittedAny && nd == 0 && workerNumber == 0;
+        emittedAny |= emptyRow;
+        return new Iterator<>() {
+            private int g;
+            private boolean extra = emptyRow;
+
+            @Override
+            public boolean hasNext() {
+                return g < count || extra;
+            }
+
+            @Override
+            public Object[] next() {
+                if (g < count) {
+                    int group = order == null ? g : order[g];
+                    Object[] row = new Object[nd + defs.length];
+                    if (nd == 1) {
+                        row[0] = heldKeys.value(group);
+                    }
+                    for (int a = 0; a < defs.length; a++) {
+                        row[nd + a] = held[a].intermediate(group);
+                    }
+                    g++;
+                    return row;
+                }
+                if (!extra) {
+                    throw new java.util.NoSuchElementException();
+                }
+                extra = false;
+                Object[] row = new Object[defs.length];
+                for (int a = 0; a < defs.length; a++) {
+                    row[a] = generic[a].emptyIntermediate();
+                }
+                return row;
+            }
+        };
     }
 
     private int group(String key) {
-        Integer g = groups.get(key);
-        if (g != null) {
-            return g;
+        return held(keys.intern(key));
+    }
+
+    /** The group of a segment's dictionary id, found by the value's bytes. */
+    private int group(SegmentReader.DictionaryColumn dim, int local) {
+        if (dim == null || local == 0) {
+            return held(keys.internNull());
         }
-        int idx = keys.size();
-        groups.put(key, idx);
-        keys.add(key);
+        return held(keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local)));
+    }
+
+    private void ensureHeld() {
         for (State s : states) {
-            s.ensure(idx + 1);
+            s.ensure(keys.size());
         }
-        return idx;
+    }
+
+    private int held(int g) {
+        if (g == keys.size() - 1) {
+            for (State s : states) {
+                s.ensure(g + 1);
+            }
+        }
+        return g;
     }
 
     private static boolean singleValueString(SegmentReader s, String column) {
@@ -622,6 +723,12 @@ public final class SegmentGroupBy {
     private interface State {
         void ensure(int groups);
 
+        /** Approximate heap bytes held. */
+        long memoryBytes();
+
+        /** Called once before {@link #intermediate} is asked for groups {@code [0, groups)}. */
+        default void prepare(int groups) {}
+
         /** The intermediate value of a group, as the row-by-row aggregator gives it. */
         Object intermediate(int group);
     }
@@ -632,6 +739,11 @@ public final class SegmentGroupBy {
 
     private static final class Counts implements State {
         long[] counts = new long[0];
+
+        @Override
+        public long memoryBytes() {
+            return 8L * counts.length;
+        }
 
         @Override
         public void ensure(int groups) {
@@ -653,6 +765,11 @@ public final class SegmentGroupBy {
 
         Longs(Kind kind) {
             this.kind = kind;
+        }
+
+        @Override
+        public long memoryBytes() {
+            return 9L * values.length;
         }
 
         @Override
@@ -701,6 +818,11 @@ public final class SegmentGroupBy {
         }
 
         @Override
+        public long memoryBytes() {
+            return 9L * values.length;
+        }
+
+        @Override
         public void ensure(int groups) {
             if (values.length < groups) {
                 int size = grow(values.length, groups);
@@ -740,61 +862,109 @@ public final class SegmentGroupBy {
     }
 
     /**
-     * Exact distinct values per group: a bitmap per group of ids in a dictionary of the values seen (shared by the
-     * groups); each segment's dictionary ids map to those ids once per distinct value.
+     * Exact distinct values per group: the distinct (group, value) pairs as longs, the value an id in a worker-wide
+     * dictionary of the values' bytes; each segment's dictionary ids map to those ids once per distinct value. Pairs
+     * are sorted and deduplicated when the buffer fills and before the groups are emitted; a group's intermediate is
+     * the encoding of its value strings, made straight from their bytes.
      */
     private static final class Distinct implements State {
-        final Map<String, Integer> ids = new HashMap<>();
-        final List<String> values = new ArrayList<>();
-        RoaringBitmap[] sets = new RoaringBitmap[0];
+        /** The type tag {@link RowCodec} writes before a STRING value (a value list is: count, then tagged values). */
+        private static final byte STRING_TAG = stringTag();
+
+        final Utf8Dictionary values = new Utf8Dictionary();
+        long[] pairs = new long[1 << 12];
+        int size;
+        int[] starts; // after prepare: group g's value ids are the low halves of pairs[starts[g], starts[g + 1])
+
+        private static byte stringTag() {
+            byte[] probe = RowCodec.encodeValues("");
+            if (probe.length != 3 || probe[0] != 1 || probe[2] != 0) {
+                throw new IllegalStateException("unexpected value list encoding " + Arrays.toString(probe));
+            }
+            return probe[1];
+        }
 
         @Override
-        public void ensure(int groups) {
-            if (sets.length < groups) {
-                sets = Arrays.copyOf(sets, grow(sets.length, groups));
-            }
+        public void ensure(int groups) {}
+
+        @Override
+        public long memoryBytes() {
+            return 8L * pairs.length + values.memoryBytes();
         }
 
         Binding bind(SegmentReader.DictionaryColumn column) {
             int[] toGlobal = new int[column.dictionarySize()];
             Arrays.fill(toGlobal, -1);
+            byte[] utf8 = column.utf8Bytes();
             return new PairBinding(column.ids()) {
+                @Override
+                void valuesUsed(boolean[] used) {
+                    int[] found = new int[used.length];
+                    values.internAll(column, used, found);
+                    for (int id = 1; id < used.length; id++) {
+                        if (used[id]) {
+                            toGlobal[id] = found[id];
+                        }
+                    }
+                }
+
                 @Override
                 void accept(int group, int local) {
                     int global = toGlobal[local];
                     if (global < 0) {
-                        String v = column.value(local);
-                        Integer known = ids.get(v);
-                        if (known == null) {
-                            known = values.size();
-                            ids.put(v, known);
-                            values.add(v);
-                        }
-                        global = known;
+                        global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
                         toGlobal[local] = global;
                     }
-                    RoaringBitmap set = sets[group];
-                    if (set == null) {
-                        set = new RoaringBitmap();
-                        sets[group] = set;
+                    if (size == pairs.length) {
+                        compact();
+                        if (size > pairs.length / 2) {
+                            pairs = Arrays.copyOf(pairs, pairs.length + pairs.length / 2);
+                        }
                     }
-                    set.add(global);
+                    pairs[size++] = ((long) group << 32) | global;
                 }
             };
         }
 
+        /** Sorts the pairs and drops repeats. */
+        private void compact() {
+            Arrays.parallelSort(pairs, 0, size);
+            int m = 0;
+            for (int i = 0; i < size; i++) {
+                if (m == 0 || pairs[i] != pairs[m - 1]) {
+                    pairs[m++] = pairs[i];
+                }
+            }
+            size = m;
+        }
+
+        @Override
+        public void prepare(int groups) {
+            compact();
+            starts = new int[groups + 1];
+            for (int i = 0; i < size; i++) {
+                starts[(int) (pairs[i] >>> 32) + 1]++;
+            }
+            for (int g = 0; g < groups; g++) {
+                starts[g + 1] += starts[g];
+            }
+        }
+
         @Override
         public Object intermediate(int group) {
-            RoaringBitmap set = sets[group];
-            if (set == null) {
-                return RowCodec.encodeValues();
+            int from = starts[group];
+            int to = starts[group + 1];
+            ByteSink sink = new ByteSink(8 + 24 * (to - from));
+            sink.writeVarLong(to - from);
+            byte[] arena = values.arena();
+            for (int i = from; i < to; i++) {
+                int v = (int) pairs[i];
+                int length = values.length(v);
+                sink.write(STRING_TAG);
+                sink.writeVarLong(length);
+                sink.write(arena, values.start(v), length);
             }
-            Object[] out = new Object[set.getCardinality()];
-            int i = 0;
-            for (org.roaringbitmap.IntIterator it = set.getIntIterator(); it.hasNext(); ) {
-                out[i++] = values.get(it.next());
-            }
-            return RowCodec.encodeValues(out);
+            return sink.toByteArray();
         }
     }
 
@@ -819,6 +989,11 @@ public final class SegmentGroupBy {
             if (states.length < groups) {
                 states = Arrays.copyOf(states, grow(states.length, groups));
             }
+        }
+
+        @Override
+        public long memoryBytes() {
+            return 4096L * states.length; // a sketch of a few KB per group
         }
 
         /**
@@ -878,16 +1053,28 @@ public final class SegmentGroupBy {
             }
         }
 
+        /** Called before the pairs are handed over with the value ids they hold. */
+        void valuesUsed(boolean[] used) {}
+
         @Override
         public void finish() {
             Arrays.sort(pairs, 0, size);
-            long prev = -1;
+            int m = 0;
+            int maxId = 0;
             for (int i = 0; i < size; i++) {
-                long p = pairs[i];
-                if (p != prev) {
-                    prev = p;
-                    accept((int) (p >>> 32), (int) p);
+                if (m == 0 || pairs[i] != pairs[m - 1]) {
+                    pairs[m++] = pairs[i];
+                    maxId = Math.max(maxId, (int) pairs[i]);
                 }
+            }
+            boolean[] used = new boolean[maxId + 1];
+            for (int i = 0; i < m; i++) {
+                used[(int) pairs[i]] = true;
+            }
+            valuesUsed(used);
+            for (int i = 0; i < m; i++) {
+                long p = pairs[i];
+                accept((int) (p >>> 32), (int) p);
             }
             size = 0;
         }

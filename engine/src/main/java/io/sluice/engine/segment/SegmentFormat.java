@@ -82,15 +82,19 @@ final class SegmentFormat {
         }
         byte[] out = new byte[(int) total];
         int at = 0;
+        byte[] c = new byte[0];
         for (int b = 0; b < blocks; b++) {
-            byte[] c = new byte[comp[b]];
-            in.get(pos[b], c);
-            byte[] d = Zstd.decompress(c, raw[b]);
-            if (d.length != raw[b]) {
-                throw new IllegalStateException("Corrupt segment block: expected " + raw[b] + " bytes, got " + d.length);
+            if (c.length < comp[b]) {
+                c = new byte[comp[b]];
             }
-            System.arraycopy(d, 0, out, at, d.length);
-            at += d.length;
+            in.get(pos[b], c, 0, comp[b]);
+            // straight into the output: no block-sized temporary to copy from
+            long d = Zstd.decompressByteArray(out, at, raw[b], c, 0, comp[b]);
+            if (Zstd.isError(d) || d != raw[b]) {
+                throw new IllegalStateException("Corrupt segment block: expected " + raw[b] + " bytes, got "
+                        + (Zstd.isError(d) ? Zstd.getErrorName(d) : Long.toString(d)));
+            }
+            at += raw[b];
         }
         return out;
     }

@@ -668,6 +668,15 @@ public final class SegmentReader implements AutoCloseable {
         /** Length in bytes of the value's UTF-8 encoding (0 for NULL), without decoding it. */
         int utf8Length(int id);
 
+        /**
+         * The UTF-8 bytes of the dictionary (shared, do not modify): a value's encoding starts at {@link
+         * #utf8Offset(int)} and is {@link #utf8Length(int)} bytes long.
+         */
+        byte[] utf8Bytes();
+
+        /** Where the value's UTF-8 encoding starts in {@link #utf8Bytes()}. */
+        int utf8Offset(int id);
+
         /** Order of two ids' values in UTF-8 byte order (= code point order), NULL first, without decoding them. */
         int compareIds(int a, int b);
     }
@@ -940,6 +949,16 @@ public final class SegmentReader implements AutoCloseable {
         @Override
         public int utf8Length(int id) {
             return lengths[id];
+        }
+
+        @Override
+        public byte[] utf8Bytes() {
+            return dictBytes;
+        }
+
+        @Override
+        public int utf8Offset(int id) {
+            return starts[id];
         }
 
         @Override

@@ -617,7 +617,11 @@ public final class WorkerStageRunner implements AutoCloseable {
         if (planned.isEmpty()) {
             return null;
         }
-        SegmentGroupBy groupBy = planned.get();
+        // Groups drained once at the end come in key order and the stage output streams them; drained several times
+        // they must be sorted and merged, which costs more than the state (a few ints and bytes per group and value):
+        // so the state may take up to three workers' memory shares (3/8 of the heap by default), capped.
+        SegmentGroupBy groupBy = planned.get().limitMemory(
+                Math.min(SegmentGroupBy.MAX_BYTES, 3 * resources.memoryPerWorkerBytes()));
         List<Path> files = new ArrayList<>();
         for (String p : t.segmentPaths()) {
             Path file = resources.deepStorage().localPath(p);
@@ -630,6 +634,9 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         input.totalFiles.set(files.size());
         Iterator<Path> pending = files.iterator();
+        // the next segments are opened and decoded on other cores while this thread folds the current one
+        io.sluice.engine.exec.SegmentPrefetch segments =
+                new io.sluice.engine.exec.SegmentPrefetch(files, groupBy::preload, groupBy.readsColumns() ? 2 : 0);
         return new RowSource() {
             private Iterator<Object[]> out = java.util.Collections.emptyIterator();
             private boolean done;
@@ -645,12 +652,12 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                     if (!pending.hasNext()) {
                         done = true;
-                        out = groupBy.drain(true).iterator();
+                        out = groupBy.drain(true);
                         continue;
                     }
                     Path file = pending.next();
                     currentSource = file.toString();
-                    try (SegmentReader r = SegmentReader.open(file)) {
+                    try (SegmentReader r = segments.next()) {
                         input.bytes.addAndGet(Files.size(file));
                         input.files.incrementAndGet();
                         input.rows.addAndGet(groupBy.add(r, t.start(), t.end()));
@@ -658,10 +665,15 @@ public final class WorkerStageRunner implements AutoCloseable {
                         throw new java.io.UncheckedIOException(e);
                     }
                     if (groupBy.full()) {
-                        out = groupBy.drain(false).iterator();
+                        out = groupBy.drain(false);
                     }
                 }
                 return out.next();
+            }
+
+            @Override
+            public void close() {
+                segments.close();
             }
         };
     }

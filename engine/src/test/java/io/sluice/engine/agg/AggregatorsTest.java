@@ -75,6 +75,35 @@ class AggregatorsTest {
         }
     }
 
+    /**
+     * Exact COUNT(DISTINCT): the count is read from the intermediate's header, so the state must list each value once
+     * whatever the order of folds and merges, and values equal once encoded (Integer and Long 1, true and 1) count once.
+     */
+    @Test
+    void exactDistinctCountsEachValueOnceThroughMergesAndFolds() {
+        RowSignature sig = RowSignature.builder().add("x", ColumnType.LONG).build();
+        Aggregator a = Aggregators.create(new AggregatorSpec("a", AggKind.COUNT, new ColumnRef("x"), null,
+                ColumnType.LONG, true), sig);
+        Object st = a.newState();
+        for (Object v : new Object[] {1, 1L, true, 2L, (short) 2, null, 3.5, 3.5d, java.util.List.of(4L, 1, 5L)}) {
+            st = a.fold(st, new Object[] {v});
+        }
+        Object i1 = a.intermediate(st); // 1, 2, 3.5, 4, 5
+        assertThat(a.finalizeValue(i1)).isEqualTo(5L);
+        Object other = a.intermediate(a.fold(a.fold(a.newState(), new Object[] {5L}), new Object[] {6L}));
+        // merged into a fresh state: the first intermediate is kept undecoded, the second one makes a set
+        Object merged = a.mergeIntermediate(a.mergeIntermediate(a.newState(), i1), other);
+        assertThat(a.finalizeValue(a.intermediate(merged))).isEqualTo(6L);
+        assertThat(a.finalizeValue(a.intermediate(a.mergeIntermediate(a.newState(), i1)))).isEqualTo(5L);
+        assertThat(a.finalizeValue(a.combine(i1, other))).isEqualTo(6L);
+        assertThat(a.finalizeValue(a.combine(a.emptyIntermediate(), other))).isEqualTo(2L);
+        assertThat(a.finalizeValue(a.combine(other, a.emptyIntermediate()))).isEqualTo(2L);
+        // a fold after a merge decodes the merged values first
+        Object mixed = a.fold(a.mergeIntermediate(a.newState(), other), new Object[] {6});
+        assertThat(a.finalizeValue(a.intermediate(a.fold(mixed, new Object[] {7L})))).isEqualTo(3L);
+        assertThat(a.finalizeValue(a.emptyIntermediate())).isEqualTo(0L);
+    }
+
     @Test
     void valuesAreRight() {
         List<Object[]> rows = List.of(

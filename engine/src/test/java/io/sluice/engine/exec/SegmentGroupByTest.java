@@ -220,7 +220,7 @@ class SegmentGroupByTest {
                 columnar.add(r, Long.MIN_VALUE, Long.MAX_VALUE);
             }
         }
-        fast.addAll(columnar.drain(true));
+        columnar.drain(true).forEachRemaining(fast::add);
         Iterator<Path> files = segments.iterator();
         RowSource all = new RowSource() {
             private SegmentReader reader;
@@ -272,7 +272,7 @@ class SegmentGroupByTest {
                 fastRead += columnar.add(r, start, end);
             }
         }
-        fast.addAll(columnar.drain(true));
+        columnar.drain(true).forEachRemaining(fast::add);
 
         long[] slowRead = {0};
         Iterator<Path> files = segments.iterator();

@@ -1,0 +1,79 @@
+package io.sluice.engine.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Utf8DictionaryTest {
+    private static final String[] PARTS = {"", "a", "ab", "\u0000", "Wikipedia:", "User:", "é", "\uD83D\uDE00", "\uFFFD",
+        "z", "abcd", "abcde", " "};
+
+    private static String randomString(Random rnd) {
+        StringBuilder b = new StringBuilder();
+        int parts = rnd.nextInt(5);
+        for (int i = 0; i < parts; i++) {
+            b.append(PARTS[rnd.nextInt(PARTS.length)]);
+        }
+        return b.toString();
+    }
+
+    @Test
+    void internsEachValueOnceAndGivesItBack() {
+        Random rnd = new Random(7);
+        Utf8Dictionary d = new Utf8Dictionary();
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < 20_000; i++) {
+            String s = rnd.nextInt(50) == 0 ? null : randomString(rnd) + (rnd.nextBoolean() ? rnd.nextInt(3000) : "");
+            int id = rnd.nextBoolean() || s == null ? d.intern(s) : internBytes(d, s);
+            Integer before = seen.putIfAbsent(s, id);
+            assertThat(id).isEqualTo(before == null ? seen.size() - 1 : before);
+        }
+        assertThat(d.size()).isEqualTo(seen.size());
+        seen.forEach((s, id) -> {
+            assertThat(d.value(id)).isEqualTo(s);
+            assertThat(d.isNull(id)).isEqualTo(s == null);
+        });
+    }
+
+    /** Interns from the middle of a larger array, as from a segment's dictionary bytes. */
+    private static int internBytes(Utf8Dictionary d, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] padded = new byte[b.length + 6];
+        Arrays.fill(padded, (byte) 'x');
+        System.arraycopy(b, 0, padded, 3, b.length);
+        return d.intern(padded, 3, b.length);
+    }
+
+    @Test
+    void sortsIdsByUnsignedUtf8BytesWithNullFirst() {
+        Random rnd = new Random(11);
+        for (int round = 0; round < 20; round++) {
+            Utf8Dictionary d = new Utf8Dictionary();
+            List<String> values = new ArrayList<>();
+            int n = rnd.nextInt(round < 10 ? 30 : 5000);
+            for (int i = 0; i < n; i++) {
+                String s = rnd.nextInt(20) == 0 ? null : randomString(rnd);
+                int before = d.size();
+                if (d.intern(s) == before) {
+                    values.add(s);
+                }
+            }
+            Comparator<String> byBytes = (a, b) -> Arrays.compareUnsigned(
+                    a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+            values.sort(Comparator.nullsFirst(byBytes));
+            List<String> sorted = new ArrayList<>();
+            for (int id : d.sortedIds()) {
+                sorted.add(d.value(id));
+            }
+            assertThat(sorted).containsExactlyElementsOf(values);
+        }
+    }
+}
