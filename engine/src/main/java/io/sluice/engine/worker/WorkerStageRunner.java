@@ -618,10 +618,10 @@ public final class WorkerStageRunner implements AutoCloseable {
             return null;
         }
         // Groups drained once at the end come in key order and the stage output streams them; drained several times
-        // they must be sorted and merged, which costs more than the state (a few ints and bytes per group and value):
-        // so the state may take up to three workers' memory shares (3/8 of the heap by default), capped.
+        // they must be sorted and merged, which costs more. The state still stays within this worker's memory share:
+        // every slot of the node may run such a GROUP BY at once, and the shares are what the heap was split into.
         SegmentGroupBy groupBy = planned.get().limitMemory(
-                Math.min(SegmentGroupBy.MAX_BYTES, 3 * resources.memoryPerWorkerBytes()));
+                Math.min(SegmentGroupBy.MAX_BYTES, resources.memoryPerWorkerBytes()));
         List<Path> files = new ArrayList<>();
         for (String p : t.segmentPaths()) {
             Path file = resources.deepStorage().localPath(p);
