@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -94,7 +93,7 @@ public final class SegmentWriter {
         }
         TimeBuilder time = new TimeBuilder();
         FinishedColumn[] done = new FinishedColumn[n];
-        IntStream.range(0, n).parallel().forEach(c -> {
+        ColumnTasks.run(n, c -> {
             ColumnBuilder b = c == 0 ? time : builderFor(signature.name(c), signature.type(c));
             Object[] values = columns[c];
             columns[c] = null;
@@ -132,7 +131,7 @@ public final class SegmentWriter {
         FinishedColumn[] done = new FinishedColumn[n];
         ColumnBuilder[] pendingBuilders = builders.toArray(new ColumnBuilder[0]);
         builders.clear();
-        IntStream.range(0, n).parallel().forEach(c -> {
+        ColumnTasks.run(n, c -> {
             ColumnBuilder b = pendingBuilders[c];
             pendingBuilders[c] = null; // release the raw column once compressed
             done[c] = finishColumn(b, (int) numRows);

@@ -9,6 +9,7 @@ import io.sluice.engine.actor.Worker;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameReader;
 import io.sluice.engine.frame.KeyCodec;
+import io.sluice.engine.frame.StringCache;
 import io.sluice.engine.plan.KeyColumn;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.RowSignature;
@@ -44,7 +45,9 @@ public final class PartitionReader {
             List<List<PartitionSource>> parts,
             LongConsumer onFrame) {
         List<List<PartitionSource>> copy = List.copyOf(parts);
-        return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame));
+        // one string cache for all partitions and pieces: they are all read on the consumer's thread
+        StringCache cache = new StringCache(signature.size());
+        return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
     }
 
     /**
@@ -87,7 +90,7 @@ public final class PartitionReader {
     /** Rows of one partition spread over several workers. */
     public static RowSource readOne(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<PartitionSource> pieces) {
-        return readOne(system, signature, sortKey, pieces, bytes -> {});
+        return readOne(system, signature, sortKey, pieces, bytes -> {}, new StringCache(signature.size()));
     }
 
     private static RowSource readOne(
@@ -95,10 +98,11 @@ public final class PartitionReader {
             RowSignature signature,
             List<KeyColumn> sortKey,
             List<PartitionSource> pieces,
-            LongConsumer onFrame) {
+            LongConsumer onFrame,
+            StringCache cache) {
         List<RowSource> sources = new ArrayList<>();
         for (PartitionSource p : pieces) {
-            sources.add(open(system, signature, p, onFrame));
+            sources.add(open(system, signature, p, onFrame, cache));
         }
         if (sources.size() == 1) {
             return sources.get(0);
@@ -110,7 +114,7 @@ public final class PartitionReader {
     }
 
     private static RowSource open(
-            ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame) {
+            ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame, StringCache cache) {
         Iterator<Frame> frames;
         try {
             Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
@@ -159,7 +163,7 @@ public final class PartitionReader {
                         throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
                     }
                     onFrame.accept(next.sizeBytes());
-                    rows = FrameReader.rows(signature, next);
+                    rows = FrameReader.rows(signature.size(), next, cache);
                 }
             }
         };
