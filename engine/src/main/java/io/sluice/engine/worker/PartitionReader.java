@@ -117,29 +117,15 @@ public final class PartitionReader {
             ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame, StringCache cache) {
         Iterator<Frame> frames;
         try {
-            Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
-                            p.worker(),
-                            replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
-                            ASK_TIMEOUT,
-                            system.scheduler())
-                    .toCompletableFuture()
-                    .join();
-            // Bounded buffers: about 1 MB of wire chunks per upstream piece (as Druid's 1 MB per upstream worker)
-            // and a couple of decoded frames, so a reader's memory does not grow with the number of pieces it
-            // merges (Akka's defaults, 32 chunks and 16 frames, would hold ~20 MB per piece).
-            frames = stream.frames()
-                    .getSource()
-                    .withAttributes(StreamRefAttributes.bufferCapacity(WIRE_CHUNKS_BUFFERED))
-                    .statefulMapConcat(() -> {
-                        FrameWire.Decoder decoder = new FrameWire.Decoder();
-                        return decoder::accept;
-                    })
-                    .runWith(StreamConverters.<Frame>asJavaStream().withAttributes(Attributes.inputBuffer(1, 2)),
-                            system)
-                    .iterator();
+            // a piece held on this node is read from its file in place: same frames, no stream
+            frames = LocalPartitions.get(system).open(p.worker(), p.stage(), p.partition());
         } catch (RuntimeException e) {
             throw new UpstreamReadException(p, e);
         }
+        if (frames == null) {
+            frames = stream(system, p);
+        }
+        Iterator<Frame> source = frames;
         return new RowSource() {
             private RowSource rows;
 
@@ -155,10 +141,10 @@ public final class PartitionReader {
                     }
                     Frame next;
                     try {
-                        if (!frames.hasNext()) {
+                        if (!source.hasNext()) {
                             return null;
                         }
-                        next = frames.next();
+                        next = source.next();
                     } catch (RuntimeException e) {
                         throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
                     }
@@ -167,6 +153,34 @@ public final class PartitionReader {
                 }
             }
         };
+    }
+
+    /** The partition's frames over an Akka {@code SourceRef} from the worker holding it. */
+    private static Iterator<Frame> stream(ActorSystem<?> system, PartitionSource p) {
+        try {
+            Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
+                            p.worker(),
+                            replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
+                            ASK_TIMEOUT,
+                            system.scheduler())
+                    .toCompletableFuture()
+                    .join();
+            // Bounded buffers: about 1 MB of wire chunks per upstream piece (as Druid's 1 MB per upstream worker)
+            // and a couple of decoded frames, so a reader's memory does not grow with the number of pieces it
+            // merges (Akka's defaults, 32 chunks and 16 frames, would hold ~20 MB per piece).
+            return stream.frames()
+                    .getSource()
+                    .withAttributes(StreamRefAttributes.bufferCapacity(WIRE_CHUNKS_BUFFERED))
+                    .statefulMapConcat(() -> {
+                        FrameWire.Decoder decoder = new FrameWire.Decoder();
+                        return decoder::accept;
+                    })
+                    .runWith(StreamConverters.<Frame>asJavaStream().withAttributes(Attributes.inputBuffer(1, 2)),
+                            system)
+                    .iterator();
+        } catch (RuntimeException e) {
+            throw new UpstreamReadException(p, e);
+        }
     }
 
     private static int stageOf(PartitionSource p) {
