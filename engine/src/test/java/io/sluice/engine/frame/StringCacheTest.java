@@ -126,4 +126,20 @@ class StringCacheTest {
             }
         }
     }
+
+    @Test
+    void aColumnOfDistinctValuesIsDecodedWithoutTheCacheAndStillEqual() {
+        StringCache cache = new StringCache(2);
+        byte[] same = "repeated".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < StringCache.PROBE_WINDOW; i++) {
+            byte[] distinct = ("v" + i).getBytes(StandardCharsets.UTF_8);
+            assertThat(cache.decode(0, distinct, 0, distinct.length)).isEqualTo("v" + i);
+            cache.decode(1, same, 0, same.length);
+        }
+        // column 0 had no hits in its window: now bypassed; column 1 still shares its value
+        String a = cache.decode(0, same, 0, same.length);
+        String b = cache.decode(0, same, 0, same.length);
+        assertThat(a).isEqualTo("repeated").isEqualTo(b).isNotSameAs(b);
+        assertThat(cache.decode(1, same, 0, same.length)).isSameAs(cache.decode(1, same, 0, same.length));
+    }
 }
