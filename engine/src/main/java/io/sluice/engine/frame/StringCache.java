@@ -1,7 +1,6 @@
 package io.sluice.engine.frame;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Decodes UTF-8 string values of a frame column, handing back the same {@link String} for the same bytes while it
@@ -22,8 +21,11 @@ public final class StringCache {
     static final int BYPASS_WINDOW = 65536;
 
     private final int columns;
-    private byte[][] keys;
-    private String[] values;
+    /** Per column: the cached values' bytes, {@value #MAX_CACHED_BYTES} per slot, in one array (one cache line). */
+    private final byte[][] arena;
+    /** Per column and slot: the cached value's byte length + 1 (0 = empty slot). */
+    private final int[][] lengths;
+    private final String[][] values;
     /** Per column: lookups and hits in the current window; while {@code bypass[c] > 0}, values left uncached. */
     private final int[] lookups;
     private final int[] hits;
@@ -34,6 +36,9 @@ public final class StringCache {
         this.lookups = new int[this.columns];
         this.hits = new int[this.columns];
         this.bypass = new int[this.columns];
+        this.arena = new byte[this.columns][];
+        this.lengths = new int[this.columns][];
+        this.values = new String[this.columns][];
     }
 
     /** The string of {@code buf[off, off + len)}, a value of column {@code column}. */
@@ -53,24 +58,34 @@ public final class StringCache {
             lookups[column] = 0;
             hits[column] = 0;
         }
+        byte[] keys = arena[column];
         if (keys == null) {
-            keys = new byte[columns * SLOTS][];
-            values = new String[columns * SLOTS];
+            keys = arena[column] = new byte[SLOTS * MAX_CACHED_BYTES];
+            lengths[column] = new int[SLOTS];
+            values[column] = new String[SLOTS];
         }
         int h = len;
         for (int i = off, end = off + len; i < end; i++) {
             h = 31 * h + buf[i];
         }
         h ^= h >>> 15;
-        int slot = column * SLOTS + (h & (SLOTS - 1));
-        byte[] k = keys[slot];
-        if (k != null && k.length == len && Arrays.equals(k, 0, len, buf, off, off + len)) {
-            hits[column]++;
-            return values[slot];
+        int slot = h & (SLOTS - 1);
+        int base = slot * MAX_CACHED_BYTES;
+        int[] lens = lengths[column];
+        if (lens[slot] == len + 1) {
+            int i = 0;
+            while (i < len && keys[base + i] == buf[off + i]) {
+                i++;
+            }
+            if (i == len) {
+                hits[column]++;
+                return values[column][slot];
+            }
         }
         String s = new String(buf, off, len, StandardCharsets.UTF_8);
-        keys[slot] = Arrays.copyOfRange(buf, off, off + len);
-        values[slot] = s;
+        System.arraycopy(buf, off, keys, base, len);
+        lens[slot] = len + 1;
+        values[column][slot] = s;
         return s;
     }
 }
