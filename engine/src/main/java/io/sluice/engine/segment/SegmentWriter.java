@@ -558,11 +558,13 @@ public final class SegmentWriter {
 
         @Override
         Map<String, ByteSink> finish(int numRows) {
-            String[] sorted = ids.values();
-            StringSorter.sort(sorted);
-            int[] remap = new int[sorted.length + 1];
-            for (int i = 0; i < sorted.length; i++) {
-                remap[ids.idOf(sorted[i])] = i + 1;
+            String[] values = ids.values(); // id order: the value of id k at k - 1
+            int[] order = StringSorter.order(values);
+            String[] sorted = new String[values.length];
+            int[] remap = new int[values.length + 1];
+            for (int i = 0; i < order.length; i++) {
+                sorted[i] = values[order[i]];
+                remap[order[i] + 1] = i + 1;
             }
             ByteSink dict = new ByteSink(sorted.length * 16 + 4);
             dict.putInt(sorted.length);
