@@ -225,8 +225,20 @@ public final class RowCodec {
         return n;
     }
 
+    /** True when every char is below 0x80 (an OR over the chars: no branch per char). */
+    static boolean isAscii(String s) {
+        int or = 0;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            or |= s.charAt(i);
+        }
+        return or < 0x80;
+    }
+
     static int utf8Length(String s) {
         int n = s.length();
+        if (isAscii(s)) {
+            return n;
+        }
         int len = n;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
