@@ -64,7 +64,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** One run of a stage's work order: the runner, its generation and its own cancel flag. */
     private record Run(WorkerStageRunner runner, int generation, AtomicBoolean canceled, LocalPartitions.Output published) {
         Run(WorkerStageRunner runner, int generation, AtomicBoolean canceled) {
-            this(runner, generation, canceled, runner::readPartition);
+            // read in place by PartitionReader, which decodes a frame before it asks for the next
+            this(runner, generation, canceled, runner::readPartitionReusingBuffer);
         }
     }
 

@@ -22,8 +22,9 @@ public final class FrameReader {
      */
     public static RowSource rows(int columns, Frame frame, StringCache cache) {
         byte[] b = frame.bytes();
-        ByteSource src = new ByteSource(b, 0, b.length);
-        if (b.length < FrameWriter.HEADER_BYTES || src.readInt() != FrameWriter.MAGIC) {
+        int length = frame.sizeBytes();
+        ByteSource src = new ByteSource(b, 0, length);
+        if (length < FrameWriter.HEADER_BYTES || src.readInt() != FrameWriter.MAGIC) {
             throw new IllegalStateException("Not a Sluice frame");
         }
         int n = src.readInt();

@@ -19,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * gone) asks the worker over the stream, as before.
  */
 public final class LocalPartitions implements Extension {
-    /** Frames of one partition of a published output; a fresh iterator per call. */
+    /**
+     * Frames of one partition of a published output; a fresh iterator per call. A frame needs to stay valid only
+     * until the iterator's next {@code next()}: readers decode a frame before they ask for the next.
+     */
     @FunctionalInterface
     public interface Output {
         Iterator<Frame> readPartition(int partition);
