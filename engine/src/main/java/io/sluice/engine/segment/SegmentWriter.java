@@ -209,7 +209,7 @@ public final class SegmentWriter {
             int n = builders.length;
             int numRows = rows;
             int[] perm = timeOrder(times, numRows);
-            TimeBuilder time = new TimeBuilder();
+            TimeBuilder time = new TimeBuilder(numRows);
             for (int i = 0; i < numRows; i++) {
                 time.addTime(times[perm == null ? i : perm[i]], i);
             }
@@ -406,11 +406,20 @@ public final class SegmentWriter {
     }
 
     private static final class TimeBuilder extends ColumnBuilder {
-        private final ByteSink deltas = new ByteSink(1 << 12);
+        private final ByteSink deltas;
         private long prev;
         private long min = Long.MAX_VALUE;
         private long max = Long.MIN_VALUE;
         private boolean sorted = true;
+
+        TimeBuilder() {
+            this(512);
+        }
+
+        /** With room for {@code rows} times from the start. */
+        TimeBuilder(int rows) {
+            deltas = new ByteSink(Math.max(1 << 12, 8 * rows));
+        }
 
         @Override
         void add(Object value, int row) {
