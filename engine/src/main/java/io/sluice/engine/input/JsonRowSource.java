@@ -35,6 +35,8 @@ final class JsonRowSource extends LineRowSource {
     /** The names of the previous object's first fields, in order, and their columns (-1 = not a column). */
     private final String[] seenNames = new String[64];
     private final int[] seenColumns = new int[64];
+    /** Repeated string values of a column as one instance (the parse thread's own). */
+    private final TextCache textCache;
     private final ParseErrorListener listener;
     private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
     private long records;
@@ -49,6 +51,7 @@ final class JsonRowSource extends LineRowSource {
         this.listener = listener;
         this.types = new ColumnType[signature.size()];
         this.index = new HashMap<>(signature.size() * 2);
+        this.textCache = new TextCache(signature.size());
         for (int i = 0; i < signature.size(); i++) {
             types[i] = signature.type(i);
             index.put(signature.name(i), i);
@@ -178,6 +181,8 @@ final class JsonRowSource extends LineRowSource {
             JsonToken v = p.nextToken();
             if (idx < 0) {
                 p.skipChildren();
+            } else if (v == JsonToken.VALUE_STRING && types[idx] == ColumnType.STRING && textCache.active(idx)) {
+                row[idx] = textCache.text(idx, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             } else {
                 row[idx] = convert(p, v, types[idx]);
             }

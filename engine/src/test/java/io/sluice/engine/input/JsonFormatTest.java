@@ -270,4 +270,33 @@ class JsonFormatTest {
             assertThat(rows.get(i)).as("line %d: %s", i, lines.get(i)).containsExactly(expected.get(i));
         }
     }
+
+    @Test
+    void repeatedAndDistinctStringValuesReadTheSameThroughTheTextCache() {
+        // a low-cardinality column (cached, one instance per value), a column of distinct values (the cache steps
+        // aside), long values past the cached length, escapes and non-ASCII text
+        RowSignature sig = RowSignature.builder()
+                .add("low", ColumnType.STRING)
+                .add("distinct", ColumnType.STRING)
+                .add("long", ColumnType.STRING)
+                .build();
+        String[] low = {"#en.wikipedia", "#de.wikipedia", "ü\\u00e9\\\"q", "", "\\ud83d\\ude00"};
+        String[] lowDecoded = {"#en.wikipedia", "#de.wikipedia", "ü\u00e9\"q", "", "\ud83d\ude00"};
+        List<String> lines = new ArrayList<>();
+        List<Object[]> expected = new ArrayList<>();
+        for (int i = 0; i < 12_000; i++) {
+            int k = (i * 7) % low.length;
+            String longValue = "x".repeat(40 + i % 20) + i % 3;
+            lines.add("{\"low\":\"" + low[k] + "\",\"distinct\":\"d" + i + "é\",\"long\":\"" + longValue + "\"}");
+            expected.add(new Object[] {lowDecoded[k], "d" + i + "é", longValue});
+        }
+        List<ParseError> errors = new ArrayList<>();
+        List<Object[]> rows = read(String.join("\n", lines), sig, errors);
+        assertThat(errors).isEmpty();
+        assertThat(rows).hasSize(expected.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(rows.get(i)).as("line %d", i).containsExactly(expected.get(i));
+        }
+        assertThat(rows.get(5000)[0]).isSameAs(rows.get(5005)[0]); // the same value, one instance
+    }
 }
