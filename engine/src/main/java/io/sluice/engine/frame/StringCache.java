@@ -11,9 +11,9 @@ import java.nio.charset.StandardCharsets;
  * column). One per reading thread: not thread-safe.
  */
 public final class StringCache {
-    static final int SLOTS = 2048;
+    static final int SLOTS = 1024;
     /** Longer values are usually unique (comments, URLs): decoded without caching. */
-    static final int MAX_CACHED_BYTES = 64;
+    static final int MAX_CACHED_BYTES = 48;
 
     /** Lookups per column between checks of its hit rate. */
     static final int PROBE_WINDOW = 4096;
