@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +37,6 @@ public final class ExternalSorter implements AutoCloseable {
     public static final int DEFAULT_MAX_FAN_IN = 64;
     private static final int MIN_RUN_FRAME_BYTES = 64 * 1024;
     private static final int MAX_RUN_FRAME_BYTES = 256 * 1024;
-
-    private static final Comparator<Entry> ORDER = (a, b) -> Arrays.compareUnsigned(a.key, b.key);
 
     private final RowSignature signature;
     private final KeyCodec keyCodec;
@@ -168,7 +165,17 @@ public final class ExternalSorter implements AutoCloseable {
 
     /** Sorts the buffer in place and folds equal keys; returns the new count. */
     private int sortBuffer() {
-        Arrays.sort(buffer, 0, buffered, ORDER);
+        // by unsigned key bytes, stable: equal keys keep arrival order
+        byte[][] keys = new byte[buffered][];
+        for (int i = 0; i < buffered; i++) {
+            keys[i] = buffer[i].key;
+        }
+        int[] order = KeySorter.order(keys, buffered);
+        Entry[] sorted = new Entry[buffered];
+        for (int i = 0; i < buffered; i++) {
+            sorted[i] = buffer[order[i]];
+        }
+        System.arraycopy(sorted, 0, buffer, 0, buffered);
         if (combiner == null || buffered < 2) {
             return buffered;
         }
