@@ -162,15 +162,8 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         try (RowSource in = opened) {
             if (stage.processor() instanceof SegmentGeneratorSpec sg) {
-                // Upstream frames are read and decoded on a thread of their own while this one buffers the rows
-                // column by column (and the finisher writes the previous segment): three steps on two cores.
-                RowSource source = primary instanceof InputSlice.Stage && order.inputs().size() == 1
-                        ? new io.sluice.engine.input.PrefetchingRowSource(
-                                uncounted(in), "read-stage" + stage.stageNumber())
-                        : in;
                 segments.addAll(new SegmentGenerator().generate(
-                        sg, inputSignature, cancellable(source), order.segmentVersion(), workDir,
-                        resources.deepStorage(),
+                        sg, inputSignature, cancellable(in), order.segmentVersion(), workDir, resources.deepStorage(),
                         segmentCounters, order.queryId() + "-worker" + order.workerNumber(),
                         resources.memoryPerWorkerBytes() / 2));
                 return null;
@@ -727,36 +720,6 @@ public final class WorkerStageRunner implements AutoCloseable {
                     input.rows.incrementAndGet();
                 }
                 return row;
-            }
-
-            @Override
-            public void close() {
-                r.close();
-            }
-        };
-    }
-
-    /** A row source as a {@link io.sluice.engine.input.CountingRowSource} that counts nothing (its counters live elsewhere). */
-    private static io.sluice.engine.input.CountingRowSource uncounted(RowSource r) {
-        return new io.sluice.engine.input.CountingRowSource() {
-            @Override
-            public Object[] next() {
-                return r.next();
-            }
-
-            @Override
-            public long bytesRead() {
-                return 0;
-            }
-
-            @Override
-            public long uncompressedBytesRead() {
-                return 0;
-            }
-
-            @Override
-            public long rowsRead() {
-                return 0;
             }
 
             @Override
