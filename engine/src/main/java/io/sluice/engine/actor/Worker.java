@@ -17,6 +17,7 @@ import io.sluice.engine.exec.PartitionBoundaries;
 import io.sluice.engine.fault.Fault;
 import io.sluice.engine.fault.Faults;
 import io.sluice.engine.worker.FrameWire;
+import io.sluice.engine.worker.LocalPartitions;
 import io.sluice.engine.worker.StageFaults;
 import io.sluice.engine.worker.UpstreamReadException;
 import io.sluice.engine.worker.WorkOrder;
@@ -61,7 +62,12 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             implements Command {}
 
     /** One run of a stage's work order: the runner, its generation and its own cancel flag. */
-    private record Run(WorkerStageRunner runner, int generation, AtomicBoolean canceled) {}
+    private record Run(WorkerStageRunner runner, int generation, AtomicBoolean canceled, LocalPartitions.Output published) {
+        Run(WorkerStageRunner runner, int generation, AtomicBoolean canceled) {
+            // read in place by PartitionReader, which decodes a frame before it asks for the next
+            this(runner, generation, canceled, runner::readPartitionReusingBuffer);
+        }
+    }
 
     private final ActorContext<Command> ctx;
     private final String taskId;
@@ -125,6 +131,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         Run previous = runs.remove(order.stageNumber());
         if (previous != null) {
             previous.canceled().set(true); // its thread notices between rows; its late reports are ignored
+            withdraw(order.stageNumber(), previous);
             previous.runner().close();
         }
         AtomicBoolean canceled = new AtomicBoolean(stopped.get());
@@ -166,6 +173,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             startPhaseTwo(msg.stage(), run, null); // no range boundaries needed: partition at once
             return this;
         }
+        // readers on this node take the partitions from the file in place; others ask for a stream (GetPartition)
+        LocalPartitions.get(ctx.getSystem()).publish(ctx.getSelf(), msg.stage(), run.published());
         controller.tell(new Controller.WorkerResultsReady(
                 msg.stage(), workerNumber, attempt, msg.generation(), runner.partitionCount(), runner.counters(),
                 runner.segments(), runner.warnings()));
@@ -211,6 +220,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         Run run = runs.remove(msg.stage());
         if (run != null) {
             run.canceled().set(true);
+            withdraw(msg.stage(), run);
             run.runner().close();
         }
         return this;
@@ -223,9 +233,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onPostStop() {
         stopped.set(true);
-        for (Run r : runs.values()) {
-            r.canceled().set(true);
-            r.runner().close();
+        for (Map.Entry<Integer, Run> e : runs.entrySet()) {
+            e.getValue().canceled().set(true);
+            withdraw(e.getKey(), e.getValue());
+            e.getValue().runner().close();
         }
         runs.clear();
         WorkerStageRunner.deleteQuietly(attemptDir());
@@ -235,6 +246,11 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             // another worker of the same task still has files here; it removes the folder when it stops
         }
         return this;
+    }
+
+    /** Withdraws the run's output from in-place reading (a no-op when it was never published). */
+    private void withdraw(int stage, Run run) {
+        LocalPartitions.get(ctx.getSystem()).withdraw(ctx.getSelf(), stage, run.published());
     }
 
     /** A run failed: the fault, and which upstream worker it could not read from, if that was the cause. */

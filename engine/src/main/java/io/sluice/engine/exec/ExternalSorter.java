@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +36,7 @@ import java.util.PriorityQueue;
 public final class ExternalSorter implements AutoCloseable {
     public static final int DEFAULT_MAX_FAN_IN = 64;
     private static final int MIN_RUN_FRAME_BYTES = 64 * 1024;
-
-    private static final Comparator<Entry> ORDER = (a, b) -> Arrays.compareUnsigned(a.key, b.key);
+    private static final int MAX_RUN_FRAME_BYTES = 256 * 1024;
 
     private final RowSignature signature;
     private final KeyCodec keyCodec;
@@ -103,8 +101,10 @@ public final class ExternalSorter implements AutoCloseable {
         this.maxFrameBytes = maxFrameBytes;
         // A merge reads up to maxFanIn + 1 runs at once, one frame each: size run frames so that they fit the
         // budget together (a 64 KiB floor; a larger row still gets a frame of its own, up to maxFrameBytes).
+        // At most 256 KiB either way: larger arrays are "humongous" to G1 on a small heap (1 MiB regions), each
+        // one allocated outside the young generation and starting a concurrent cycle.
         this.runFrameBytes = (int) Math.max(MIN_RUN_FRAME_BYTES,
-                Math.min(maxFrameBytes, this.memoryBudgetBytes / (maxFanIn + 1)));
+                Math.min(MAX_RUN_FRAME_BYTES, Math.min(maxFrameBytes, this.memoryBudgetBytes / (maxFanIn + 1))));
         this.maxFanIn = maxFanIn;
         this.combiner = combiner;
         List<io.sluice.engine.types.ColumnSignature> cols = new ArrayList<>();
@@ -165,7 +165,17 @@ public final class ExternalSorter implements AutoCloseable {
 
     /** Sorts the buffer in place and folds equal keys; returns the new count. */
     private int sortBuffer() {
-        Arrays.sort(buffer, 0, buffered, ORDER);
+        // by unsigned key bytes, stable: equal keys keep arrival order
+        byte[][] keys = new byte[buffered][];
+        for (int i = 0; i < buffered; i++) {
+            keys[i] = buffer[i].key;
+        }
+        int[] order = KeySorter.order(keys, buffered);
+        Entry[] sorted = new Entry[buffered];
+        for (int i = 0; i < buffered; i++) {
+            sorted[i] = buffer[order[i]];
+        }
+        System.arraycopy(sorted, 0, buffer, 0, buffered);
         if (combiner == null || buffered < 2) {
             return buffered;
         }
@@ -483,13 +493,21 @@ public final class ExternalSorter implements AutoCloseable {
             scratch[0] = key;
             System.arraycopy(row, 0, scratch, 1, Math.min(row.length, scratch.length - 1));
             if (!writer.add(scratch)) {
-                FrameFile.write(out, writer.build());
+                flush();
                 if (!writer.add(scratch)) {
                     throw new IllegalStateException("row does not fit an empty frame");
                 }
             }
             if (writer.sizeBytes() >= runFrameBytes) {
-                FrameFile.write(out, writer.build());
+                flush();
+            }
+        }
+
+        private void flush() {
+            try {
+                writer.writeTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -497,7 +515,7 @@ public final class ExternalSorter implements AutoCloseable {
         public void close() {
             try {
                 if (!writer.isEmpty()) {
-                    FrameFile.write(out, writer.build());
+                    writer.writeTo(out);
                 }
                 out.close();
             } catch (IOException e) {
@@ -552,7 +570,7 @@ public final class ExternalSorter implements AutoCloseable {
                     return false;
                 }
                 frame = f.bytes();
-                src = new ByteSource(frame, 0, frame.length);
+                src = new ByteSource(frame, 0, f.sizeBytes());
                 src.readInt(); // magic
                 left = src.readInt();
             }

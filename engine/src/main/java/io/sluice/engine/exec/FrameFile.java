@@ -16,7 +16,7 @@ final class FrameFile {
     static int write(DataOutputStream out, Frame f) {
         try {
             out.writeInt(f.sizeBytes());
-            out.write(f.bytes());
+            out.write(f.bytes(), 0, f.sizeBytes());
             return 4 + f.sizeBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -282,10 +282,15 @@ public final class StageOutput implements AutoCloseable {
 
     private void flushDirect(boolean last) {
         if (!directWriter.isEmpty()) {
-            Frame f = directWriter.build();
-            directBytes += FrameFile.write(directOut, f);
+            int rows = directWriter.numRows();
+            int size = directWriter.sizeBytes();
+            try {
+                directBytes += directWriter.writeTo(directOut);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             if (countShuffle) {
-                shuffle.add(0, f.numRows(), f.sizeBytes(), 1);
+                shuffle.add(0, rows, size, 1);
             }
         }
         if (last) {
@@ -401,9 +406,12 @@ public final class StageOutput implements AutoCloseable {
         if (writer.isEmpty()) {
             return 0;
         }
-        Frame f = writer.build();
-        shuffle.add(partition, f.numRows(), f.sizeBytes(), 1);
-        return FrameFile.write(out, f);
+        shuffle.add(partition, writer.numRows(), writer.sizeBytes(), 1);
+        try {
+            return writer.writeTo(out); // from the writer's buffer: no frame-sized copy
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public int partitionCount() {
@@ -415,6 +423,19 @@ public final class StageOutput implements AutoCloseable {
 
     /** Frames of one partition; a fresh iterator each call, reading the file lazily. */
     public Iterator<Frame> readPartition(int p) {
+        return readPartition(p, false);
+    }
+
+    /**
+     * As {@link #readPartition(int)}, but every frame is read into one buffer the iterator reuses: a frame is valid
+     * only until the next call to {@code next()} (for a reader that decodes a frame before it asks for the next; no
+     * frame-sized allocation per frame).
+     */
+    public Iterator<Frame> readPartitionReusingBuffer(int p) {
+        return readPartition(p, true);
+    }
+
+    private Iterator<Frame> readPartition(int p, boolean reuse) {
         if (!partitioned) {
             throw new IllegalStateException("not partitioned yet");
         }
@@ -425,6 +446,7 @@ public final class StageOutput implements AutoCloseable {
         long end = offsets[p + 1];
         return new Iterator<>() {
             private long pos = start;
+            private byte[] buffer = new byte[0];
 
             @Override
             public boolean hasNext() {
@@ -439,10 +461,13 @@ public final class StageOutput implements AutoCloseable {
                 try (RandomAccessFile f = new RandomAccessFile(partitionFile.toFile(), "r")) {
                     f.seek(pos);
                     int len = f.readInt();
-                    byte[] b = new byte[len];
-                    f.readFully(b);
+                    byte[] b = reuse && buffer.length >= len ? buffer : new byte[len];
+                    if (reuse) {
+                        buffer = b;
+                    }
+                    f.readFully(b, 0, len);
                     pos += 4 + len;
-                    return new Frame(b, FrameReader.rowCount(b));
+                    return new Frame(b, len, FrameReader.rowCount(b));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

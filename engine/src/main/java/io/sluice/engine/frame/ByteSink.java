@@ -84,21 +84,14 @@ public final class ByteSink {
     }
 
     /** Varint byte length then UTF-8 bytes; ASCII strings are copied without an intermediate array. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each char, ASCII here
     public void writeUtf8WithLength(String s) {
         int n = s.length();
-        boolean ascii = true;
-        for (int i = 0; i < n; i++) {
-            if (s.charAt(i) >= 0x80) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
+        if (RowCodec.isAscii(s)) {
             writeVarLong(n);
             ensure(n);
-            for (int i = 0; i < n; i++) {
-                buf[size++] = (byte) s.charAt(i);
-            }
+            s.getBytes(0, n, buf, size); // an array copy for a Latin-1 string
+            size += n;
         } else {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             writeVarLong(b.length);

@@ -64,6 +64,13 @@ public final class ByteSource {
         return s;
     }
 
+    /** As {@link #readUtf8(int)}, through a cache of column {@code column}'s values. */
+    public String readUtf8(int len, StringCache cache, int column) {
+        String s = cache.decode(column, buf, pos, len);
+        pos += len;
+        return s;
+    }
+
     /** Moves past {@code n} bytes. */
     public void skip(int n) {
         if (n < 0 || pos + n > end) {

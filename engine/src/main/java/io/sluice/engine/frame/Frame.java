@@ -9,14 +9,24 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Frame {
     private final byte[] bytes;
+    private final int length;
     private final int numRows;
 
     public Frame(byte[] bytes, int numRows) {
-        this.bytes = requireNonNull(bytes, "bytes is null");
+        this(bytes, requireNonNull(bytes, "bytes is null").length, numRows);
+    }
+
+    /** A frame held in the first {@code length} bytes of {@code buffer} (a buffer a reader reuses). */
+    public Frame(byte[] buffer, int length, int numRows) {
+        this.bytes = requireNonNull(buffer, "buffer is null");
+        if (length < 0 || length > buffer.length) {
+            throw new IllegalArgumentException("length " + length + " outside a buffer of " + buffer.length);
+        }
+        this.length = length;
         this.numRows = numRows;
     }
 
-    /** The encoded bytes (header included). Do not modify. */
+    /** The array holding the encoded bytes (header included) in its first {@link #sizeBytes()}. Do not modify. */
     public byte[] bytes() {
         return bytes;
     }
@@ -25,7 +35,8 @@ public final class Frame {
         return numRows;
     }
 
+    /** The frame's length in bytes. */
     public int sizeBytes() {
-        return bytes.length;
+        return length;
     }
 }

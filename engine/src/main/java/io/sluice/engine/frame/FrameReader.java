@@ -13,9 +13,18 @@ public final class FrameReader {
 
     /** Rows of a frame whose rows have {@code columns} values. */
     public static RowSource rows(int columns, Frame frame) {
+        return rows(columns, frame, null);
+    }
+
+    /**
+     * As {@link #rows(int, Frame)}, strings decoded through {@code cache} when it is not null (the same values; a
+     * cache may serve many frames of the same signature, on one thread).
+     */
+    public static RowSource rows(int columns, Frame frame, StringCache cache) {
         byte[] b = frame.bytes();
-        ByteSource src = new ByteSource(b, 0, b.length);
-        if (b.length < FrameWriter.HEADER_BYTES || src.readInt() != FrameWriter.MAGIC) {
+        int length = frame.sizeBytes();
+        ByteSource src = new ByteSource(b, 0, length);
+        if (length < FrameWriter.HEADER_BYTES || src.readInt() != FrameWriter.MAGIC) {
             throw new IllegalStateException("Not a Sluice frame");
         }
         int n = src.readInt();
@@ -28,7 +37,7 @@ public final class FrameReader {
                     return null;
                 }
                 read++;
-                return RowCodec.readRow(src, columns);
+                return cache == null ? RowCodec.readRow(src, columns) : RowCodec.readRow(src, columns, cache);
             }
         };
     }

@@ -92,6 +92,19 @@ public final class FrameWriter {
         return numRows == 0;
     }
 
+    /**
+     * Writes the frame as a frame file entry (4-byte length, then the frame's bytes) straight from the writer's buffer,
+     * no copy, and resets the writer; returns the bytes written. The same bytes as writing {@link #build()}'s frame.
+     */
+    public int writeTo(java.io.DataOutput out) throws java.io.IOException {
+        sink.putInt(4, numRows);
+        int size = sink.size();
+        out.writeInt(size);
+        out.write(sink.array(), 0, size);
+        startFrame();
+        return 4 + size;
+    }
+
     /** Returns the frame and resets the writer. */
     public Frame build() {
         sink.putInt(4, numRows);

@@ -79,7 +79,10 @@ public final class RowCodec {
 
     /** Reads one tagged value at the source's position. */
     public static Object readValue(ByteSource in) {
-        byte tag = in.read();
+        return readTagged(in.read(), in);
+    }
+
+    private static Object readTagged(byte tag, ByteSource in) {
         switch (tag) {
             case NULL:
                 return null;
@@ -111,6 +114,32 @@ public final class RowCodec {
             }
             default:
                 throw new IllegalStateException("Corrupt frame: unknown value tag " + tag);
+        }
+    }
+
+    /**
+     * As {@link #readValue(ByteSource)}, strings (top-level or in a list) decoded through {@code cache} as values of
+     * column {@code column}: equal values, fewer objects.
+     */
+    public static Object readValue(ByteSource in, StringCache cache, int column) {
+        byte tag = in.read();
+        switch (tag) {
+            case NULL:
+                return null;
+            case LONG:
+                return unzigzag(in.readVarLong());
+            case STRING:
+                return in.readUtf8((int) in.readVarLong(), cache, column);
+            case LIST: {
+                int n = (int) in.readVarLong();
+                List<Object> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(readValue(in, cache, column));
+                }
+                return Collections.unmodifiableList(out);
+            }
+            default:
+                return readTagged(tag, in);
         }
     }
 
@@ -196,8 +225,20 @@ public final class RowCodec {
         return n;
     }
 
+    /** True when every char is below 0x80 (an OR over the chars: no branch per char). */
+    static boolean isAscii(String s) {
+        int or = 0;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            or |= s.charAt(i);
+        }
+        return or < 0x80;
+    }
+
     static int utf8Length(String s) {
         int n = s.length();
+        if (isAscii(s)) {
+            return n;
+        }
         int len = n;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
@@ -226,6 +267,15 @@ public final class RowCodec {
         Object[] row = new Object[columns];
         for (int i = 0; i < columns; i++) {
             row[i] = readValue(in);
+        }
+        return row;
+    }
+
+    /** As {@link #readRow(ByteSource, int)}, strings decoded through {@code cache} (column i's values as column i). */
+    public static Object[] readRow(ByteSource in, int columns, StringCache cache) {
+        Object[] row = new Object[columns];
+        for (int i = 0; i < columns; i++) {
+            row[i] = readValue(in, cache, i);
         }
         return row;
     }

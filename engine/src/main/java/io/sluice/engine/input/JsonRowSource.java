@@ -32,6 +32,11 @@ final class JsonRowSource extends LineRowSource {
     private final String description;
     private final ColumnType[] types;
     private final Map<String, Integer> index;
+    /** The names of the previous object's first fields, in order, and their columns (-1 = not a column). */
+    private final String[] seenNames = new String[64];
+    private final int[] seenColumns = new int[64];
+    /** Repeated string values of a column as one instance (the parse thread's own). */
+    private final TextCache textCache;
     private final ParseErrorListener listener;
     private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
     private long records;
@@ -46,6 +51,7 @@ final class JsonRowSource extends LineRowSource {
         this.listener = listener;
         this.types = new ColumnType[signature.size()];
         this.index = new HashMap<>(signature.size() * 2);
+        this.textCache = new TextCache(signature.size());
         for (int i = 0; i < signature.size(); i++) {
             types[i] = signature.type(i);
             index.put(signature.name(i), i);
@@ -169,16 +175,38 @@ final class JsonRowSource extends LineRowSource {
 
     private Object[] readObject(JsonParser p) throws IOException {
         Object[] row = new Object[types.length];
+        int k = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            Integer idx = index.get(p.currentName());
+            int idx = columnOf(p.currentName(), k++);
             JsonToken v = p.nextToken();
-            if (idx == null) {
+            if (idx < 0) {
                 p.skipChildren();
+            } else if (v == JsonToken.VALUE_STRING && types[idx] == ColumnType.STRING && textCache.active(idx)) {
+                row[idx] = textCache.text(idx, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             } else {
                 row[idx] = convert(p, v, types[idx]);
             }
         }
         return row;
+    }
+
+    /**
+     * The column of the {@code k}-th field of an object, or -1. Records usually list their fields in the same order,
+     * and the parser hands out the same (canonical) name instance for the same name, so the column found for the
+     * k-th field of the previous object is tried first with an identity check; anything else takes the map.
+     */
+    private int columnOf(String name, int k) {
+        if (k < seenNames.length) {
+            if (seenNames[k] == name) {
+                return seenColumns[k];
+            }
+            Integer idx = index.get(name);
+            seenNames[k] = name;
+            seenColumns[k] = idx == null ? -1 : idx;
+            return seenColumns[k];
+        }
+        Integer idx = index.get(name);
+        return idx == null ? -1 : idx;
     }
 
     private static Object convert(JsonParser p, JsonToken t, ColumnType type) throws IOException {

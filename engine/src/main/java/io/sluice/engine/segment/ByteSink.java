@@ -55,4 +55,10 @@ final class ByteSink {
         System.arraycopy(b, 0, buf, size, b.length);
         size += b.length;
     }
+
+    void putBytes(byte[] b, int off, int len) {
+        ensure(len);
+        System.arraycopy(b, off, buf, size, len);
+        size += len;
+    }
 }

@@ -4,8 +4,16 @@ import java.util.Arrays;
 
 /** A growable int array. */
 final class IntList {
-    private int[] a = new int[1024];
+    private int[] a;
     private int size;
+
+    IntList() {
+        this(1024);
+    }
+
+    IntList(int capacity) {
+        a = new int[Math.max(16, capacity)];
+    }
 
     void add(int v) {
         if (size == a.length) {

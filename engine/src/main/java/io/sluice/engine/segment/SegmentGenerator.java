@@ -36,9 +36,12 @@ import java.util.concurrent.TimeUnit;
  * {@code rowsPerSegment} rows, sorts each segment's rows by {@code [__time, clusteredBy…]}, writes the file, pushes
  * it to deep storage and describes it. Stateless; all I/O goes through the temp dir and the deep storage.
  *
- * <p>At most {@code maxRowsInMemory} rows are held in memory per segment; beyond that, sorted runs are spilled to
- * the temp dir in the segment format and merged when the segment is complete ({@code segmentGenerationProgress}:
- * processed → persisted (sorted, in memory or spilled) → merged → pushed).
+ * <p>Segments ordered by {@code __time} alone whose columns are strings and numbers are buffered column by column
+ * (dictionary ids and stored bits, no row objects) within the byte budget, and sorted by permuting the columns.
+ * Otherwise, or past that budget, rows are buffered as row objects: at most {@code maxRowsInMemory} of them per
+ * segment; beyond that, sorted runs are spilled to the temp dir in the segment format and merged when the segment is
+ * complete. The files are the same either way ({@code segmentGenerationProgress}: processed → persisted (sorted, in
+ * memory or spilled) → merged → pushed).
  */
 public final class SegmentGenerator {
     public SegmentGenerator() {}
@@ -101,6 +104,9 @@ public final class SegmentGenerator {
             metricNames.add(m.name());
         }
         Comparator<Object[]> order = segmentOrder(stored, spec.clusteredBy());
+        // Ordered by __time alone (no clustering column): rows are buffered column by column, not as row objects.
+        boolean columnar = orderKeys(stored, spec.clusteredBy()).size() == 1
+                && SegmentWriter.Columnar.supports(stored);
         ReplaceBounds bounds = ReplaceBounds.of(spec.replaceTimeChunks());
         Granularity granularity = spec.segmentGranularity();
         long rowsPerSegment = spec.rowsPerSegment() > 0 ? spec.rowsPerSegment() : 3_000_000L;
@@ -134,7 +140,7 @@ public final class SegmentGenerator {
                     String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + started;
                     started++;
                     pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
-                            deepStorage, counters, maxBytesInMemory);
+                            deepStorage, counters, maxBytesInMemory, columnar);
                 }
                 bucket = rowBucket;
                 pending.add(row);
@@ -294,6 +300,9 @@ public final class SegmentGenerator {
      * the final file and pushes it.
      */
     private static final class Pending {
+        /** Byte budget of a column-by-column segment when the caller gives none. */
+        private static final long DEFAULT_COLUMNAR_LIMIT = 256L << 20;
+
         private final SegmentGeneratorSpec spec;
         private final RowSignature stored;
         private final List<String> metrics;
@@ -310,6 +319,13 @@ public final class SegmentGenerator {
         private List<Object[]> buffer = new ArrayList<>();
         private long bufferedBytes;
         private long rows;
+        /**
+         * The segment's rows column by column while they fit {@link #columnarLimit}; null for the row path (row
+         * objects sorted in memory, spilled as sorted runs past {@code maxRowsInMemory} / {@code maxBytesInMemory}).
+         * The file is the same either way; past the limit the rows move to the row path.
+         */
+        private SegmentWriter.Columnar columnar;
+        private final long columnarLimit;
 
         Pending(
                 SegmentGeneratorSpec spec,
@@ -322,7 +338,8 @@ public final class SegmentGenerator {
                 Path tempDir,
                 DeepStorage deepStorage,
                 SegmentGenerationCounters counters,
-                long maxBytesInMemory) {
+                long maxBytesInMemory,
+                boolean columnar) {
             this.spec = spec;
             this.uniqueName = uniqueName;
             this.maxBytesInMemory = maxBytesInMemory > 0 ? maxBytesInMemory : Long.MAX_VALUE;
@@ -335,12 +352,39 @@ public final class SegmentGenerator {
             this.deepStorage = deepStorage;
             this.counters = counters;
             this.maxRowsInMemory = spec.maxRowsInMemory() > 0 ? spec.maxRowsInMemory() : Integer.MAX_VALUE;
+            this.columnar = columnar ? new SegmentWriter.Columnar(stored) : null;
+            // Column by column a row takes a few dozen bytes instead of a row object's ~1 KB, so maxRowsInMemory
+            // (a bound on row objects) does not apply; the byte budget does.
+            this.columnarLimit = maxBytesInMemory > 0 ? maxBytesInMemory : DEFAULT_COLUMNAR_LIMIT;
         }
 
         void add(Object[] row) {
+            if (columnar != null) {
+                columnar.add(row);
+                rows++;
+                if ((rows & 1023) == 0 && columnar.estimatedBytes() > columnarLimit) {
+                    toRowPath();
+                }
+                return;
+            }
+            addRow(row);
+            rows++;
+        }
+
+        /** Hands the rows buffered column by column to the row path (which spills as it goes). */
+        private void toRowPath() {
+            SegmentWriter.Columnar c = columnar;
+            columnar = null;
+            RowSource r = c.arrivalOrder();
+            Object[] row;
+            while ((row = r.next()) != null) {
+                addRow(row);
+            }
+        }
+
+        private void addRow(Object[] row) {
             buffer.add(row);
             bufferedBytes += io.sluice.engine.exec.RowSizes.estimate(row);
-            rows++;
             if (buffer.size() >= maxRowsInMemory || bufferedBytes >= maxBytesInMemory) {
                 spill();
             }
@@ -358,8 +402,12 @@ public final class SegmentGenerator {
         }
 
         GeneratedSegment finish() {
-            buffer.sort(order);
-            counters.addPersisted(buffer.size());
+            if (columnar != null) {
+                counters.addPersisted(columnar.rows());
+            } else {
+                buffer.sort(order);
+                counters.addPersisted(buffer.size());
+            }
             long start = bucket;
             long end = spec.segmentGranularity().bucketEnd(bucket);
             Path file = tempFile("segment");
@@ -372,7 +420,11 @@ public final class SegmentGenerator {
                     sources.add(r.scan(stored.names(), Long.MIN_VALUE, Long.MAX_VALUE));
                 }
                 SegmentFileInfo info;
-                if (sources.isEmpty()) {
+                if (columnar != null) {
+                    SegmentWriter.Columnar c = columnar;
+                    columnar = null;
+                    info = c.write(file);
+                } else if (sources.isEmpty()) {
                     // everything in memory: columns are built in parallel
                     info = SegmentWriter.write(file, stored, buffer);
                 } else {
@@ -395,6 +447,7 @@ public final class SegmentGenerator {
         }
 
         void discard() {
+            columnar = null;
             buffer = new ArrayList<>();
             for (Path run : runs) {
                 deleteQuietly(run);
@@ -462,7 +515,8 @@ public final class SegmentGenerator {
         }
     }
 
-    private static Comparator<Object[]> segmentOrder(RowSignature stored, List<String> clusteredBy) {
+    /** Stored column positions the rows of a segment are sorted by: {@code __time}, then the clustering columns. */
+    private static List<Integer> orderKeys(RowSignature stored, List<String> clusteredBy) {
         List<Integer> keys = new ArrayList<>();
         keys.add(0);
         for (String c : clusteredBy) {
@@ -471,6 +525,11 @@ public final class SegmentGenerator {
                 keys.add(i);
             }
         }
+        return keys;
+    }
+
+    private static Comparator<Object[]> segmentOrder(RowSignature stored, List<String> clusteredBy) {
+        List<Integer> keys = orderKeys(stored, clusteredBy);
         return (a, b) -> {
             for (int k : keys) {
                 int cmp = compareValues(a[k], b[k]);

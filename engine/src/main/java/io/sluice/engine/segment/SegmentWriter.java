@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -94,7 +93,7 @@ public final class SegmentWriter {
         }
         TimeBuilder time = new TimeBuilder();
         FinishedColumn[] done = new FinishedColumn[n];
-        IntStream.range(0, n).parallel().forEach(c -> {
+        ColumnTasks.run(n, c -> {
             ColumnBuilder b = c == 0 ? time : builderFor(signature.name(c), signature.type(c));
             Object[] values = columns[c];
             columns[c] = null;
@@ -104,6 +103,189 @@ public final class SegmentWriter {
             done[c] = finishColumn(b, numRows);
         });
         return writeFile(file, signature, done, time, numRows);
+    }
+
+    /**
+     * A segment's rows buffered column by column as they arrive, in arrival order: strings as dictionary ids, numbers
+     * as their stored bits, no row objects kept. {@link #write} orders the rows by {@code __time} (stable: equal times
+     * keep arrival order) by permuting each column, then finishes the columns in parallel: the file is byte for byte
+     * the one {@link #write(Path, RowSignature, List)} writes for the same rows sorted that way. Columns of types
+     * other than STRING, LONG, DOUBLE and FLOAT are not supported ({@link #supports}).
+     */
+    static final class Columnar {
+        private final RowSignature signature;
+        private final ColumnBuilder[] builders;
+        private long[] times = new long[1024];
+        private int rows;
+
+        Columnar(RowSignature signature) {
+            if (!supports(signature)) {
+                throw new IllegalArgumentException("Not a column-by-column signature: " + signature);
+            }
+            this.signature = signature;
+            this.builders = new ColumnBuilder[signature.size()];
+            for (int c = 1; c < builders.length; c++) {
+                builders[c] = builderFor(signature.name(c), signature.type(c));
+            }
+        }
+
+        /** True when every column after {@code __time} is STRING, LONG, DOUBLE or FLOAT. */
+        static boolean supports(RowSignature signature) {
+            try {
+                checkSignature(signature);
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            for (int c = 1; c < signature.size(); c++) {
+                switch (signature.type(c)) {
+                    case STRING, LONG, DOUBLE, FLOAT -> { }
+                    default -> {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        /** Adds a row (aligned to the signature); the array is not kept. */
+        void add(Object[] row) {
+            int n = builders.length;
+            if (row.length < n) {
+                throw new IllegalArgumentException("Row has " + row.length + " values, signature has " + n + " columns");
+            }
+            if (!(row[0] instanceof Number num)) {
+                throw new IllegalArgumentException("__time must be a non-null number, got [" + row[0] + "]");
+            }
+            if (rows == Integer.MAX_VALUE - 1) {
+                throw new IllegalStateException("Too many rows for one segment");
+            }
+            if (rows == times.length) {
+                times = Arrays.copyOf(times, rows * 2);
+            }
+            times[rows] = num.longValue();
+            for (int c = 1; c < n; c++) {
+                builders[c].add(row[c], rows);
+            }
+            rows++;
+        }
+
+        int rows() {
+            return rows;
+        }
+
+        /** Rough heap bytes held. */
+        long estimatedBytes() {
+            long b = 8L * times.length + 64;
+            for (int c = 1; c < builders.length; c++) {
+                b += builders[c].estimatedBytes();
+            }
+            return b;
+        }
+
+        /** The rows in arrival order, as values that build the same columns (for handing over to the row path). */
+        RowSource arrivalOrder() {
+            return new RowSource() {
+                private int next;
+
+                @Override
+                public Object[] next() {
+                    if (next >= rows) {
+                        return null;
+                    }
+                    Object[] row = new Object[builders.length];
+                    row[0] = times[next];
+                    for (int c = 1; c < row.length; c++) {
+                        row[c] = builders[c].valueAt(next);
+                    }
+                    next++;
+                    return row;
+                }
+            };
+        }
+
+        /** Writes the rows sorted by {@code __time} to {@code file}. The buffer cannot be used afterwards. */
+        SegmentFileInfo write(Path file) {
+            requireNonNull(file, "file is null");
+            int n = builders.length;
+            int numRows = rows;
+            int[] perm = timeOrder(times, numRows);
+            TimeBuilder time = new TimeBuilder(numRows);
+            for (int i = 0; i < numRows; i++) {
+                time.addTime(times[perm == null ? i : perm[i]], i);
+            }
+            times = null;
+            FinishedColumn[] done = new FinishedColumn[n];
+            ColumnBuilder[] pending = builders.clone();
+            Arrays.fill(builders, null);
+            ColumnTasks.run(n, c -> {
+                ColumnBuilder b = c == 0 ? time : pending[c];
+                pending[c] = null;
+                if (c > 0 && perm != null) {
+                    b = b.permuted(perm, numRows);
+                }
+                done[c] = finishColumn(b, numRows);
+            });
+            return writeFile(file, signature, done, time, numRows);
+        }
+    }
+
+    /**
+     * Row positions in ascending {@code times} order, equal times in position order (a stable sort); null when the
+     * times already ascend.
+     */
+    static int[] timeOrder(long[] times, int n) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        boolean sorted = true;
+        for (int i = 0; i < n; i++) {
+            long t = times[i];
+            if (i > 0 && t < times[i - 1]) {
+                sorted = false;
+            }
+            min = Math.min(min, t);
+            max = Math.max(max, t);
+        }
+        if (sorted) {
+            return null;
+        }
+        int[] perm = new int[n];
+        if (max - min >= 0 && max - min < (1L << 31)) {
+            // (time offset, position) packed into one long: a primitive sort, stable by construction
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = ((times[i] - min) << 32) | i;
+            }
+            Arrays.sort(keys);
+            for (int i = 0; i < n; i++) {
+                perm[i] = (int) keys[i];
+            }
+            return perm;
+        }
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        mergeSort(perm, new int[n], 0, n, times);
+        return perm;
+    }
+
+    /** Stable merge sort of positions {@code a[from, to)} by their times. */
+    private static void mergeSort(int[] a, int[] tmp, int from, int to, long[] times) {
+        if (to - from < 2) {
+            return;
+        }
+        int mid = (from + to) >>> 1;
+        mergeSort(a, tmp, from, mid, times);
+        mergeSort(a, tmp, mid, to, times);
+        System.arraycopy(a, from, tmp, from, to - from);
+        int i = from;
+        int j = mid;
+        for (int k = from; k < to; k++) {
+            if (j >= to || (i < mid && times[tmp[i]] <= times[tmp[j]])) {
+                a[k] = tmp[i++];
+            } else {
+                a[k] = tmp[j++];
+            }
+        }
     }
 
     private static void checkSignature(RowSignature signature) {
@@ -132,7 +314,7 @@ public final class SegmentWriter {
         FinishedColumn[] done = new FinishedColumn[n];
         ColumnBuilder[] pendingBuilders = builders.toArray(new ColumnBuilder[0]);
         builders.clear();
-        IntStream.range(0, n).parallel().forEach(c -> {
+        ColumnTasks.run(n, c -> {
             ColumnBuilder b = pendingBuilders[c];
             pendingBuilders[c] = null; // release the raw column once compressed
             done[c] = finishColumn(b, (int) numRows);
@@ -200,6 +382,21 @@ public final class SegmentWriter {
     private abstract static class ColumnBuilder {
         abstract void add(Object value, int row);
 
+        /** A builder holding the same values with row i holding this one's row {@code perm[i]}. */
+        ColumnBuilder permuted(int[] perm, int numRows) {
+            throw new UnsupportedOperationException(getClass().getSimpleName());
+        }
+
+        /** The value of a row, as a value that {@link #add} turns into the same stored data. */
+        Object valueAt(int row) {
+            throw new UnsupportedOperationException(getClass().getSimpleName());
+        }
+
+        /** Rough heap bytes held. */
+        long estimatedBytes() {
+            return 0;
+        }
+
         /** Raw (uncompressed) sections by name. */
         abstract Map<String, ByteSink> finish(int numRows);
 
@@ -209,18 +406,30 @@ public final class SegmentWriter {
     }
 
     private static final class TimeBuilder extends ColumnBuilder {
-        private final ByteSink deltas = new ByteSink(1 << 12);
+        private final ByteSink deltas;
         private long prev;
         private long min = Long.MAX_VALUE;
         private long max = Long.MIN_VALUE;
         private boolean sorted = true;
+
+        TimeBuilder() {
+            this(512);
+        }
+
+        /** With room for {@code rows} times from the start. */
+        TimeBuilder(int rows) {
+            deltas = new ByteSink(Math.max(1 << 12, 8 * rows));
+        }
 
         @Override
         void add(Object value, int row) {
             if (!(value instanceof Number num)) {
                 throw new IllegalArgumentException("__time must be a non-null number, got [" + value + "]");
             }
-            long t = num.longValue();
+            addTime(num.longValue(), row);
+        }
+
+        void addTime(long t, int row) {
             if (row > 0 && t < prev) {
                 sorted = false;
             }
@@ -243,27 +452,90 @@ public final class SegmentWriter {
      */
     private static final class StringColumnBuilder extends ColumnBuilder {
         private final String name;
-        private final StringIds ids = new StringIds();
-        private final IntList rowIds = new IntList();
+        private final StringIds ids;
+        private final IntList rowIds;
         /** Per row, the end of its ids in {@code rowIds}; only kept once a multi-value row was seen. */
         private IntList ends;
         private int rows;
+        /** Rough heap bytes of the distinct values held. */
+        private long dictionaryBytes;
 
         StringColumnBuilder(String name) {
             this.name = name;
+            this.ids = new StringIds();
+            this.rowIds = new IntList();
+        }
+
+        private StringColumnBuilder(String name, StringIds ids, IntList rowIds, IntList ends, int rows) {
+            this.name = name;
+            this.ids = ids;
+            this.rowIds = rowIds;
+            this.ends = ends;
+            this.rows = rows;
+        }
+
+        private int newId(String s) {
+            int before = ids.size();
+            int id = ids.idOf(s);
+            if (id > before) {
+                dictionaryBytes += 72 + s.length();
+            }
+            return id;
+        }
+
+        @Override
+        ColumnBuilder permuted(int[] perm, int numRows) {
+            int[] raw = rowIds.array();
+            if (ends == null) {
+                IntList out = new IntList(numRows);
+                for (int i = 0; i < numRows; i++) {
+                    out.add(raw[perm[i]]);
+                }
+                return new StringColumnBuilder(name, ids, out, null, numRows);
+            }
+            IntList out = new IntList(rowIds.size());
+            IntList outEnds = new IntList(numRows);
+            int[] e = ends.array();
+            for (int i = 0; i < numRows; i++) {
+                int r = perm[i];
+                for (int k = r == 0 ? 0 : e[r - 1], end = e[r]; k < end; k++) {
+                    out.add(raw[k]);
+                }
+                outEnds.add(out.size());
+            }
+            return new StringColumnBuilder(name, ids, out, outEnds, numRows);
+        }
+
+        @Override
+        Object valueAt(int row) {
+            if (ends == null) {
+                return ids.valueOf(rowIds.get(row));
+            }
+            int start = row == 0 ? 0 : ends.get(row - 1);
+            int end = ends.get(row);
+            Object[] values = new Object[end - start];
+            for (int k = start; k < end; k++) {
+                values[k - start] = ids.valueOf(rowIds.get(k));
+            }
+            return java.util.Collections.unmodifiableList(Arrays.asList(values));
+        }
+
+        @Override
+        long estimatedBytes() {
+            return 4L * rowIds.array().length + (ends == null ? 0 : 4L * ends.array().length) + dictionaryBytes;
         }
 
         private int idOf(Object v) {
             if (v == null) {
                 return 0;
             }
-            return ids.idOf(v instanceof String str ? str : String.valueOf(v));
+            return newId(v instanceof String str ? str : String.valueOf(v));
         }
 
         @Override
         void add(Object value, int row) {
             if (value instanceof String s) {
-                rowIds.add(ids.idOf(s));
+                rowIds.add(newId(s));
             } else if (value == null) {
                 rowIds.add(0);
             } else if (value instanceof List<?> list) {
@@ -295,11 +567,13 @@ public final class SegmentWriter {
 
         @Override
         Map<String, ByteSink> finish(int numRows) {
-            String[] sorted = ids.values();
-            StringSorter.sort(sorted);
-            int[] remap = new int[sorted.length + 1];
-            for (int i = 0; i < sorted.length; i++) {
-                remap[ids.idOf(sorted[i])] = i + 1;
+            String[] values = ids.values(); // id order: the value of id k at k - 1
+            int[] order = StringSorter.order(values);
+            String[] sorted = new String[values.length];
+            int[] remap = new int[values.length + 1];
+            for (int i = 0; i < order.length; i++) {
+                sorted[i] = values[order[i]];
+                remap[order[i] + 1] = i + 1;
             }
             ByteSink dict = new ByteSink(sorted.length * 16 + 4);
             dict.putInt(sorted.length);
@@ -409,6 +683,15 @@ public final class SegmentWriter {
             return size;
         }
 
+        int size() {
+            return size;
+        }
+
+        /** The value of an id (0 = null). */
+        String valueOf(int id) {
+            return id == 0 ? null : byId[id - 1];
+        }
+
         /** The distinct values in id order (a fresh array). */
         String[] values() {
             return Arrays.copyOf(byId, size);
@@ -437,12 +720,62 @@ public final class SegmentWriter {
     private static final class NumericBuilder extends ColumnBuilder {
         private final String name;
         private final ColumnType type;
-        private final ByteSink values = new ByteSink(1 << 12);
+        private ByteSink values = new ByteSink(1 << 12);
         private final RoaringBitmap nulls = new RoaringBitmap();
 
         NumericBuilder(String name, ColumnType type) {
             this.name = name;
             this.type = type;
+        }
+
+        private int width() {
+            return type == ColumnType.FLOAT ? 4 : 8;
+        }
+
+        @Override
+        ColumnBuilder permuted(int[] perm, int numRows) {
+            NumericBuilder out = new NumericBuilder(name, type);
+            int w = width();
+            byte[] src = values.array();
+            ByteSink dst = new ByteSink(numRows * w);
+            for (int i = 0; i < numRows; i++) {
+                dst.putBytes(src, perm[i] * w, w);
+            }
+            out.values = dst;
+            if (!nulls.isEmpty()) {
+                boolean[] isNull = new boolean[numRows];
+                nulls.forEach((org.roaringbitmap.IntConsumer) r -> isNull[r] = true);
+                for (int i = 0; i < numRows; i++) {
+                    if (isNull[perm[i]]) {
+                        out.nulls.add(i); // in row order, as rows added in this order would have
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        Object valueAt(int row) {
+            if (nulls.contains(row)) {
+                return null;
+            }
+            byte[] b = values.array();
+            int w = width();
+            long bits = 0;
+            for (int k = w - 1; k >= 0; k--) {
+                bits = (bits << 8) | (b[row * w + k] & 0xFFL);
+            }
+            return switch (type) {
+                case LONG -> bits;
+                case DOUBLE -> Double.longBitsToDouble(bits);
+                case FLOAT -> Float.intBitsToFloat((int) bits);
+                default -> throw new IllegalStateException("Not numeric: " + type);
+            };
+        }
+
+        @Override
+        long estimatedBytes() {
+            return values.array().length + 64L;
         }
 
         @Override

@@ -17,28 +17,39 @@ final class StringSorter {
     private StringSorter() {}
 
     static void sort(String[] a) {
-        sort(a, 0, a.length, 0);
+        int[] p = order(a);
+        String[] sorted = new String[a.length];
+        for (int i = 0; i < p.length; i++) {
+            sorted[i] = a[p[i]];
+        }
+        System.arraycopy(sorted, 0, a, 0, a.length);
     }
 
-    /** Sorts {@code a[from, to)}, whose strings all share their first {@code depth} chars. */
-    private static void sort(String[] a, int from, int to, int depth) {
+    /** The positions of {@code a}'s strings in {@link String#compareTo} order; {@code a} is left as it is. */
+    static int[] order(String[] a) {
+        int[] p = new int[a.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = i;
+        }
+        order(a, p, 0, a.length, 0);
+        return p;
+    }
+
+    /** Sorts positions {@code p[from, to)}, whose strings all share their first {@code depth} chars. */
+    private static void order(String[] a, int[] p, int from, int to, int depth) {
         int n = to - from;
         if (n < SMALL || depth >= MAX_DEPTH) {
-            Arrays.sort(a, from, to);
+            comparisonSort(a, p, from, to);
             return;
         }
         long[] keys = new long[n];
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
-            keys[i] = prefix(a[from + i], depth);
-            idx[i] = i;
+            idx[i] = p[from + i];
+            keys[i] = prefix(a[idx[i]], depth);
         }
         quicksort(keys, idx, 0, n - 1);
-        String[] sorted = new String[n];
-        for (int i = 0; i < n; i++) {
-            sorted[i] = a[from + idx[i]];
-        }
-        System.arraycopy(sorted, 0, a, from, n);
+        System.arraycopy(idx, 0, p, from, n);
         for (int i = 0; i < n; ) {
             int j = i + 1;
             while (j < n && keys[j] == keys[i]) {
@@ -46,9 +57,33 @@ final class StringSorter {
             }
             if (j - i > 1) {
                 // equal on the next four chars too: go on with the four after them
-                sort(a, from + i, from + j, depth + 4);
+                order(a, p, from + i, from + j, depth + 4);
             }
             i = j;
+        }
+    }
+
+    private static void comparisonSort(String[] a, int[] p, int from, int to) {
+        if (to - from < SMALL) {
+            for (int i = from + 1; i < to; i++) {
+                int v = p[i];
+                String s = a[v];
+                int j = i - 1;
+                while (j >= from && a[p[j]].compareTo(s) > 0) {
+                    p[j + 1] = p[j];
+                    j--;
+                }
+                p[j + 1] = v;
+            }
+            return;
+        }
+        Integer[] boxed = new Integer[to - from];
+        for (int i = 0; i < boxed.length; i++) {
+            boxed[i] = p[from + i];
+        }
+        java.util.Arrays.sort(boxed, (x, y) -> a[x].compareTo(a[y]));
+        for (int i = 0; i < boxed.length; i++) {
+            p[from + i] = boxed[i];
         }
     }
 

@@ -24,8 +24,9 @@ public final class FrameWire {
     /** The frame as wire chunks, in order. */
     public static List<ByteString> encode(Frame frame) {
         byte[] body = frame.bytes();
-        ByteBuffer head = ByteBuffer.allocate(HEAD).putInt(0, frame.numRows()).putInt(4, body.length);
-        ByteString all = ByteString.fromByteBuffer(head).concat(ByteString.fromArrayUnsafe(body));
+        int length = frame.sizeBytes();
+        ByteBuffer head = ByteBuffer.allocate(HEAD).putInt(0, frame.numRows()).putInt(4, length);
+        ByteString all = ByteString.fromByteBuffer(head).concat(ByteString.fromArrayUnsafe(body, 0, length));
         List<ByteString> chunks = new ArrayList<>(all.size() / CHUNK_BYTES + 1);
         while (all.size() > CHUNK_BYTES) {
             chunks.add(all.take(CHUNK_BYTES).compact());

@@ -9,6 +9,7 @@ import io.sluice.engine.actor.Worker;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameReader;
 import io.sluice.engine.frame.KeyCodec;
+import io.sluice.engine.frame.StringCache;
 import io.sluice.engine.plan.KeyColumn;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.RowSignature;
@@ -44,7 +45,9 @@ public final class PartitionReader {
             List<List<PartitionSource>> parts,
             LongConsumer onFrame) {
         List<List<PartitionSource>> copy = List.copyOf(parts);
-        return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame));
+        // one string cache for all partitions and pieces: they are all read on the consumer's thread
+        StringCache cache = new StringCache(signature.size());
+        return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
     }
 
     /**
@@ -87,7 +90,7 @@ public final class PartitionReader {
     /** Rows of one partition spread over several workers. */
     public static RowSource readOne(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<PartitionSource> pieces) {
-        return readOne(system, signature, sortKey, pieces, bytes -> {});
+        return readOne(system, signature, sortKey, pieces, bytes -> {}, new StringCache(signature.size()));
     }
 
     private static RowSource readOne(
@@ -95,10 +98,11 @@ public final class PartitionReader {
             RowSignature signature,
             List<KeyColumn> sortKey,
             List<PartitionSource> pieces,
-            LongConsumer onFrame) {
+            LongConsumer onFrame,
+            StringCache cache) {
         List<RowSource> sources = new ArrayList<>();
         for (PartitionSource p : pieces) {
-            sources.add(open(system, signature, p, onFrame));
+            sources.add(open(system, signature, p, onFrame, cache));
         }
         if (sources.size() == 1) {
             return sources.get(0);
@@ -110,32 +114,18 @@ public final class PartitionReader {
     }
 
     private static RowSource open(
-            ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame) {
+            ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame, StringCache cache) {
         Iterator<Frame> frames;
         try {
-            Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
-                            p.worker(),
-                            replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
-                            ASK_TIMEOUT,
-                            system.scheduler())
-                    .toCompletableFuture()
-                    .join();
-            // Bounded buffers: about 1 MB of wire chunks per upstream piece (as Druid's 1 MB per upstream worker)
-            // and a couple of decoded frames, so a reader's memory does not grow with the number of pieces it
-            // merges (Akka's defaults, 32 chunks and 16 frames, would hold ~20 MB per piece).
-            frames = stream.frames()
-                    .getSource()
-                    .withAttributes(StreamRefAttributes.bufferCapacity(WIRE_CHUNKS_BUFFERED))
-                    .statefulMapConcat(() -> {
-                        FrameWire.Decoder decoder = new FrameWire.Decoder();
-                        return decoder::accept;
-                    })
-                    .runWith(StreamConverters.<Frame>asJavaStream().withAttributes(Attributes.inputBuffer(1, 2)),
-                            system)
-                    .iterator();
+            // a piece held on this node is read from its file in place: same frames, no stream
+            frames = LocalPartitions.get(system).open(p.worker(), p.stage(), p.partition());
         } catch (RuntimeException e) {
             throw new UpstreamReadException(p, e);
         }
+        if (frames == null) {
+            frames = stream(system, p);
+        }
+        Iterator<Frame> source = frames;
         return new RowSource() {
             private RowSource rows;
 
@@ -151,18 +141,46 @@ public final class PartitionReader {
                     }
                     Frame next;
                     try {
-                        if (!frames.hasNext()) {
+                        if (!source.hasNext()) {
                             return null;
                         }
-                        next = frames.next();
+                        next = source.next();
                     } catch (RuntimeException e) {
                         throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
                     }
                     onFrame.accept(next.sizeBytes());
-                    rows = FrameReader.rows(signature, next);
+                    rows = FrameReader.rows(signature.size(), next, cache);
                 }
             }
         };
+    }
+
+    /** The partition's frames over an Akka {@code SourceRef} from the worker holding it. */
+    private static Iterator<Frame> stream(ActorSystem<?> system, PartitionSource p) {
+        try {
+            Worker.PartitionStream stream = AskPattern.<Worker.Command, Worker.PartitionStream>ask(
+                            p.worker(),
+                            replyTo -> new Worker.GetPartition(stageOf(p), p.partition(), replyTo),
+                            ASK_TIMEOUT,
+                            system.scheduler())
+                    .toCompletableFuture()
+                    .join();
+            // Bounded buffers: about 1 MB of wire chunks per upstream piece (as Druid's 1 MB per upstream worker)
+            // and a couple of decoded frames, so a reader's memory does not grow with the number of pieces it
+            // merges (Akka's defaults, 32 chunks and 16 frames, would hold ~20 MB per piece).
+            return stream.frames()
+                    .getSource()
+                    .withAttributes(StreamRefAttributes.bufferCapacity(WIRE_CHUNKS_BUFFERED))
+                    .statefulMapConcat(() -> {
+                        FrameWire.Decoder decoder = new FrameWire.Decoder();
+                        return decoder::accept;
+                    })
+                    .runWith(StreamConverters.<Frame>asJavaStream().withAttributes(Attributes.inputBuffer(1, 2)),
+                            system)
+                    .iterator();
+        } catch (RuntimeException e) {
+            throw new UpstreamReadException(p, e);
+        }
     }
 
     private static int stageOf(PartitionSource p) {

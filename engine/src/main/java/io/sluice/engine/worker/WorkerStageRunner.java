@@ -218,6 +218,14 @@ public final class WorkerStageRunner implements AutoCloseable {
         return output.readPartition(partition);
     }
 
+    /** As {@link #readPartition}, frames in one reused buffer (each valid until the next is read). */
+    public Iterator<Frame> readPartitionReusingBuffer(int partition) {
+        if (output == null) {
+            return java.util.Collections.emptyIterator();
+        }
+        return output.readPartitionReusingBuffer(partition);
+    }
+
     public List<GeneratedSegment> segments() {
         return List.copyOf(segments);
     }

@@ -201,8 +201,26 @@ class StageOutputTest {
         for (int p = 0; p < spilled.partitionCount(); p++) {
             Iterator<Frame> a = spilled.readPartition(p);
             Iterator<Frame> b = inMemory.readPartition(p);
-            while (a.hasNext() || b.hasNext()) {
-                assertThat(a.next().bytes()).isEqualTo(b.next().bytes());
+            Iterator<Frame> c = inMemory.readPartitionReusingBuffer(p);
+            while (a.hasNext() || b.hasNext() || c.hasNext()) {
+                Frame fb = b.next();
+                assertThat(a.next().bytes()).isEqualTo(fb.bytes());
+                // a frame read into the reused buffer: the same bytes in its first sizeBytes(), the same row count
+                Frame fc = c.next();
+                assertThat(fc.sizeBytes()).isEqualTo(fb.sizeBytes());
+                assertThat(fc.numRows()).isEqualTo(fb.numRows());
+                assertThat(java.util.Arrays.copyOf(fc.bytes(), fc.sizeBytes())).isEqualTo(fb.bytes());
+                List<Object[]> rowsB = new ArrayList<>();
+                List<Object[]> rowsC = new ArrayList<>();
+                RowSource rb = FrameReader.rows(SIG, fb);
+                RowSource rc = FrameReader.rows(SIG, fc);
+                for (Object[] r; (r = rb.next()) != null; ) {
+                    rowsB.add(r);
+                }
+                for (Object[] r; (r = rc.next()) != null; ) {
+                    rowsC.add(r);
+                }
+                assertThat(rowsC).hasSize(fb.numRows()).usingRecursiveFieldByFieldElementComparator().isEqualTo(rowsB);
             }
         }
         assertThat(spilled.shuffle().toJson()).usingRecursiveComparison().isEqualTo(inMemory.shuffle().toJson());

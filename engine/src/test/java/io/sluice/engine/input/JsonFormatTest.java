@@ -226,4 +226,77 @@ class JsonFormatTest {
         assertThat(rows).extracting(r -> r[1]).containsExactly(1L, 2L, 3L);
         assertThat(rows.get(1)[0]).isEqualTo(big);
     }
+
+    @Test
+    void fieldsInChangingOrderUnknownRepeatedAndMissingMapToTheirColumns() {
+        // the parser guesses each field's column from the previous record's field order; every guess is checked
+        RowSignature sig = RowSignature.builder()
+                .add("a", ColumnType.STRING)
+                .add("b", ColumnType.LONG)
+                .add("c", ColumnType.STRING)
+                .build();
+        java.util.Random rnd = new java.util.Random(5);
+        List<String> lines = new ArrayList<>();
+        List<Object[]> expected = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            List<String> fields = new ArrayList<>();
+            Object[] row = new Object[3];
+            if (rnd.nextInt(4) != 0) {
+                fields.add("\"a\":\"a" + i + "\"");
+                row[0] = "a" + i;
+            }
+            if (rnd.nextInt(4) != 0) {
+                fields.add("\"b\":" + i);
+                row[1] = (long) i;
+            }
+            if (rnd.nextInt(4) != 0) {
+                fields.add("\"c\":\"c" + i + "\"");
+                row[2] = "c" + i;
+            }
+            if (rnd.nextInt(3) == 0) {
+                fields.add(rnd.nextInt(fields.size() + 1), "\"x" + rnd.nextInt(3) + "\":[1,{\"a\":\"no\"}]");
+            }
+            if (rnd.nextInt(3) == 0) {
+                java.util.Collections.shuffle(fields, rnd);
+            }
+            lines.add("{" + String.join(",", fields) + "}");
+            expected.add(row);
+        }
+        List<ParseError> errors = new ArrayList<>();
+        List<Object[]> rows = read(String.join("\n", lines), sig, errors);
+        assertThat(errors).isEmpty();
+        assertThat(rows).hasSize(expected.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(rows.get(i)).as("line %d: %s", i, lines.get(i)).containsExactly(expected.get(i));
+        }
+    }
+
+    @Test
+    void repeatedAndDistinctStringValuesReadTheSameThroughTheTextCache() {
+        // a low-cardinality column (cached, one instance per value), a column of distinct values (the cache steps
+        // aside), long values past the cached length, escapes and non-ASCII text
+        RowSignature sig = RowSignature.builder()
+                .add("low", ColumnType.STRING)
+                .add("distinct", ColumnType.STRING)
+                .add("long", ColumnType.STRING)
+                .build();
+        String[] low = {"#en.wikipedia", "#de.wikipedia", "ü\\u00e9\\\"q", "", "\\ud83d\\ude00"};
+        String[] lowDecoded = {"#en.wikipedia", "#de.wikipedia", "ü\u00e9\"q", "", "\ud83d\ude00"};
+        List<String> lines = new ArrayList<>();
+        List<Object[]> expected = new ArrayList<>();
+        for (int i = 0; i < 12_000; i++) {
+            int k = (i * 7) % low.length;
+            String longValue = "x".repeat(40 + i % 20) + i % 3;
+            lines.add("{\"low\":\"" + low[k] + "\",\"distinct\":\"d" + i + "é\",\"long\":\"" + longValue + "\"}");
+            expected.add(new Object[] {lowDecoded[k], "d" + i + "é", longValue});
+        }
+        List<ParseError> errors = new ArrayList<>();
+        List<Object[]> rows = read(String.join("\n", lines), sig, errors);
+        assertThat(errors).isEmpty();
+        assertThat(rows).hasSize(expected.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(rows.get(i)).as("line %d", i).containsExactly(expected.get(i));
+        }
+        assertThat(rows.get(5000)[0]).isSameAs(rows.get(5005)[0]); // the same value, one instance
+    }
 }

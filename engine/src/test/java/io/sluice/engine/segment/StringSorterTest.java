@@ -63,4 +63,37 @@ class StringSorterTest {
         StringSorter.sort(a);
         assertThat(a).containsExactly(expected);
     }
+
+    @Test
+    void orderGivesThePositionsInSortedOrderWithoutMovingTheStrings() {
+        Random r = new Random(12);
+        for (int n : new int[] {0, 1, 63, 64, 3000}) {
+            java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
+            while (distinct.size() < n) {
+                distinct.add(random(r) + random(r));
+            }
+            String[] a = distinct.toArray(new String[0]);
+            String[] before = a.clone();
+            int[] p = StringSorter.order(a);
+            assertThat(a).containsExactly(before);
+            String[] expected = a.clone();
+            Arrays.sort(expected);
+            String[] got = new String[n];
+            for (int i = 0; i < n; i++) {
+                got[i] = a[p[i]];
+            }
+            assertThat(got).containsExactly(expected);
+        }
+        // past the prefix depth: long shared prefixes fall back to a comparison sort
+        String[] deep = new String[500];
+        for (int i = 0; i < deep.length; i++) {
+            deep[i] = "x".repeat(70) + (deep.length - i);
+        }
+        int[] p = StringSorter.order(deep);
+        String[] expected = deep.clone();
+        Arrays.sort(expected);
+        for (int i = 0; i < deep.length; i++) {
+            assertThat(deep[p[i]]).isEqualTo(expected[i]);
+        }
+    }
 }

@@ -12,6 +12,23 @@ import org.junit.jupiter.api.Test;
 
 class FrameWireTest {
     @Test
+    void aFrameInAReusedBufferCrossesAsItsLengthOnly() {
+        byte[] buffer = new byte[300_000];
+        new Random(1).nextBytes(buffer);
+        Frame f = new Frame(buffer, 200_000, 17);
+        FrameWire.Decoder decoder = new FrameWire.Decoder();
+        List<Frame> back = new ArrayList<>();
+        for (ByteString chunk : FrameWire.encode(f)) {
+            back.addAll(decoder.accept(chunk));
+        }
+        assertThat(back).singleElement().satisfies(b -> {
+            assertThat(b.numRows()).isEqualTo(17);
+            assertThat(b.bytes()).isEqualTo(java.util.Arrays.copyOf(buffer, 200_000));
+        });
+        assertThatThrownBy(() -> new Frame(buffer, 300_001, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void framesOfAnySizeCrossInChunksNoLargerThanTheLimitAndComeBackWhole() {
         Random random = new Random(42);
         List<Frame> frames = new ArrayList<>();
