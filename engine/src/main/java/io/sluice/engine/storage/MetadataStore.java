@@ -291,25 +291,39 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
             "id, task_type, datasource, created_time, status, duration_ms, error_msg, location_host, location_port";
 
     private List<TaskHeader> queryHeaders(String sql, int limit, Object... args) {
+        return queryRows(sql, limit, MetadataStore::header, args);
+    }
+
+    private static TaskHeader header(ResultSet rs) throws SQLException {
+        return new TaskHeader(
+                rs.getString("id"),
+                rs.getString("task_type"),
+                rs.getString("datasource"),
+                rs.getString("created_time"),
+                rs.getString("status"),
+                rs.getLong("duration_ms"),
+                rs.getString("error_msg"),
+                rs.getString("location_host"),
+                rs.getInt("location_port"));
+    }
+
+    /** Maps one row of a result set. */
+    @FunctionalInterface
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> queryRows(String sql, int limit, RowMapper<T> mapper, Object... args) {
         try (Connection c = pool.getConnection();
                 PreparedStatement p = c.prepareStatement(sql)) {
             bind(p, args);
             if (limit > 0) {
                 p.setMaxRows(limit);
             }
-            List<TaskHeader> out = new ArrayList<>();
+            List<T> out = new ArrayList<>();
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new TaskHeader(
-                            rs.getString("id"),
-                            rs.getString("task_type"),
-                            rs.getString("datasource"),
-                            rs.getString("created_time"),
-                            rs.getString("status"),
-                            rs.getLong("duration_ms"),
-                            rs.getString("error_msg"),
-                            rs.getString("location_host"),
-                            rs.getInt("location_port")));
+                    out.add(mapper.map(rs));
                 }
             }
             return out;
@@ -330,6 +344,7 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         }
     }
 
+    /** The whole record as {@link #insertTask} stored it, payload and report included. */
     public Optional<TaskRecord> findTask(String id) {
         List<TaskRecord> found = queryTasks("SELECT * FROM sluice_tasks WHERE id = ?", 0, id);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
@@ -376,33 +391,18 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
     }
 
     private List<TaskRecord> queryTasks(String sql, int limit, Object... args) {
-        try (Connection c = pool.getConnection();
-                PreparedStatement p = c.prepareStatement(sql)) {
-            bind(p, args);
-            if (limit > 0) {
-                p.setMaxRows(limit);
-            }
-            List<TaskRecord> out = new ArrayList<>();
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new TaskRecord(
-                            rs.getString("id"),
-                            rs.getString("task_type"),
-                            rs.getString("datasource"),
-                            rs.getString("created_time"),
-                            rs.getString("status"),
-                            rs.getLong("duration_ms"),
-                            rs.getString("error_msg"),
-                            rs.getString("location_host"),
-                            rs.getInt("location_port"),
-                            rs.getString("payload"),
-                            rs.getString("report")));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new MetadataStoreException("Cannot read tasks", e);
-        }
+        return queryRows(sql, limit, rs -> new TaskRecord(
+                rs.getString("id"),
+                rs.getString("task_type"),
+                rs.getString("datasource"),
+                rs.getString("created_time"),
+                rs.getString("status"),
+                rs.getLong("duration_ms"),
+                rs.getString("error_msg"),
+                rs.getString("location_host"),
+                rs.getInt("location_port"),
+                rs.getString("payload"),
+                rs.getString("report")), args);
     }
 
     private int update(String sql, Object... args) {
