@@ -38,7 +38,7 @@ final class KeySorter {
             idx[i] = p[from + i];
             k[i] = chunk(keys[idx[i]], depth);
         }
-        quicksort(k, idx, 0, n - 1);
+        io.sluice.engine.segment.LongKeySort.sort(k, idx, 0, n - 1);
         System.arraycopy(idx, 0, p, from, n);
         for (int i = 0; i < n; ) {
             int j = i + 1;
@@ -87,56 +87,5 @@ final class KeySorter {
         for (int i = 0; i < boxed.length; i++) {
             p[from + i] = boxed[i];
         }
-    }
-
-    /** Three-way quicksort of k (signed order), moving idx along; equal numbers end up adjacent. */
-    private static void quicksort(long[] k, int[] idx, int lo, int hi) {
-        while (hi - lo > 16) {
-            int mid = (lo + hi) >>> 1;
-            long a = k[lo];
-            long b = k[mid];
-            long c = k[hi];
-            long pivot = a < b ? (b < c ? b : Math.max(a, c)) : (a < c ? a : Math.max(b, c));
-            int lt = lo;
-            int gt = hi;
-            int i = lo;
-            while (i <= gt) {
-                if (k[i] < pivot) {
-                    swap(k, idx, lt++, i++);
-                } else if (k[i] > pivot) {
-                    swap(k, idx, i, gt--);
-                } else {
-                    i++;
-                }
-            }
-            if (lt - lo < hi - gt) {
-                quicksort(k, idx, lo, lt - 1);
-                lo = gt + 1;
-            } else {
-                quicksort(k, idx, gt + 1, hi);
-                hi = lt - 1;
-            }
-        }
-        for (int i = lo + 1; i <= hi; i++) {
-            long kv = k[i];
-            int iv = idx[i];
-            int j = i - 1;
-            while (j >= lo && k[j] > kv) {
-                k[j + 1] = k[j];
-                idx[j + 1] = idx[j];
-                j--;
-            }
-            k[j + 1] = kv;
-            idx[j + 1] = iv;
-        }
-    }
-
-    private static void swap(long[] k, int[] idx, int i, int j) {
-        long t = k[i];
-        k[i] = k[j];
-        k[j] = t;
-        int u = idx[i];
-        idx[i] = idx[j];
-        idx[j] = u;
     }
 }

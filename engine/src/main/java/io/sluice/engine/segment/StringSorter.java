@@ -48,7 +48,7 @@ final class StringSorter {
             idx[i] = p[from + i];
             keys[i] = prefix(a[idx[i]], depth);
         }
-        quicksort(keys, idx, 0, n - 1);
+        LongKeySort.sort(keys, idx, 0, n - 1);
         System.arraycopy(idx, 0, p, from, n);
         for (int i = 0; i < n; ) {
             int j = i + 1;
@@ -95,58 +95,5 @@ final class StringSorter {
             k = (k << 16) | (i < len ? s.charAt(i) : 0);
         }
         return k ^ Long.MIN_VALUE;
-    }
-
-    /** Three-way quicksort of keys (signed order), moving idx along; equal keys end up adjacent. */
-    private static void quicksort(long[] k, int[] idx, int lo, int hi) {
-        while (hi - lo > 16) {
-            int mid = (lo + hi) >>> 1;
-            long p = median(k[lo], k[mid], k[hi]);
-            int lt = lo;
-            int gt = hi;
-            int i = lo;
-            while (i <= gt) {
-                if (k[i] < p) {
-                    swap(k, idx, lt++, i++);
-                } else if (k[i] > p) {
-                    swap(k, idx, i, gt--);
-                } else {
-                    i++;
-                }
-            }
-            // recurse into the smaller side, loop on the larger (bounded stack)
-            if (lt - lo < hi - gt) {
-                quicksort(k, idx, lo, lt - 1);
-                lo = gt + 1;
-            } else {
-                quicksort(k, idx, gt + 1, hi);
-                hi = lt - 1;
-            }
-        }
-        for (int i = lo + 1; i <= hi; i++) {
-            long kv = k[i];
-            int iv = idx[i];
-            int j = i - 1;
-            while (j >= lo && k[j] > kv) {
-                k[j + 1] = k[j];
-                idx[j + 1] = idx[j];
-                j--;
-            }
-            k[j + 1] = kv;
-            idx[j + 1] = iv;
-        }
-    }
-
-    private static long median(long a, long b, long c) {
-        return a < b ? (b < c ? b : Math.max(a, c)) : (a < c ? a : Math.max(b, c));
-    }
-
-    private static void swap(long[] k, int[] idx, int i, int j) {
-        long t = k[i];
-        k[i] = k[j];
-        k[j] = t;
-        int u = idx[i];
-        idx[i] = idx[j];
-        idx[j] = u;
     }
 }
