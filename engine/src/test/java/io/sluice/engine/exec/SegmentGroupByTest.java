@@ -221,30 +221,7 @@ class SegmentGroupByTest {
             }
         }
         columnar.drain(true).forEachRemaining(fast::add);
-        Iterator<Path> files = segments.iterator();
-        RowSource all = new RowSource() {
-            private SegmentReader reader;
-            private RowSource rows;
-
-            @Override
-            public Object[] next() {
-                while (true) {
-                    if (rows != null) {
-                        Object[] r = rows.next();
-                        if (r != null) {
-                            return r;
-                        }
-                        reader.close();
-                        rows = null;
-                    }
-                    if (!files.hasNext()) {
-                        return null;
-                    }
-                    reader = SegmentReader.open(files.next());
-                    rows = reader.scan(SIG.names(), Long.MIN_VALUE, Long.MAX_VALUE);
-                }
-            }
-        };
+        RowSource all = SegmentRows.all(segments, SIG.names());
         RowSignature joinedSig = JoinTransformer.joinedSignature(SIG, RIGHT, "j0.");
         RowSource joined = new JoinTransformer(spec.join(), SIG, RIGHT, rightRows()).transform(all);
         RowSignature.Builder out = RowSignature.builder();
@@ -275,30 +252,13 @@ class SegmentGroupByTest {
         columnar.drain(true).forEachRemaining(fast::add);
 
         long[] slowRead = {0};
-        Iterator<Path> files = segments.iterator();
-        RowSource all = new RowSource() {
-            private SegmentReader reader;
-            private RowSource rows;
-
-            @Override
-            public Object[] next() {
-                while (true) {
-                    if (rows != null) {
-                        Object[] r = rows.next();
-                        if (r != null) {
-                            slowRead[0]++;
-                            return r;
-                        }
-                        reader.close();
-                        rows = null;
-                    }
-                    if (!files.hasNext()) {
-                        return null;
-                    }
-                    reader = SegmentReader.open(files.next());
-                    rows = reader.scan(SIG.names(), start, end);
-                }
+        RowSource scanned = SegmentRows.all(segments, SIG.names(), start, end);
+        RowSource all = () -> {
+            Object[] r = scanned.next();
+            if (r != null) {
+                slowRead[0]++;
             }
+            return r;
         };
         RowSignature.Builder out = RowSignature.builder();
         spec.dimensions().forEach(d -> out.add(d.name(), d.type()));

@@ -173,30 +173,7 @@ class SegmentGroupByWorkersTest {
     }
 
     private static List<Object[]> rowByRow(GroupByPreShuffleSpec spec, List<Path> files, int worker) {
-        Iterator<Path> it = files.iterator();
-        RowSource all = new RowSource() {
-            private SegmentReader reader;
-            private RowSource rows;
-
-            @Override
-            public Object[] next() {
-                while (true) {
-                    if (rows != null) {
-                        Object[] r = rows.next();
-                        if (r != null) {
-                            return r;
-                        }
-                        reader.close();
-                        rows = null;
-                    }
-                    if (!it.hasNext()) {
-                        return null;
-                    }
-                    reader = SegmentReader.open(it.next());
-                    rows = reader.scan(SIG.names(), Long.MIN_VALUE, Long.MAX_VALUE);
-                }
-            }
-        };
+        RowSource all = SegmentRows.all(files, SIG.names());
         RowSignature.Builder out = RowSignature.builder();
         spec.dimensions().forEach(d -> out.add(d.name(), d.type()));
         spec.aggregations().forEach(a -> out.add(a.name(), a.intermediateType()));
