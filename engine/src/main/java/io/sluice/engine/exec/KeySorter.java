@@ -1,5 +1,6 @@
 package io.sluice.engine.exec;
 
+import io.sluice.engine.segment.LongKeySort;
 import java.util.Arrays;
 
 /**
@@ -25,31 +26,9 @@ final class KeySorter {
         return p;
     }
 
-    /** Sorts {@code p[from, to)}, whose keys all share their first {@code depth} bytes. */
     private static void sort(byte[][] keys, int[] p, int from, int to, int depth) {
-        int n = to - from;
-        if (n < SMALL || depth >= MAX_DEPTH) {
-            comparisonSort(keys, p, from, to);
-            return;
-        }
-        long[] k = new long[n];
-        int[] idx = new int[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = p[from + i];
-            k[i] = chunk(keys[idx[i]], depth);
-        }
-        io.sluice.engine.segment.LongKeySort.sort(k, idx, 0, n - 1);
-        System.arraycopy(idx, 0, p, from, n);
-        for (int i = 0; i < n; ) {
-            int j = i + 1;
-            while (j < n && k[j] == k[i]) {
-                j++;
-            }
-            if (j - i > 1) {
-                sort(keys, p, from + i, from + j, depth + 8);
-            }
-            i = j;
-        }
+        LongKeySort.radixOrder(p, from, to, depth, 8, SMALL, MAX_DEPTH, (position, d) -> chunk(keys[position], d),
+                (x, y) -> compare(keys, x, y));
     }
 
     /** Bytes {@code depth .. depth + 7} as an unsigned big-endian number (missing bytes 0), in signed order. */
@@ -64,28 +43,5 @@ final class KeySorter {
     private static int compare(byte[][] keys, int a, int b) {
         int c = Arrays.compareUnsigned(keys[a], keys[b]);
         return c != 0 ? c : Integer.compare(a, b);
-    }
-
-    private static void comparisonSort(byte[][] keys, int[] p, int from, int to) {
-        if (to - from < SMALL) {
-            for (int i = from + 1; i < to; i++) {
-                int v = p[i];
-                int j = i - 1;
-                while (j >= from && compare(keys, p[j], v) > 0) {
-                    p[j + 1] = p[j];
-                    j--;
-                }
-                p[j + 1] = v;
-            }
-            return;
-        }
-        Integer[] boxed = new Integer[to - from];
-        for (int i = 0; i < boxed.length; i++) {
-            boxed[i] = p[from + i];
-        }
-        Arrays.sort(boxed, (x, y) -> compare(keys, x, y));
-        for (int i = 0; i < boxed.length; i++) {
-            p[from + i] = boxed[i];
-        }
     }
 }

@@ -1,12 +1,80 @@
 package io.sluice.engine.segment;
 
+import java.util.Arrays;
+import java.util.function.IntBinaryOperator;
+
 /**
- * Sorts {@code long} keys in signed order with an {@code int} payload moved along (a three-way quicksort with an
- * insertion sort for short ranges): equal keys end up adjacent, in no particular payload order. The primitive core of
- * the dictionary sort ({@link StringSorter}) and of the shuffle sorter's key sort.
+ * Primitive sorts behind the dictionary sort ({@link StringSorter}) and the shuffle sorter's key sort: {@link #sort}
+ * orders {@code long} keys in signed order with an {@code int} payload moved along (a three-way quicksort with an
+ * insertion sort for short ranges; equal keys end up adjacent, in no particular payload order), and
+ * {@link #radixOrder} orders positions by variable-length keys read a fixed-width chunk at a time (a
+ * most-significant-digit radix sort on top of it).
  */
 public final class LongKeySort {
     private LongKeySort() {}
+
+    /** The chunk of a position's key starting at {@code depth}, as a number whose signed order is the keys' order. */
+    @FunctionalInterface
+    public interface Chunks {
+        long chunk(int position, int depth);
+    }
+
+    /**
+     * Sorts positions {@code p[from, to)}, whose keys all share their first {@code depth} units: by chunk (each
+     * {@code step} units wide) while the range is at least {@code small} long and shallower than {@code maxDepth},
+     * runs of equal chunks going on with the next chunk; otherwise by {@code compare}, a stable comparison sort.
+     * Keys must order a key before its extensions (missing units read as the smallest value).
+     */
+    public static void radixOrder(int[] p, int from, int to, int depth, int step, int small, int maxDepth,
+            Chunks chunks, IntBinaryOperator compare) {
+        int n = to - from;
+        if (n < small || depth >= maxDepth) {
+            comparisonSort(p, from, to, small, compare);
+            return;
+        }
+        long[] k = new long[n];
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = p[from + i];
+            k[i] = chunks.chunk(idx[i], depth);
+        }
+        sort(k, idx, 0, n - 1);
+        System.arraycopy(idx, 0, p, from, n);
+        for (int i = 0; i < n; ) {
+            int j = i + 1;
+            while (j < n && k[j] == k[i]) {
+                j++;
+            }
+            if (j - i > 1) {
+                radixOrder(p, from + i, from + j, depth + step, step, small, maxDepth, chunks, compare);
+            }
+            i = j;
+        }
+    }
+
+    /** A stable sort of {@code p[from, to)} by {@code compare}: insertion sort below {@code small}, else merge sort. */
+    private static void comparisonSort(int[] p, int from, int to, int small, IntBinaryOperator compare) {
+        if (to - from < small) {
+            for (int i = from + 1; i < to; i++) {
+                int v = p[i];
+                int j = i - 1;
+                while (j >= from && compare.applyAsInt(p[j], v) > 0) {
+                    p[j + 1] = p[j];
+                    j--;
+                }
+                p[j + 1] = v;
+            }
+            return;
+        }
+        Integer[] boxed = new Integer[to - from];
+        for (int i = 0; i < boxed.length; i++) {
+            boxed[i] = p[from + i];
+        }
+        Arrays.sort(boxed, compare::applyAsInt);
+        for (int i = 0; i < boxed.length; i++) {
+            p[from + i] = boxed[i];
+        }
+    }
 
     /** Sorts {@code k[lo..hi]} (inclusive), moving {@code idx} along. */
     public static void sort(long[] k, int[] idx, int lo, int hi) {

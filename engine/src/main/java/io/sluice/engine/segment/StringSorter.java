@@ -1,7 +1,5 @@
 package io.sluice.engine.segment;
 
-import java.util.Arrays;
-
 /**
  * Sorts strings into {@link String#compareTo} order faster than a comparison sort of the strings alone: each
  * string's first four UTF-16 units become a 64-bit key, the keys (with the strings' positions) are sorted as
@@ -37,54 +35,8 @@ final class StringSorter {
 
     /** Sorts positions {@code p[from, to)}, whose strings all share their first {@code depth} chars. */
     private static void order(String[] a, int[] p, int from, int to, int depth) {
-        int n = to - from;
-        if (n < SMALL || depth >= MAX_DEPTH) {
-            comparisonSort(a, p, from, to);
-            return;
-        }
-        long[] keys = new long[n];
-        int[] idx = new int[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = p[from + i];
-            keys[i] = prefix(a[idx[i]], depth);
-        }
-        LongKeySort.sort(keys, idx, 0, n - 1);
-        System.arraycopy(idx, 0, p, from, n);
-        for (int i = 0; i < n; ) {
-            int j = i + 1;
-            while (j < n && keys[j] == keys[i]) {
-                j++;
-            }
-            if (j - i > 1) {
-                // equal on the next four chars too: go on with the four after them
-                order(a, p, from + i, from + j, depth + 4);
-            }
-            i = j;
-        }
-    }
-
-    private static void comparisonSort(String[] a, int[] p, int from, int to) {
-        if (to - from < SMALL) {
-            for (int i = from + 1; i < to; i++) {
-                int v = p[i];
-                String s = a[v];
-                int j = i - 1;
-                while (j >= from && a[p[j]].compareTo(s) > 0) {
-                    p[j + 1] = p[j];
-                    j--;
-                }
-                p[j + 1] = v;
-            }
-            return;
-        }
-        Integer[] boxed = new Integer[to - from];
-        for (int i = 0; i < boxed.length; i++) {
-            boxed[i] = p[from + i];
-        }
-        java.util.Arrays.sort(boxed, (x, y) -> a[x].compareTo(a[y]));
-        for (int i = 0; i < boxed.length; i++) {
-            p[from + i] = boxed[i];
-        }
+        LongKeySort.radixOrder(p, from, to, depth, 4, SMALL, MAX_DEPTH, (position, d) -> prefix(a[position], d),
+                (x, y) -> a[x].compareTo(a[y]));
     }
 
     /** Chars {@code depth .. depth + 3} as an unsigned 64-bit number, shifted into signed order. */
