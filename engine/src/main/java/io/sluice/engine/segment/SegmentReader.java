@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnSignature;
@@ -39,15 +38,17 @@ public final class SegmentReader implements AutoCloseable {
     private boolean closed;
     private final long dataStart;
     private final long size;
+    private final int version; // SegmentFormat.VERSION or VERSION_ZSTD
     private ByteBuffer mapped; // the whole file, mapped on first use (files under 2 GB)
     private final SegmentFormat.Header header;
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
     private final Map<String, Column> decoded = new HashMap<>();
 
-    private SegmentReader(Path file, long size, long dataStart, SegmentFormat.Header header) {
+    private SegmentReader(Path file, long size, int version, long dataStart, SegmentFormat.Header header) {
         this.file = file;
         this.size = size;
+        this.version = version;
         this.dataStart = dataStart;
         this.header = header;
         List<ColumnSignature> cols = new ArrayList<>();
@@ -59,7 +60,7 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     /** A parsed header, valid while the file keeps its size and modification time. */
-    private record CachedHeader(long size, long modified, long dataStart, SegmentFormat.Header header) {}
+    private record CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header) {}
 
     private static final int MAX_CACHED_HEADERS = 10_000; // a few KB each
     private static final Map<Path, CachedHeader> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
@@ -85,7 +86,7 @@ public final class SegmentReader implements AutoCloseable {
                 }
                 HEADERS.put(key, cached);
             }
-            return new SegmentReader(file, size, cached.dataStart(), cached.header());
+            return new SegmentReader(file, size, cached.version(), cached.dataStart(), cached.header());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open segment " + file, e);
         }
@@ -102,13 +103,13 @@ public final class SegmentReader implements AutoCloseable {
                 throw new IllegalArgumentException("Not a Sluice segment file: " + file);
             }
             int version = pre.getInt();
-            if (version != SegmentFormat.VERSION) {
+            if (version != SegmentFormat.VERSION && version != SegmentFormat.VERSION_ZSTD) {
                 throw new IllegalArgumentException("Unsupported segment version " + version + " in " + file);
             }
             int headerLength = pre.getInt();
             ByteBuffer hb = ByteBuffer.allocate(headerLength);
             readFully(ch, hb, 16);
-            return new CachedHeader(size, modified, 16L + headerLength, parseHeader(hb.array()));
+            return new CachedHeader(size, modified, version, 16L + headerLength, parseHeader(hb.array()));
         }
     }
 
@@ -326,16 +327,34 @@ public final class SegmentReader implements AutoCloseable {
         try {
             readColumns(columns, rows, out, streams);
         } finally {
-            streams.ctx.close();
+            streams.close();
         }
         return Arrays.asList(out);
     }
 
-    /** What {@link SectionStream}s of one {@link #readRows} call share: the output buffers and a zstd context. */
+    /**
+     * What {@link SectionStream}s of one {@link #readRows} call share: the output buffer, a block's compressed bytes,
+     * and for version 1 files a zstd context and its direct buffer.
+     */
     private static final class Streams {
-        final ByteBuffer direct = ByteBuffer.allocateDirect(STREAM_CHUNK);
-        final byte[] buf = new byte[STREAM_CHUNK];
-        final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+        final byte[] buf = new byte[STREAM_CHUNK + SegmentFormat.BLOCK_SIZE];
+        byte[] compressed = new byte[0];
+        private ByteBuffer direct;
+        private ZstdDecompressCtx ctx;
+
+        ZstdDecompressCtx ctx() {
+            if (ctx == null) {
+                ctx = new ZstdDecompressCtx();
+                direct = ByteBuffer.allocateDirect(STREAM_CHUNK);
+            }
+            return ctx;
+        }
+
+        void close() {
+            if (ctx != null) {
+                ctx.close();
+            }
+        }
     }
 
     private void readColumns(List<String> columns, int[] rows, Object[][] out, Streams buffer) {
@@ -357,11 +376,18 @@ public final class SegmentReader implements AutoCloseable {
                     out[i][c] = col.get(rows[i]);
                 }
             } else if (e.name().equals("__time") && e.sections().containsKey("time")) {
-                try (SectionStream s = new SectionStream(section(e, "time"), buffer)) {
+                try (SectionStream s = new SectionStream(section(e, "time"), buffer, version)) {
+                    int width = 8;
+                    long base = 0;
+                    if (version != SegmentFormat.VERSION_ZSTD) {
+                        width = (int) s.readUnsigned(1);
+                        base = s.readUnsigned(8);
+                    }
                     long t = 0;
                     int at = 0;
                     for (int i = 0; i < rows.length; i++) {
-                        t += s.sumLongs(rows[i] + 1 - at); // the first value, then deltas
+                        int count = rows[i] + 1 - at;
+                        t += s.sumUnsigned(count, width) + base * count; // the first value, then deltas
                         at = rows[i] + 1;
                         out[i][c] = t;
                     }
@@ -370,16 +396,22 @@ public final class SegmentReader implements AutoCloseable {
                 readStrings(e, rows, out, c, buffer);
             } else {
                 RoaringBitmap nulls = bitmap(raw(e, "nulls"));
-                int width = type == ColumnType.FLOAT ? 4 : 8;
-                try (SectionStream s = new SectionStream(section(e, "values"), buffer)) {
+                try (SectionStream s = new SectionStream(section(e, "values"), buffer, version)) {
+                    int width = type == ColumnType.FLOAT ? 4 : 8;
+                    long base = 0;
+                    if (type == ColumnType.LONG && version != SegmentFormat.VERSION_ZSTD) {
+                        width = (int) s.readUnsigned(1);
+                        base = s.readUnsigned(8);
+                    }
                     long at = 0;
                     for (int i = 0; i < rows.length; i++) {
                         s.skip(rows[i] * (long) width - at);
                         at = rows[i] * (long) width + width;
+                        long bits = s.readUnsigned(width);
                         Object v = switch (type) {
-                            case LONG -> s.readLong();
-                            case DOUBLE -> Double.longBitsToDouble(s.readLong());
-                            default -> Float.intBitsToFloat(s.readInt());
+                            case LONG -> base + bits;
+                            case DOUBLE -> Double.longBitsToDouble(bits);
+                            default -> Float.intBitsToFloat((int) bits);
                         };
                         out[i][c] = nulls.contains(rows[i]) ? null : v;
                     }
@@ -390,19 +422,20 @@ public final class SegmentReader implements AutoCloseable {
 
     private void readStrings(SegmentFormat.ColumnEntry e, int[] rows, Object[][] out, int c, Streams buffer) {
         int[] ids = new int[rows.length];
-        try (SectionStream s = new SectionStream(section(e, "ids"), buffer)) {
+        try (SectionStream s = new SectionStream(section(e, "ids"), buffer, version)) {
+            int width = version == SegmentFormat.VERSION_ZSTD ? 4 : (int) s.readUnsigned(1);
             long at = 0;
             for (int i = 0; i < rows.length; i++) {
-                s.skip(rows[i] * 4L - at);
-                at = rows[i] * 4L + 4;
-                ids[i] = s.readInt();
+                s.skip(rows[i] * (long) width - at);
+                at = rows[i] * (long) width + width;
+                ids[i] = (int) s.readUnsigned(width);
             }
         }
         int[] wanted = ids.clone();
         Arrays.sort(wanted);
         Map<Integer, String> values = new HashMap<>();
         if (wanted[wanted.length - 1] > 0) {
-            try (SectionStream d = new SectionStream(section(e, "dict"), buffer)) {
+            try (SectionStream d = new SectionStream(section(e, "dict"), buffer, version)) {
                 int count = d.readInt();
                 int next = 0;
                 while (next < wanted.length && wanted[next] == 0) {
@@ -429,32 +462,31 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private static final int STREAM_CHUNK = 128 * 1024;
-    private static final java.lang.invoke.VarHandle INTS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle INTS = SegmentFormat.INTS;
+    private static final java.lang.invoke.VarHandle LONGS = SegmentFormat.LONGS;
 
     /**
-     * A section's bytes read front to back, its zstd blocks decompressed only as far as read (a chunk at a time) from
-     * the mapped file, through {@code direct} into a heap array that the reads parse.
+     * A section's bytes read front to back from the mapped file, its blocks decompressed only as far as read: an LZ4
+     * block (version 2) whole when first read, a zstd block (version 1) a chunk at a time. Blocks skipped over whole
+     * are not decompressed.
      */
     private static final class SectionStream implements AutoCloseable {
         private final ByteBuffer section;
-        private final ByteBuffer direct;
+        private final Streams streams;
         private final byte[] buf;
-        private final ZstdDecompressCtx ctx;
+        private final int version;
         private int pos;
         private int lim;
         private final int blocks;
         private int block;
         private int next; // position of the next block's header in the section
-        private ByteBuffer src; // the current block's compressed bytes not yet decompressed; null between blocks
+        private ByteBuffer src; // version 1: the current block's compressed bytes not yet decompressed; null between blocks
 
-        SectionStream(ByteBuffer section, Streams streams) {
+        SectionStream(ByteBuffer section, Streams streams, int version) {
             this.section = section.order(ByteOrder.LITTLE_ENDIAN);
-            this.direct = streams.direct;
+            this.streams = streams;
             this.buf = streams.buf;
-            this.ctx = streams.ctx;
+            this.version = version;
             this.blocks = this.section.getInt(0);
             this.next = 4;
         }
@@ -468,27 +500,46 @@ public final class SegmentReader implements AutoCloseable {
             lim -= pos;
             pos = 0;
             while (lim < n) {
-                if (src == null) {
-                    if (block == blocks) {
-                        throw new IllegalStateException("Unexpected end of segment section");
-                    }
+                if (src == null && block == blocks) {
+                    throw new IllegalStateException("Unexpected end of segment section");
+                }
+                if (version == SegmentFormat.VERSION_ZSTD) {
+                    streamZstd();
+                } else {
+                    int raw = section.getInt(next);
                     int compressed = section.getInt(next + 4);
-                    src = section.slice(next + 8, compressed);
+                    if (streams.compressed.length < compressed) {
+                        streams.compressed = new byte[Math.max(compressed, 2 * streams.compressed.length)];
+                    }
+                    section.get(next + 8, streams.compressed, 0, compressed);
+                    SegmentFormat.decompressBlock(version, streams.compressed, compressed, buf, lim, raw);
+                    lim += raw;
                     next += 8 + compressed;
                     block++;
-                    ctx.reset();
                 }
-                direct.clear().limit(STREAM_CHUNK - lim);
-                int consumed = src.position();
-                boolean done = ctx.decompressDirectByteBufferStream(direct, src);
-                int got = direct.position();
-                direct.get(0, buf, lim, got);
-                lim += got;
-                if (done) {
-                    src = null;
-                } else if (got == 0 && src.position() == consumed) {
-                    throw new IllegalStateException("Truncated segment block");
-                }
+            }
+        }
+
+        private void streamZstd() {
+            ZstdDecompressCtx ctx = streams.ctx();
+            if (src == null) {
+                int compressed = section.getInt(next + 4);
+                src = section.slice(next + 8, compressed);
+                next += 8 + compressed;
+                block++;
+                ctx.reset();
+            }
+            ByteBuffer direct = streams.direct;
+            direct.clear().limit(STREAM_CHUNK - lim);
+            int consumed = src.position();
+            boolean done = ctx.decompressDirectByteBufferStream(direct, src);
+            int got = direct.position();
+            direct.get(0, buf, lim, got);
+            lim += got;
+            if (done) {
+                src = null;
+            } else if (got == 0 && src.position() == consumed) {
+                throw new IllegalStateException("Truncated segment block");
             }
         }
 
@@ -499,22 +550,36 @@ public final class SegmentReader implements AutoCloseable {
             return v;
         }
 
-        long readLong() {
-            ensure(8);
-            long v = (long) LONGS.get(buf, pos);
-            pos += 8;
+        /** The unsigned little-endian value of the next {@code width} (0–8) bytes. */
+        long readUnsigned(int width) {
+            if (width == 0) {
+                return 0;
+            }
+            ensure(width);
+            long v;
+            if (width == 8) {
+                v = (long) LONGS.get(buf, pos);
+            } else if (width == 4) {
+                v = (int) INTS.get(buf, pos) & 0xFFFFFFFFL;
+            } else {
+                v = SegmentFormat.readUnsigned(buf, pos, width);
+            }
+            pos += width;
             return v;
         }
 
-        /** The sum of the next {@code count} longs. */
-        long sumLongs(long count) {
+        /** The sum of the next {@code count} unsigned values of {@code width} bytes (8: longs). */
+        long sumUnsigned(long count, int width) {
+            if (width == 0) {
+                return 0;
+            }
             long sum = 0;
             while (count > 0) {
-                ensure(8);
-                int m = (int) Math.min(count, (lim - pos) >>> 3);
+                ensure(width);
+                int m = (int) Math.min(count, (lim - pos) / width);
                 for (int j = 0; j < m; j++) {
-                    sum += (long) LONGS.get(buf, pos);
-                    pos += 8;
+                    sum += width == 8 ? (long) LONGS.get(buf, pos) : SegmentFormat.readUnsigned(buf, pos, width);
+                    pos += width;
                 }
                 count -= m;
             }
@@ -533,6 +598,20 @@ public final class SegmentReader implements AutoCloseable {
         }
 
         void skip(long n) {
+            long held = lim - pos;
+            if (n <= held) {
+                pos += (int) n;
+                return;
+            }
+            n -= held;
+            pos = 0;
+            lim = 0;
+            // blocks not started yet and skipped over whole are not decompressed
+            while (src == null && block < blocks && n >= section.getInt(next)) {
+                n -= section.getInt(next);
+                next += 8 + section.getInt(next + 4);
+                block++;
+            }
             while (n > 0) {
                 if (pos == lim) {
                     ensure(1);
@@ -742,57 +821,38 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private ByteBuffer raw(SegmentFormat.ColumnEntry e, String name) {
-        return SegmentFormat.le(decompress(section(e, name)));
+        return SegmentFormat.le(SegmentFormat.decompressBlocks(section(e, name), version));
     }
 
-    /**
-     * A section's blocks decompressed into one array: {@link SegmentFormat#decompressBlocks}'s result, each block
-     * decompressed in place instead of into an array of its own that is then copied.
-     */
-    static byte[] decompress(ByteBuffer section) {
-        ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        int blocks = in.getInt();
-        int[] raw = new int[blocks];
-        int[] comp = new int[blocks];
-        int[] pos = new int[blocks];
-        long total = 0;
-        int maxComp = 0;
-        for (int b = 0; b < blocks; b++) {
-            raw[b] = in.getInt();
-            comp[b] = in.getInt();
-            pos[b] = in.position();
-            in.position(in.position() + comp[b]);
-            total += raw[b];
-            maxComp = Math.max(maxComp, comp[b]);
+    /** An int section ({@code ids}, {@code offsets}) of a STRING column, unpacked. */
+    private int[] ints(SegmentFormat.ColumnEntry e, String name) {
+        byte[] b = SegmentFormat.decompressBlocks(section(e, name), version);
+        if (version == SegmentFormat.VERSION_ZSTD) {
+            int[] out = new int[b.length / 4];
+            SegmentFormat.le(b).asIntBuffer().get(out);
+            return out;
         }
-        if (total > Integer.MAX_VALUE - 16) {
-            throw new IllegalStateException("Segment section too large: " + total + " bytes");
+        return SegmentFormat.unpackInts(b, 0, b.length);
+    }
+
+    /** A long section ({@code time}, LONG {@code values}) of {@code count} values, unpacked. */
+    private long[] longs(SegmentFormat.ColumnEntry e, String name, int count) {
+        byte[] b = SegmentFormat.decompressBlocks(section(e, name), version);
+        if (version == SegmentFormat.VERSION_ZSTD) {
+            long[] out = new long[count];
+            SegmentFormat.le(b).asLongBuffer().get(out);
+            return out;
         }
-        byte[] out = new byte[(int) total];
-        byte[] c = new byte[maxComp];
-        int at = 0;
-        for (int b = 0; b < blocks; b++) {
-            in.get(pos[b], c, 0, comp[b]);
-            long n = Zstd.decompressByteArray(out, at, raw[b], c, 0, comp[b]);
-            if (Zstd.isError(n) || n != raw[b]) {
-                throw new IllegalStateException("Corrupt segment block: expected " + raw[b] + " bytes, got "
-                        + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes"));
-            }
-            at += raw[b];
-        }
-        return out;
+        return SegmentFormat.unpackLongs(b, 0, count);
     }
 
     private Column decode(SegmentFormat.ColumnEntry e) {
         int n = Math.toIntExact(header.numRows());
         ColumnType type = ColumnType.fromString(e.type());
         if (e.name().equals("__time") && e.sections().containsKey("time")) {
-            ByteBuffer b = raw(e, "time");
-            long[] v = new long[n];
-            long prev = 0;
-            for (int i = 0; i < n; i++) {
-                prev += b.getLong();
-                v[i] = prev;
+            long[] v = longs(e, "time", n); // the first value, then deltas
+            for (int i = 1; i < n; i++) {
+                v[i] += v[i - 1];
             }
             return new LongColumn(v, new RoaringBitmap());
         }
@@ -805,7 +865,7 @@ public final class SegmentReader implements AutoCloseable {
 
     private Column decodeString(SegmentFormat.ColumnEntry e, int n) {
         // The dictionary's values stay UTF-8 bytes until a value is asked for: sizes and order need no String.
-        byte[] d = decompress(section(e, "dict"));
+        byte[] d = SegmentFormat.decompressBlocks(section(e, "dict"), version);
         ByteBuffer b = SegmentFormat.le(d);
         int count = b.getInt();
         int[] starts = new int[count + 1];
@@ -815,27 +875,18 @@ public final class SegmentReader implements AutoCloseable {
             starts[i] = b.position();
             b.position(b.position() + lengths[i]);
         }
-        ByteBuffer idBuf = raw(e, "ids");
-        int[] ids = new int[idBuf.remaining() / 4];
-        idBuf.asIntBuffer().get(ids);
-        int[] offsets = null;
-        if (e.multiValue()) {
-            ByteBuffer ob = raw(e, "offsets");
-            offsets = new int[n + 1];
-            ob.asIntBuffer().get(offsets);
-        }
+        int[] ids = ints(e, "ids");
+        int[] offsets = e.multiValue() ? ints(e, "offsets") : null;
         return new StringColumn(e, d, starts, lengths, ids, offsets);
     }
 
     private Column decodeNumeric(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
-        ByteBuffer v = raw(e, "values");
         RoaringBitmap nulls = bitmap(raw(e, "nulls"));
+        if (type == ColumnType.LONG) {
+            return new LongColumn(longs(e, "values", n), nulls);
+        }
+        ByteBuffer v = raw(e, "values");
         return switch (type) {
-            case LONG -> {
-                long[] a = new long[n];
-                v.asLongBuffer().get(a);
-                yield new LongColumn(a, nulls);
-            }
             case DOUBLE -> {
                 double[] a = new double[n];
                 v.asDoubleBuffer().get(a);
@@ -851,7 +902,7 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     private Column decodeBlob(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
-        byte[] bytes = decompress(section(e, "values"));
+        byte[] bytes = SegmentFormat.decompressBlocks(section(e, "values"), version);
         ByteBuffer b = SegmentFormat.le(bytes);
         int[] starts = new int[n];
         int[] lengths = new int[n];

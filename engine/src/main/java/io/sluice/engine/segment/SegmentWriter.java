@@ -100,7 +100,7 @@ public final class SegmentWriter {
             for (int r = 0; r < numRows; r++) {
                 b.add(values[r], r);
             }
-            done[c] = finishColumn(b, numRows);
+            done[c] = finishColumn(b, signature.type(c), numRows);
         });
         return writeFile(file, signature, done, time, numRows);
     }
@@ -223,7 +223,7 @@ public final class SegmentWriter {
                 if (c > 0 && perm != null) {
                     b = b.permuted(perm, numRows);
                 }
-                done[c] = finishColumn(b, numRows);
+                done[c] = finishColumn(b, signature.type(c), numRows);
             });
             return writeFile(file, signature, done, time, numRows);
         }
@@ -296,12 +296,13 @@ public final class SegmentWriter {
         }
     }
 
-    private static FinishedColumn finishColumn(ColumnBuilder b, int numRows) {
+    private static FinishedColumn finishColumn(ColumnBuilder b, ColumnType type, int numRows) {
         List<String> names = new ArrayList<>();
         List<byte[]> compressed = new ArrayList<>();
         for (Map.Entry<String, ByteSink> sec : b.finish(numRows).entrySet()) {
             names.add(sec.getKey());
-            compressed.add(SegmentFormat.compressBlocks(sec.getValue().array(), sec.getValue().size()));
+            compressed.add(SegmentFormat.writeSection(
+                    type, sec.getKey(), sec.getValue().array(), sec.getValue().size()));
         }
         return new FinishedColumn(b.multiValue(), names, compressed);
     }
@@ -317,7 +318,7 @@ public final class SegmentWriter {
         ColumnTasks.run(n, c -> {
             ColumnBuilder b = pendingBuilders[c];
             pendingBuilders[c] = null; // release the raw column once compressed
-            done[c] = finishColumn(b, (int) numRows);
+            done[c] = finishColumn(b, signature.type(c), (int) numRows);
         });
         return writeFile(file, signature, done, time, numRows);
     }

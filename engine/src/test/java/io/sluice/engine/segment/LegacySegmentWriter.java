@@ -37,6 +37,15 @@ final class LegacySegmentWriter {
      * {@code file}, replacing it. Closes {@code rows}.
      */
     public static SegmentFileInfo write(Path file, RowSignature signature, RowSource rows) {
+        return write(file, signature, rows, SegmentFormat.VERSION);
+    }
+
+    /**
+     * Like {@link #write(Path, RowSignature, RowSource)} in the given format version: {@link SegmentFormat#VERSION}, or
+     * {@link SegmentFormat#VERSION_ZSTD} (1 MiB zstd blocks, ints and longs unpacked) to test that such files are
+     * still read.
+     */
+    static SegmentFileInfo write(Path file, RowSignature signature, RowSource rows, int version) {
         requireNonNull(file, "file is null");
         requireNonNull(signature, "signature is null");
         requireNonNull(rows, "rows is null");
@@ -69,11 +78,11 @@ final class LegacySegmentWriter {
                 }
             }
         }
-        return writeFile(file, signature, builders, time, numRows);
+        return writeFile(file, signature, builders, time, numRows, version);
     }
 
-    private static SegmentFileInfo writeFile(
-            Path file, RowSignature signature, List<ColumnBuilder> builders, TimeBuilder time, long numRows) {
+    private static SegmentFileInfo writeFile(Path file, RowSignature signature, List<ColumnBuilder> builders,
+            TimeBuilder time, long numRows, int version) {
         List<SegmentFormat.ColumnEntry> entries = new ArrayList<>();
         List<byte[]> payload = new ArrayList<>();
         long offset = 0;
@@ -81,7 +90,10 @@ final class LegacySegmentWriter {
             ColumnBuilder b = builders.get(c);
             Map<String, long[]> sections = new LinkedHashMap<>();
             for (Map.Entry<String, ByteSink> s : b.finish((int) numRows).entrySet()) {
-                byte[] comp = SegmentFormat.compressBlocks(s.getValue().array(), s.getValue().size());
+                byte[] comp = version == SegmentFormat.VERSION_ZSTD
+                        ? compressZstd(s.getValue().array(), s.getValue().size())
+                        : SegmentFormat.writeSection(
+                                signature.type(c), s.getKey(), s.getValue().array(), s.getValue().size());
                 sections.put(s.getKey(), new long[] {offset, comp.length});
                 payload.add(comp);
                 offset += comp.length;
@@ -101,7 +113,7 @@ final class LegacySegmentWriter {
             throw new IllegalStateException("Cannot serialise segment header", e);
         }
         ByteBuffer preamble = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        preamble.put(SegmentFormat.MAGIC).putInt(SegmentFormat.VERSION).putInt(headerBytes.length);
+        preamble.put(SegmentFormat.MAGIC).putInt(version).putInt(headerBytes.length);
         try {
             if (file.getParent() != null) {
                 Files.createDirectories(file.getParent());
@@ -117,6 +129,23 @@ final class LegacySegmentWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write segment file " + file, e);
         }
+    }
+
+    /** A section as version 1 stored it: 1 MiB blocks of zstd level 3. */
+    private static byte[] compressZstd(byte[] raw, int length) {
+        int blockSize = 1 << 20;
+        int blocks = Math.max(1, (length + blockSize - 1) / blockSize);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteBuffer le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        out.write(le.putInt(0, blocks).array(), 0, 4);
+        for (int b = 0; b < blocks; b++) {
+            int from = b * blockSize;
+            byte[] chunk = Arrays.copyOfRange(raw, from, from + Math.max(0, Math.min(blockSize, length - from)));
+            byte[] comp = com.github.luben.zstd.Zstd.compress(chunk, 3);
+            out.writeBytes(le.putInt(0, chunk.length).putInt(4, comp.length).array());
+            out.writeBytes(comp);
+        }
+        return out.toByteArray();
     }
 
     private static ColumnBuilder builderFor(String name, ColumnType type) {
