@@ -435,6 +435,7 @@ public final class SegmentGenerator {
                 counters.addMerged(info.numRows());
                 String path = deepStorage.push(file, spec.dataSource(), start, end, version, uniqueName);
                 counters.addPushed(info.numRows());
+                SegmentReader.preload(deepStorage.localPath(path));
                 return new GeneratedSegment(
                         start, end, info.numRows(), info.sizeBytes(), path, stored.columns(), metrics);
             } finally {

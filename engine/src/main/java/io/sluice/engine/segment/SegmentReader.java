@@ -92,6 +92,19 @@ public final class SegmentReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads and keeps the header of a segment file just written, so that the first query over it does not parse it
+     * (as a Druid historical loads a segment before it serves it). A file that cannot be read is left for the query
+     * to report.
+     */
+    public static void preload(Path file) {
+        try {
+            open(file).close();
+        } catch (RuntimeException e) {
+            // the query that reads it reports the problem
+        }
+    }
+
     private static CachedHeader readHeader(Path file, long size, long modified) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer pre = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
