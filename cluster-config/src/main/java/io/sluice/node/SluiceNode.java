@@ -163,7 +163,12 @@ public final class SluiceNode implements AutoCloseable {
     /** Plans the warm-up statements on the blocking pool, in the background; the node serves meanwhile. */
     private static void warmUp(ActorSystem<?> system, io.sluice.planner.SqlPlanner planner, Executor blocking) {
         CompletableFuture.runAsync(() -> {
-            io.sluice.planner.PlannerWarmup.Result r = io.sluice.planner.PlannerWarmup.run(planner);
+            io.sluice.planner.PlannerWarmup.Result inline = io.sluice.planner.PlannerWarmup.run(planner);
+            io.sluice.planner.PlannerWarmup.Result tables = io.sluice.planner.PlannerWarmup.runTableShapes();
+            List<String> failures = new java.util.ArrayList<>(inline.failures());
+            failures.addAll(tables.failures());
+            io.sluice.planner.PlannerWarmup.Result r = new io.sluice.planner.PlannerWarmup.Result(
+                    inline.planned() + tables.planned(), failures, inline.millis() + tables.millis());
             if (r.failures().isEmpty()) {
                 system.log().info("SQL planner warmed up: {} statements in {} ms", r.planned(), r.millis());
             } else {

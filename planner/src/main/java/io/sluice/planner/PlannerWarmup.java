@@ -2,9 +2,14 @@ package io.sluice.planner;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sluice.engine.catalog.DataSourceCatalog;
+import io.sluice.engine.types.ColumnType;
+import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Plans a handful of representative statements once, so that the first statement a user sends does not pay for
@@ -13,7 +18,11 @@ import java.util.Map;
  * of query (grouping, joins, windows, ingestion). Planning has no side effect: nothing is written, no task exists.
  *
  * <p>The statements read only inline {@code EXTERN} data and {@code VALUES}, so they plan the same on an empty
- * cluster. A statement that fails to plan is counted, not thrown: a warm-up must never stop a node.
+ * cluster. {@link #runTableShapes()} also plans the common queries over datasources (counts, grouping, exact and
+ * approximate distinct counts, time filters, top-N, a join, a reindex) against a made-up catalog of two tables, with
+ * a planner of its own: reading a datasource's columns, pruning by time and planning table scans are paths of their
+ * own that the first query over a datasource would otherwise pay for. A statement that fails to plan is counted, not
+ * thrown: a warm-up must never stop a node.
  */
 public final class PlannerWarmup {
     private static final String SIGNATURE = "'[{\"name\":\"time\",\"type\":\"string\"},"
@@ -45,6 +54,50 @@ public final class PlannerWarmup {
                     + " channel, COUNT(*) AS cnt, SUM(added) AS sum_added FROM " + EXTERN
                     + " GROUP BY 1, 2 PARTITIONED BY DAY");
 
+    private static final String EVENTS = "sluice_warmup_events";
+    private static final String LOOKUP = "sluice_warmup_lookup";
+    private static final String DAYS = "__time >= TIMESTAMP '2015-09-12' AND __time < TIMESTAMP '2015-09-14'";
+    private static final String SINCE = "__time >= TIMESTAMP '2015-09-12 06:00:00' AND __time < TIMESTAMP '2015-09-14 00:00:00'";
+
+    /** Statements over the tables of {@link #CATALOG}, one per common shape of query over a datasource. */
+    public static final List<String> TABLE_STATEMENTS = List.of(
+            "SELECT COUNT(*) FROM " + EVENTS,
+            "SELECT channel, COUNT(*) AS cnt, SUM(added) AS sum_added FROM " + EVENTS
+                    + " GROUP BY channel ORDER BY cnt DESC, channel LIMIT 10",
+            "SELECT page, COUNT(DISTINCT \"user\") AS users FROM " + EVENTS
+                    + " GROUP BY page ORDER BY users DESC, page LIMIT 10",
+            "SELECT COUNT(*), SUM(added), SUM(deleted), COUNT(DISTINCT page), AVG(delta) FROM " + EVENTS
+                    + " WHERE countryName = 'x' AND " + SINCE,
+            "SELECT * FROM " + EVENTS + " ORDER BY added DESC, __time, page, \"user\" LIMIT 100",
+            "SELECT __time, channel, page FROM " + EVENTS + " WHERE " + SINCE + " AND page LIKE 'a%' LIMIT 10",
+            "SELECT l.lang, COUNT(*) AS cnt, SUM(e.added) AS sum_added FROM " + EVENTS + " e JOIN " + LOOKUP
+                    + " l ON e.channel = l.channel GROUP BY l.lang ORDER BY cnt DESC, l.lang",
+            "SELECT TIME_FLOOR(__time, 'PT1H') AS h, channel, COUNT(*) FROM " + EVENTS
+                    + " WHERE channel IN ('a', 'b') GROUP BY 1, 2",
+            "REPLACE INTO " + EVENTS + " OVERWRITE WHERE " + DAYS + " SELECT * FROM " + EVENTS + " WHERE " + DAYS
+                    + " PARTITIONED BY DAY");
+
+    /** The made-up tables {@link #TABLE_STATEMENTS} read. */
+    static final DataSourceCatalog CATALOG = new DataSourceCatalog() {
+        private final Map<String, RowSignature> tables = Map.of(
+                EVENTS, RowSignature.builder().add("__time", ColumnType.LONG).add("channel", ColumnType.STRING)
+                        .add("page", ColumnType.STRING).add("user", ColumnType.STRING)
+                        .add("countryName", ColumnType.STRING).add("added", ColumnType.LONG)
+                        .add("deleted", ColumnType.LONG).add("delta", ColumnType.DOUBLE).build(),
+                LOOKUP, RowSignature.builder().add("__time", ColumnType.LONG).add("channel", ColumnType.STRING)
+                        .add("lang", ColumnType.STRING).build());
+
+        @Override
+        public Set<String> dataSources() {
+            return tables.keySet();
+        }
+
+        @Override
+        public Optional<RowSignature> signature(String dataSource) {
+            return Optional.ofNullable(tables.get(dataSource));
+        }
+    };
+
     /** What a warm-up did. */
     public record Result(int planned, List<String> failures, long millis) {
         public Result {
@@ -56,14 +109,35 @@ public final class PlannerWarmup {
 
     /** Plans every statement of {@link #STATEMENTS} with {@code planner}; never throws for a statement. */
     public static Result run(SqlPlanner planner) {
+        return run(planner, STATEMENTS, "planner-warmup-");
+    }
+
+    /**
+     * Plans every statement of {@link #TABLE_STATEMENTS} (exact and approximate distinct counts both) with a planner
+     * over {@link #CATALOG}; never throws for a statement.
+     */
+    public static Result runTableShapes() {
+        Result r = run(new CalcitePlanner(CATALOG), TABLE_STATEMENTS, "planner-warmup-table-");
+        try {
+            new CalcitePlanner(CATALOG).plan(TABLE_STATEMENTS.get(2), Map.of("useApproximateCountDistinct", false),
+                    List.of(), "planner-warmup-exact");
+            return new Result(r.planned() + 1, r.failures(), r.millis());
+        } catch (RuntimeException | LinkageError e) {
+            List<String> failures = new ArrayList<>(r.failures());
+            failures.add("exact " + TABLE_STATEMENTS.get(2) + " -> " + e);
+            return new Result(r.planned(), failures, r.millis());
+        }
+    }
+
+    private static Result run(SqlPlanner planner, List<String> statements, String idPrefix) {
         requireNonNull(planner, "planner is null");
         long start = System.nanoTime();
         int planned = 0;
         List<String> failures = new ArrayList<>();
         int n = 0;
-        for (String sql : STATEMENTS) {
+        for (String sql : statements) {
             try {
-                planner.plan(sql, Map.of(), List.of(), "planner-warmup-" + n++);
+                planner.plan(sql, Map.of(), List.of(), idPrefix + n++);
                 planned++;
             } catch (RuntimeException | LinkageError e) {
                 failures.add(sql + " -> " + e);
