@@ -977,6 +977,13 @@ public final class SegmentGroupBy {
         final Object[] row;
         final int position;
         Object[] states = new Object[0];
+        /** Approximate heap bytes of the sketches: {@link #SKETCH_BYTES} each, plus {@link #VALUE_BYTES} a value fed. */
+        long sketchBytes;
+
+        /** A sketch with a value or two: the sketch object, its small coupon list or hash table, their headers. */
+        static final int SKETCH_BYTES = 384;
+        /** What a value fed to a sketch may add (a Theta hash table slot at half load; an HLL's coupons cost less). */
+        static final int VALUE_BYTES = 16;
 
         Sketch(Aggregator generic, int width, int position) {
             this.generic = generic;
@@ -993,7 +1000,9 @@ public final class SegmentGroupBy {
 
         @Override
         public long memoryBytes() {
-            return 4096L * states.length; // a sketch of a few KB per group
+            // Most groups see a few values, and their sketches stay small: counting a few KB per group (a full HLL)
+            // drained a query with millions of groups every 30k groups, into many partial sketches to merge.
+            return 8L * states.length + sketchBytes;
         }
 
         /**
@@ -1014,7 +1023,9 @@ public final class SegmentGroupBy {
                     Object st = states[g];
                     if (st == null) {
                         st = generic.newState();
+                        sketchBytes += SKETCH_BYTES;
                     }
+                    sketchBytes += VALUE_BYTES;
                     row[position] = column.value(id);
                     states[g] = generic.fold(st, row);
                 }
