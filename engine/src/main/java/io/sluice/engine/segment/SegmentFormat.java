@@ -251,6 +251,30 @@ final class SegmentFormat {
 
     /** A section's blocks decompressed into one array; {@code version} says how they are compressed. */
     static byte[] decompressBlocks(ByteBuffer section, int version) {
+        return decompressBlocks(section, version, null);
+    }
+
+    /** The decompressed length of a section. */
+    static long rawLength(ByteBuffer section) {
+        ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int blocks = in.getInt();
+        long total = 0;
+        for (int b = 0; b < blocks; b++) {
+            int raw = in.getInt();
+            int comp = in.getInt();
+            in.position(in.position() + comp);
+            total += raw;
+        }
+        return total;
+    }
+
+    /**
+     * A section's blocks decompressed into {@code into} from index 0 when it has room for {@link #rawLength} bytes
+     * (the rest of it is left as it was), else into a new array of that length; returns the array written.
+     * Version 2 blocks are decompressed straight from {@code section} (a mapped file: no copy of the compressed
+     * bytes).
+     */
+    static byte[] decompressBlocks(ByteBuffer section, int version, byte[] into) {
         ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int blocks = in.getInt();
         int[] raw = new int[blocks];
@@ -269,9 +293,25 @@ final class SegmentFormat {
         if (total > Integer.MAX_VALUE - 16) {
             throw new IllegalStateException("Segment section too large: " + total + " bytes");
         }
-        byte[] out = new byte[(int) total];
-        byte[] c = new byte[maxComp];
+        byte[] out = into != null && into.length >= total ? into : new byte[(int) total];
         int at = 0;
+        if (version != VERSION_ZSTD) {
+            ByteBuffer dest = ByteBuffer.wrap(out);
+            for (int b = 0; b < blocks; b++) {
+                int n;
+                try {
+                    n = LZ4.safeDecompressor().decompress(in, pos[b], comp[b], dest, at, raw[b]);
+                } catch (LZ4Exception e) {
+                    throw new IllegalStateException("Corrupt segment block: " + e.getMessage(), e);
+                }
+                if (n != raw[b]) {
+                    throw new IllegalStateException("Corrupt segment block: expected " + raw[b] + " bytes, got " + n);
+                }
+                at += raw[b];
+            }
+            return out;
+        }
+        byte[] c = new byte[maxComp];
         for (int b = 0; b < blocks; b++) {
             in.get(pos[b], c, 0, comp[b]);
             decompressBlock(version, c, comp[b], out, at, raw[b]);

@@ -839,24 +839,48 @@ public final class SegmentReader implements AutoCloseable {
 
     /** An int section ({@code ids}, {@code offsets}) of a STRING column, unpacked. */
     private int[] ints(SegmentFormat.ColumnEntry e, String name) {
-        byte[] b = SegmentFormat.decompressBlocks(section(e, name), version);
+        ByteBuffer section = section(e, name);
+        int length = Math.toIntExact(SegmentFormat.rawLength(section));
+        byte[] b = SegmentFormat.decompressBlocks(section, version, scratch(length));
         if (version == SegmentFormat.VERSION_ZSTD) {
-            int[] out = new int[b.length / 4];
-            SegmentFormat.le(b).asIntBuffer().get(out);
+            int[] out = new int[length / 4];
+            ByteBuffer.wrap(b, 0, length).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
             return out;
         }
-        return SegmentFormat.unpackInts(b, 0, b.length);
+        return SegmentFormat.unpackInts(b, 0, length);
     }
 
     /** A long section ({@code time}, LONG {@code values}) of {@code count} values, unpacked. */
     private long[] longs(SegmentFormat.ColumnEntry e, String name, int count) {
-        byte[] b = SegmentFormat.decompressBlocks(section(e, name), version);
+        ByteBuffer section = section(e, name);
+        int length = Math.toIntExact(SegmentFormat.rawLength(section));
+        byte[] b = SegmentFormat.decompressBlocks(section, version, scratch(length));
         if (version == SegmentFormat.VERSION_ZSTD) {
             long[] out = new long[count];
-            SegmentFormat.le(b).asLongBuffer().get(out);
+            ByteBuffer.wrap(b, 0, length).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
             return out;
         }
         return SegmentFormat.unpackLongs(b, 0, count);
+    }
+
+    /** Largest packed section a thread keeps a buffer for between reads (bigger ones get an array of their own). */
+    private static final int MAX_SCRATCH = 4 << 20;
+    /**
+     * Per thread, the buffer packed sections are decompressed into before they are unpacked: a scan decodes a few
+     * columns of hundreds of segments, and a new array each time (zeroed, then garbage) cost a fifth of decoding.
+     */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
+    private static byte[] scratch(int length) {
+        if (length > MAX_SCRATCH) {
+            return null;
+        }
+        byte[] b = SCRATCH.get();
+        if (b.length < length) {
+            b = new byte[Math.max(length, Math.min(MAX_SCRATCH, 2 * b.length))];
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     private Column decode(SegmentFormat.ColumnEntry e) {
