@@ -60,6 +60,9 @@ final class ClusterNodes {
                 "akka.remote.artery.advanced.give-up-system-message-after = 10s",
                 "akka.loglevel = WARNING",
                 "akka.cluster.jmx.multi-mbeans-in-same-jvm = on",
+                // several members share this JVM and two cores: their planner warm-ups at start (seconds of CPU each)
+                // would compete with the first queries and the failure detector's 3 s heartbeat pause
+                "sluice.planner.warm-up = false",
                 "");
     }
 
