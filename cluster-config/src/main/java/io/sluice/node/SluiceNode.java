@@ -151,6 +151,7 @@ public final class SluiceNode implements AutoCloseable {
                         WorkerHost.create(resources, capacity, host + ":" + advertisedPort), "worker-host",
                         akka.actor.typed.Props.empty());
                 awaitListed(system, workerHost);
+                preloadSegmentHeaders(system, metadata, deepStorage, blocking);
             }
             return new SluiceNode(system, metadata, binding, dataDir);
         } catch (Exception e) {
@@ -174,6 +175,35 @@ public final class SluiceNode implements AutoCloseable {
             } else {
                 system.log().warn("SQL planner warm-up: {} planned in {} ms, {} failed: {}", r.planned(), r.millis(),
                         r.failures().size(), r.failures());
+            }
+        }, blocking);
+    }
+
+    /**
+     * Reads the headers of the visible segments in the background, as a Druid historical loads its segments when it
+     * starts, so that the first query after a restart does not parse hundreds of them.
+     */
+    private static void preloadSegmentHeaders(
+            ActorSystem<?> system, MetadataStore metadata, LocalDeepStorage deepStorage, Executor blocking) {
+        CompletableFuture.runAsync(() -> {
+            long start = System.nanoTime();
+            try {
+                List<Path> files = new java.util.ArrayList<>();
+                for (String ds : metadata.dataSources()) {
+                    for (io.sluice.engine.segment.DataSegment s : metadata.visibleSegments(ds,
+                            io.sluice.engine.types.Intervals.ETERNITY_START, io.sluice.engine.types.Intervals.ETERNITY_END)) {
+                        if (!s.loadSpecPath().isEmpty()) {
+                            files.add(deepStorage.localPath(s.loadSpecPath()));
+                        }
+                    }
+                }
+                int n = io.sluice.engine.segment.SegmentReader.preloadAll(files);
+                if (n > 0) {
+                    system.log().info("Read the headers of {} segments in {} ms", n,
+                            (System.nanoTime() - start) / 1_000_000);
+                }
+            } catch (RuntimeException e) {
+                system.log().warn("Reading segment headers at start-up stopped: {}", e.toString());
             }
         }, blocking);
     }

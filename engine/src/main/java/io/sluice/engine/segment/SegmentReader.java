@@ -62,7 +62,8 @@ public final class SegmentReader implements AutoCloseable {
     /** A parsed header, valid while the file keeps its size and modification time. */
     private record CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header) {}
 
-    private static final int MAX_CACHED_HEADERS = 10_000; // a few KB each
+    /** Most parsed headers kept (a few KB each). */
+    public static final int MAX_CACHED_HEADERS = 10_000;
     private static final Map<Path, CachedHeader> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -103,6 +104,27 @@ public final class SegmentReader implements AutoCloseable {
         } catch (RuntimeException e) {
             // the query that reads it reports the problem
         }
+    }
+
+    /**
+     * {@link #preload}s each file until {@link #MAX_CACHED_HEADERS} are kept; returns how many were read. For a node
+     * that starts with segments already published: the first query over them then parses no header.
+     */
+    public static int preloadAll(Iterable<Path> files) {
+        int n = 0;
+        for (Path f : files) {
+            if (n >= MAX_CACHED_HEADERS) {
+                break;
+            }
+            preload(f);
+            n++;
+        }
+        return n;
+    }
+
+    /** True when the header of {@code file} is kept (for tests). */
+    static boolean headerKept(Path file) {
+        return HEADERS.containsKey(file.toAbsolutePath().normalize());
     }
 
     private static CachedHeader readHeader(Path file, long size, long modified) throws IOException {

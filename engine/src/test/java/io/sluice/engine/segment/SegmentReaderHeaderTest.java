@@ -52,6 +52,27 @@ class SegmentReaderHeaderTest {
     }
 
     @Test
+    void preloadKeepsTheHeadersOfReadableSegmentsAndSkipsTheRest() throws Exception {
+        Path a = dir.resolve("a.sluice");
+        Path b = dir.resolve("b.sluice");
+        Path junk = dir.resolve("junk2.sluice");
+        Path missing = dir.resolve("missing.sluice");
+        write(a, 2);
+        write(b, 4);
+        Files.write(junk, new byte[64]);
+        assertThat(SegmentReader.headerKept(a)).isFalse();
+        // a file that cannot be read is left for the query that reads it to report: preloading never throws
+        assertThat(SegmentReader.preloadAll(List.of(a, junk, missing, b))).isEqualTo(4);
+        assertThat(SegmentReader.headerKept(a)).isTrue();
+        assertThat(SegmentReader.headerKept(b)).isTrue();
+        assertThat(SegmentReader.headerKept(junk)).isFalse();
+        assertThat(SegmentReader.headerKept(missing)).isFalse();
+        try (SegmentReader r = SegmentReader.open(b)) {
+            assertThat(r.numRows()).isEqualTo(4);
+        }
+    }
+
+    @Test
     void notASegmentIsRefused() throws Exception {
         Path file = dir.resolve("junk.sluice");
         Files.write(file, new byte[64]);
