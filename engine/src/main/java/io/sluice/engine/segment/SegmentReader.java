@@ -107,8 +107,9 @@ public final class SegmentReader implements AutoCloseable {
     }
 
     /**
-     * {@link #preload}s each file until {@link #MAX_CACHED_HEADERS} are kept; returns how many were read. For a node
-     * that starts with segments already published: the first query over them then parses no header.
+     * {@link #preload}s the files, at most {@link #MAX_CACHED_HEADERS} of them; returns how many were tried (one that
+     * cannot be read is skipped). For a node that starts with segments already published: the first query over them
+     * then parses no header.
      */
     public static int preloadAll(Iterable<Path> files) {
         int n = 0;
