@@ -215,19 +215,7 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
 
     /** Sets status, duration and error of a task; throws IllegalArgumentException if the task does not exist. */
     public void updateTaskStatus(String id, String status, long durationMs, String errorMsg) {
-        requireNonNull(id, "id is null");
-        if (!TaskRecord.STATUSES.contains(status)) {
-            throw new IllegalArgumentException("Unknown task status [" + status + "]");
-        }
-        int n = update(
-                "UPDATE sluice_tasks SET status = ?, duration_ms = ?, error_msg = ? WHERE id = ?",
-                status,
-                durationMs,
-                errorMsg,
-                id);
-        if (n == 0) {
-            throw new IllegalArgumentException("No task [" + id + "]");
-        }
+        setStatus(id, status, durationMs, errorMsg, null);
     }
 
     /**
@@ -235,18 +223,21 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
      * the final status without the report). Throws IllegalArgumentException if the task does not exist.
      */
     public void completeTask(String id, String status, long durationMs, String errorMsg, String reportJson) {
-        requireNonNull(id, "id is null");
         requireNonNull(reportJson, "reportJson is null");
+        setStatus(id, status, durationMs, errorMsg, reportJson);
+    }
+
+    /** Status, duration and error, and the report unless it is null (then the stored one stays). */
+    private void setStatus(String id, String status, long durationMs, String errorMsg, String reportJsonOrNull) {
+        requireNonNull(id, "id is null");
         if (!TaskRecord.STATUSES.contains(status)) {
             throw new IllegalArgumentException("Unknown task status [" + status + "]");
         }
-        int n = update(
-                "UPDATE sluice_tasks SET status = ?, duration_ms = ?, error_msg = ?, report = ? WHERE id = ?",
-                status,
-                durationMs,
-                errorMsg,
-                reportJson,
-                id);
+        int n = reportJsonOrNull == null
+                ? update("UPDATE sluice_tasks SET status = ?, duration_ms = ?, error_msg = ? WHERE id = ?",
+                        status, durationMs, errorMsg, id)
+                : update("UPDATE sluice_tasks SET status = ?, duration_ms = ?, error_msg = ?, report = ? WHERE id = ?",
+                        status, durationMs, errorMsg, reportJsonOrNull, id);
         if (n == 0) {
             throw new IllegalArgumentException("No task [" + id + "]");
         }
