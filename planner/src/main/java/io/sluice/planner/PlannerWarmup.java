@@ -3,6 +3,8 @@ package io.sluice.planner;
 import static java.util.Objects.requireNonNull;
 
 import io.sluice.engine.catalog.DataSourceCatalog;
+import io.sluice.engine.plan.QuerySpec;
+import io.sluice.engine.task.TaskJson;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
@@ -23,6 +25,9 @@ import java.util.Set;
  * a planner of its own: reading a datasource's columns, pruning by time and planning table scans are paths of their
  * own that the first query over a datasource would otherwise pay for. A statement that fails to plan is counted, not
  * thrown: a warm-up must never stop a node.
+ *
+ * <p>Each plan is also rendered as the task payload a submit stores ({@link TaskJson#payload}): Jackson builds its
+ * serialisers for each kind of plan node the first time it meets one, which cost a first query ~90 ms here.
  */
 public final class PlannerWarmup {
     private static final String SIGNATURE = "'[{\"name\":\"time\",\"type\":\"string\"},"
@@ -119,14 +124,19 @@ public final class PlannerWarmup {
     public static Result runTableShapes() {
         Result r = run(new CalcitePlanner(CATALOG), TABLE_STATEMENTS, "planner-warmup-table-");
         try {
-            new CalcitePlanner(CATALOG).plan(TABLE_STATEMENTS.get(2), Map.of("useApproximateCountDistinct", false),
-                    List.of(), "planner-warmup-exact");
+            String id = "planner-warmup-exact";
+            render(id, new CalcitePlanner(CATALOG).plan(
+                    TABLE_STATEMENTS.get(2), Map.of("useApproximateCountDistinct", false), List.of(), id));
             return new Result(r.planned() + 1, r.failures(), r.millis());
         } catch (RuntimeException | LinkageError e) {
             List<String> failures = new ArrayList<>(r.failures());
             failures.add("exact " + TABLE_STATEMENTS.get(2) + " -> " + e);
             return new Result(r.planned(), failures, r.millis());
         }
+    }
+
+    private static void render(String sqlQueryId, QuerySpec spec) {
+        TaskJson.payload("query-" + sqlQueryId, spec).toString();
     }
 
     private static Result run(SqlPlanner planner, List<String> statements, String idPrefix) {
@@ -137,7 +147,8 @@ public final class PlannerWarmup {
         int n = 0;
         for (String sql : statements) {
             try {
-                planner.plan(sql, Map.of(), List.of(), idPrefix + n++);
+                String id = idPrefix + n++;
+                render(id, planner.plan(sql, Map.of(), List.of(), id));
                 planned++;
             } catch (RuntimeException | LinkageError e) {
                 failures.add(sql + " -> " + e);

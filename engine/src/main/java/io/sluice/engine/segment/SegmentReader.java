@@ -42,25 +42,45 @@ public final class SegmentReader implements AutoCloseable {
     private ByteBuffer mapped; // the whole file, mapped on first use (files under 2 GB)
     private final SegmentFormat.Header header;
     private final RowSignature signature;
-    private final Map<String, SegmentFormat.ColumnEntry> entries = new HashMap<>();
+    private final Map<String, SegmentFormat.ColumnEntry> entries; // shared with the cached header: read-only
     private final Map<String, Column> decoded = new HashMap<>();
 
-    private SegmentReader(Path file, long size, int version, long dataStart, SegmentFormat.Header header) {
+    private SegmentReader(Path file, CachedHeader h) {
         this.file = file;
-        this.size = size;
-        this.version = version;
-        this.dataStart = dataStart;
-        this.header = header;
-        List<ColumnSignature> cols = new ArrayList<>();
-        for (SegmentFormat.ColumnEntry e : header.columns()) {
-            cols.add(new ColumnSignature(e.name(), ColumnType.fromString(e.type())));
-            entries.put(e.name(), e);
-        }
-        this.signature = new RowSignature(cols);
+        this.size = h.size();
+        this.version = h.version();
+        this.dataStart = h.dataStart();
+        this.header = h.header();
+        this.entries = h.entries();
+        this.signature = h.signature();
     }
 
-    /** A parsed header, valid while the file keeps its size and modification time. */
-    private record CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header) {}
+    /**
+     * A parsed header, valid while the file keeps its size and modification time, with what a reader derives from it
+     * (the signature and the columns by name): a query opens every segment it reads, often twice.
+     */
+    private record CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header,
+                                RowSignature signature, Map<String, SegmentFormat.ColumnEntry> entries) {
+        CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header) {
+            this(size, modified, version, dataStart, header, signatureOf(header), entriesOf(header));
+        }
+
+        private static RowSignature signatureOf(SegmentFormat.Header header) {
+            List<ColumnSignature> cols = new ArrayList<>();
+            for (SegmentFormat.ColumnEntry e : header.columns()) {
+                cols.add(new ColumnSignature(e.name(), ColumnType.fromString(e.type())));
+            }
+            return new RowSignature(cols);
+        }
+
+        private static Map<String, SegmentFormat.ColumnEntry> entriesOf(SegmentFormat.Header header) {
+            Map<String, SegmentFormat.ColumnEntry> m = new HashMap<>();
+            for (SegmentFormat.ColumnEntry e : header.columns()) {
+                m.put(e.name(), e);
+            }
+            return java.util.Collections.unmodifiableMap(m);
+        }
+    }
 
     /** Most parsed headers kept (a few KB each). */
     public static final int MAX_CACHED_HEADERS = 10_000;
@@ -87,7 +107,7 @@ public final class SegmentReader implements AutoCloseable {
                 }
                 HEADERS.put(key, cached);
             }
-            return new SegmentReader(file, size, cached.version(), cached.dataStart(), cached.header());
+            return new SegmentReader(file, cached);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open segment " + file, e);
         }
@@ -258,6 +278,11 @@ public final class SegmentReader implements AutoCloseable {
 
     public RowSignature signature() {
         return signature;
+    }
+
+    /** The file's size in bytes, as of when it was opened. */
+    public long fileSize() {
+        return size;
     }
 
     public long numRows() {

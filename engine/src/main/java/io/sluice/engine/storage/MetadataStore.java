@@ -532,7 +532,8 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
             }
             Map<String, List<DataSegment>> frozen = new HashMap<>();
             byDataSource.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
-            SegmentSnapshot fresh = new SegmentSnapshot(stamp, Map.copyOf(frozen), new ConcurrentHashMap<>());
+            SegmentSnapshot fresh = new SegmentSnapshot(
+                    stamp, Map.copyOf(frozen), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
             segmentCache = fresh;
             return fresh;
         } catch (SQLException | JsonProcessingException e) {
@@ -542,7 +543,10 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
 
     /** Used segments by datasource at one stamp, and the visible-everywhere lists derived from them. */
     private record SegmentSnapshot(
-            long[] stamp, Map<String, List<DataSegment>> byDataSource, Map<String, List<DataSegment>> visibleAll) {
+            long[] stamp,
+            Map<String, List<DataSegment>> byDataSource,
+            Map<String, List<DataSegment>> visibleAll,
+            Map<String, Optional<RowSignature>> signatures) {
         List<DataSegment> used(String dataSource) {
             return byDataSource.getOrDefault(dataSource, List.of());
         }
@@ -611,7 +615,11 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
      */
     @Override
     public Optional<RowSignature> signature(String dataSource) {
-        List<DataSegment> visible = visibleSegments(dataSource, Intervals.ETERNITY_START, Intervals.ETERNITY_END);
+        SegmentSnapshot snap = snapshot();
+        return snap.signatures().computeIfAbsent(dataSource, ds -> signatureOf(snap.visibleEverywhere(ds)));
+    }
+
+    private static Optional<RowSignature> signatureOf(List<DataSegment> visible) {
         if (visible.isEmpty()) {
             return Optional.empty();
         }

@@ -666,11 +666,9 @@ public final class WorkerStageRunner implements AutoCloseable {
                     Path file = pending.next();
                     currentSource = file.toString();
                     try (SegmentReader r = segments.next()) {
-                        input.bytes.addAndGet(Files.size(file));
+                        input.bytes.addAndGet(r.fileSize());
                         input.files.incrementAndGet();
                         input.rows.addAndGet(groupBy.add(r, t.start(), t.end()));
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
                     }
                     if (groupBy.full()) {
                         out = groupBy.drain(false);
@@ -715,11 +713,9 @@ public final class WorkerStageRunner implements AutoCloseable {
             Path file = resources.deepStorage().localPath(p);
             currentSource = file.toString();
             try (SegmentReader r = SegmentReader.open(file)) {
-                input.bytes.addAndGet(Files.size(file));
+                input.bytes.addAndGet(r.fileSize());
                 input.files.incrementAndGet();
                 input.rows.addAndGet(run.add(file, r));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
             }
         }
         currentSource = "";
