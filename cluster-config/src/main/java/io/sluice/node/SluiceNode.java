@@ -18,6 +18,7 @@ import io.sluice.engine.actor.TaskMaster;
 import io.sluice.engine.actor.WorkerHost;
 import io.sluice.engine.storage.LocalDeepStorage;
 import io.sluice.engine.storage.MetadataStore;
+import io.sluice.engine.worker.WorkerMemory;
 import io.sluice.engine.worker.WorkerResources;
 import io.sluice.http.HttpApi;
 import java.nio.file.Files;
@@ -143,7 +144,9 @@ public final class SluiceNode implements AutoCloseable {
                     // (a 32 MiB floor made a -Xmx64m node run out of heap sorting 2 workers' input).
                     mem = Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, capacity));
                 }
-                WorkerResources resources = new WorkerResources(tmp, deepStorage, mem, blocking);
+                // the slots' shares together: what an idle slot would hold is lent to a running worker's GROUP BY
+                WorkerMemory memory = new WorkerMemory(mem * Math.max(1, capacity), mem);
+                WorkerResources resources = new WorkerResources(tmp, deepStorage, mem, blocking, memory);
                 // Named by its HTTP address when it serves one, else by its Akka address: unique in the cluster.
                 int advertisedPort = binding != null ? boundHttpPort
                         : cluster.selfMember().address().getPort().orElse(httpPort);

@@ -101,6 +101,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         this.attempt = attempt;
         this.controller = controller;
         this.resources = resources;
+        resources.memory().reserveShare();
         ctx.watchWith(controller, new Stop("controller gone"));
     }
 
@@ -233,6 +234,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onPostStop() {
         stopped.set(true);
+        resources.memory().releaseShare();
         for (Map.Entry<Integer, Run> e : runs.entrySet()) {
             e.getValue().canceled().set(true);
             withdraw(e.getKey(), e.getValue());

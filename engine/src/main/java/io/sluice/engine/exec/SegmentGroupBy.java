@@ -55,6 +55,9 @@ public final class SegmentGroupBy {
     private final int workerNumber;
     private final boolean countOnly;
     private long maxBytes = MAX_BYTES;
+    /** Bytes borrowed at a time past the limit. */
+    private static final long BORROW_STEP = 32L << 20;
+    private MemoryLoan loan = MemoryLoan.NONE;
 
     // Groups held: the dictionary of keys (group = key id); per aggregator, its state arrays by group.
     private Utf8Dictionary keys = new Utf8Dictionary();
@@ -215,11 +218,32 @@ public final class SegmentGroupBy {
      * more of them fit than in the row processor's map, and a worker emits each group once in the usual case.
      */
     public boolean full() {
+        if (keys.size() >= MAX_GROUPS || loan.recalled()) {
+            return true;
+        }
         long bytes = keys.memoryBytes();
         for (State s : states) {
             bytes += s.memoryBytes();
         }
-        return keys.size() >= MAX_GROUPS || bytes >= maxBytes;
+        // past the own limit, borrow (up to MAX_BYTES in all) rather than drain: each drain splits groups into
+        // more output rows that the stage's sorter and the next stage must merge again
+        while (bytes >= maxBytes + loan.held()) {
+            long room = MAX_BYTES - maxBytes - loan.held();
+            if (room <= 0 || loan.borrow(Math.min(room, BORROW_STEP)) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Lets the state grow past the {@link #limitMemory memory limit} with memory borrowed from {@code loan}, up to
+     * {@link #MAX_BYTES}; a recalled loan makes the processor {@link #full} (drain, and the loan is repaid once the
+     * drained rows have been iterated). The caller closes the loan.
+     */
+    public SegmentGroupBy borrowing(MemoryLoan loan) {
+        this.loan = java.util.Objects.requireNonNull(loan, "loan is null");
+        return this;
     }
 
     /** Bounds the state held to about {@code bytes} (the worker's memory share); returns this processor. */
@@ -445,10 +469,16 @@ public final class SegmentGroupBy {
         return new Iterator<>() {
             private int g;
             private boolean extra = emptyRow;
+            private boolean repaid;
 
             @Override
             public boolean hasNext() {
-                return g < count || extra;
+                boolean more = g < count || extra;
+                if (!more && !repaid) {
+                    repaid = true;
+                    loan.repay(); // the drained state is garbage now
+                }
+                return more;
             }
 
             @Override

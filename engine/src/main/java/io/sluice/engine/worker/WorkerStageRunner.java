@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.KeyStatistics;
+import io.sluice.engine.exec.MemoryLoan;
 import io.sluice.engine.exec.PartitionBoundaries;
 import io.sluice.engine.exec.SegmentGroupBy;
 import io.sluice.engine.exec.SegmentTopN;
@@ -128,8 +129,8 @@ public final class WorkerStageRunner implements AutoCloseable {
                 && order.inputs().size() == (join == null ? 1 : 2)) {
             RowSource columnar = columnarGroupBy(g, t, right, rightRows);
             if (columnar != null) {
-                output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
                 try (RowSource processed = columnar) {
+                    output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
                     Object[] row;
                     while ((row = processed.next()) != null) {
                         output.add(row);
@@ -642,9 +643,18 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         input.totalFiles.set(files.size());
         Iterator<Path> pending = files.iterator();
+        // memory of the node's idle slots, so that large states drain once instead of several times
+        MemoryLoan loan = resources.memory().openLoan();
+        groupBy.borrowing(loan);
         // the next segments are opened and decoded on other cores while this thread folds the current one
-        io.sluice.engine.exec.SegmentPrefetch segments =
-                new io.sluice.engine.exec.SegmentPrefetch(files, groupBy::preload, groupBy.readsColumns() ? 2 : 0);
+        io.sluice.engine.exec.SegmentPrefetch segments;
+        try {
+            segments = new io.sluice.engine.exec.SegmentPrefetch(
+                    files, groupBy::preload, groupBy.readsColumns() ? 2 : 0);
+        } catch (RuntimeException | Error e) {
+            loan.close();
+            throw e;
+        }
         return new RowSource() {
             private Iterator<Object[]> out = java.util.Collections.emptyIterator();
             private boolean done;
@@ -679,7 +689,11 @@ public final class WorkerStageRunner implements AutoCloseable {
 
             @Override
             public void close() {
-                segments.close();
+                try {
+                    segments.close();
+                } finally {
+                    loan.close();
+                }
             }
         };
     }

@@ -238,6 +238,59 @@ class SegmentGroupByTest {
         assertThat(fast).hasSameSizeAs(slow);
     }
 
+    @Test
+    void borrowsPastItsLimitInsteadOfDrainingAndDrainsOnceTheLoanIsRecalled() {
+        GroupByPreShuffleSpec spec = spec("hc", null, List.of(
+                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
+                agg("a1", AggKind.COUNT, "s2", ColumnType.LONG, true)));
+        SegmentGroupBy alone = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().limitMemory(1024);
+        addSegment(alone, 0);
+        assertThat(alone.full()).as("past its limit with nothing to borrow").isTrue();
+
+        io.sluice.engine.worker.WorkerMemory node =
+                new io.sluice.engine.worker.WorkerMemory(256L << 20, 64L << 20); // four slots
+        node.reserveShare();
+        List<Object[]> rows = new ArrayList<>();
+        try (MemoryLoan loan = node.openLoan()) {
+            SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().limitMemory(1024)
+                    .borrowing(loan);
+            addSegment(columnar, 0);
+            assertThat(columnar.full()).isFalse();
+            addSegment(columnar, 1);
+            assertThat(columnar.full()).isFalse();
+            assertThat(loan.held()).isPositive();
+
+            node.reserveShare(); // three more workers start on the node: the loan no longer fits
+            node.reserveShare();
+            node.reserveShare();
+            assertThat(loan.recalled()).isTrue();
+            assertThat(columnar.full()).isTrue();
+            columnar.drain(false).forEachRemaining(rows::add);
+            assertThat(loan.held()).as("repaid once the drained rows were read").isZero();
+            assertThat(node.lent()).isZero();
+            assertThat(loan.recalled()).isFalse();
+
+            addSegment(columnar, 2);
+            assertThat(columnar.full()).as("nothing left to borrow beside four shares").isTrue();
+            columnar.drain(true).forEachRemaining(rows::add);
+        }
+        assertThat(node.lent()).isZero();
+
+        SegmentGroupBy unlimited = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow();
+        for (int seg = 0; seg < segments.size(); seg++) {
+            addSegment(unlimited, seg);
+        }
+        List<Object[]> once = new ArrayList<>();
+        unlimited.drain(true).forEachRemaining(once::add);
+        assertThat(finalized(spec, rows)).isEqualTo(finalized(spec, once));
+    }
+
+    private void addSegment(SegmentGroupBy groupBy, int seg) {
+        try (SegmentReader r = SegmentReader.open(segments.get(seg))) {
+            groupBy.add(r, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+    }
+
     /** Runs both processors over the segments and asserts equal finalized groups and rows read. */
     private List<Object[]> assertSame(GroupByPreShuffleSpec spec, long start, long end, int worker) {
         SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, worker).orElseThrow();
