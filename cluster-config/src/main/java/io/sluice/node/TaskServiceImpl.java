@@ -7,6 +7,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.engine.actor.LiveTasks;
 import io.sluice.engine.actor.TaskMaster;
 import io.sluice.engine.actor.WorkerHost;
 import io.sluice.engine.json.Json;
@@ -92,6 +93,11 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<Optional<JsonNode>> status(String taskId) {
+        // a task whose controller runs on this node: answered from memory (polls are frequent; they need no read)
+        Optional<TaskHeader> here = LiveTasks.get(system).running(taskId);
+        if (here.isPresent()) {
+            return CompletableFuture.completedFuture(Optional.of(TaskJson.status(here.get(), true)));
+        }
         return find(taskId).thenCompose(rec -> {
             if (rec.isEmpty()) {
                 return CompletableFuture.completedFuture(Optional.empty());

@@ -177,7 +177,13 @@ class SeedWorkflowTest {
         while (!reading(id) && System.nanoTime() < deadline) {
             SluiceClient.sleep(50);
         }
-        assertThat(client.status(id).get("statusCode").asText()).isEqualTo("RUNNING");
+        JsonNode running = client.status(id);
+        assertThat(running.get("statusCode").asText()).isEqualTo("RUNNING");
+        // answered from this node's live tasks, the same fields as the stored record gives
+        assertThat(io.sluice.engine.actor.LiveTasks.get(node.system()).running(id)).isPresent();
+        JsonNode stored = io.sluice.engine.task.TaskJson.status(
+                node.metadata().findTaskHeader(id).orElseThrow(), true);
+        assertThat(running.toString()).isEqualTo(stored.toString());
         JsonNode live = client.report(id);
         assertThat(live.at("/multiStageQuery/payload/status/status").asText()).isEqualTo("RUNNING");
 
@@ -190,6 +196,7 @@ class SeedWorkflowTest {
         assertThat(tookMs).as("cancel took %d ms", tookMs).isLessThanOrEqualTo(2000);
         assertThat(status.get("statusCode").asText()).isEqualTo("FAILED");
         assertThat(status.get("errorMsg").asText()).startsWith("Canceled");
+        assertThat(io.sluice.engine.actor.LiveTasks.get(node.system()).running(id)).isEmpty();
         JsonNode error = client.report(id).at("/multiStageQuery/payload/status/errorReport/error");
         assertThat(error.get("errorCode").asText()).isEqualTo("Canceled");
         assertThat(error.get("reason").asText()).isEqualTo("TASK_SHUTDOWN");

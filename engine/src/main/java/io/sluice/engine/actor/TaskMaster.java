@@ -2,6 +2,7 @@ package io.sluice.engine.actor;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -11,6 +12,7 @@ import io.sluice.engine.fault.Fault;
 import io.sluice.engine.plan.QuerySpec;
 import io.sluice.engine.storage.DuplicateTaskException;
 import io.sluice.engine.storage.MetadataStore;
+import io.sluice.engine.storage.TaskHeader;
 import io.sluice.engine.storage.TaskRecord;
 import io.sluice.engine.task.TaskJson;
 import io.sluice.engine.task.TaskStore;
@@ -49,8 +51,12 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
 
     public record ShutdownReply(String taskId) implements CborSerializable {}
 
-    private record Registered(String taskId, QuerySpec spec, long createdMillis, ActorRef<SubmitReply> replyTo,
-            Throwable error) implements Command {}
+    private record Registered(TaskHeader header, QuerySpec spec, long createdMillis, ActorRef<SubmitReply> replyTo,
+            Throwable error) implements Command {
+        String taskId() {
+            return header.id();
+        }
+    }
 
     private record ControllerEnded(String taskId) implements Command {}
 
@@ -100,6 +106,11 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
                 .onMessage(IsRunning.class, this::onIsRunning)
                 .onMessage(Shutdown.class, this::onShutdown)
                 .onMessage(ControllerEnded.class, this::onControllerEnded)
+                .onSignal(PostStop.class, signal -> {
+                    // the controllers stop with this actor: their tasks are no longer live here
+                    running.keySet().forEach(LiveTasks.get(ctx.getSystem())::remove);
+                    return this;
+                })
                 .build();
     }
 
@@ -109,22 +120,24 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
             return this;
         }
         long created = settings.clock().millis();
+        TaskHeader header = new TaskHeader(msg.taskId(), "query_controller", msg.spec().dataSource(),
+                Intervals.formatInstant(created), "RUNNING", -1, null, settings.host(), settings.port());
         // The payload (the whole plan as JSON) is built on the blocking pool with the insert, not on this actor.
         CompletableFuture<Void> f = CompletableFuture.runAsync(
                 () -> settings.metadata().insertTask(new TaskRecord(
-                        msg.taskId(),
-                        "query_controller",
-                        msg.spec().dataSource(),
-                        Intervals.formatInstant(created),
-                        "RUNNING",
-                        -1,
-                        null,
-                        settings.host(),
-                        settings.port(),
+                        header.id(),
+                        header.type(),
+                        header.dataSource(),
+                        header.createdTime(),
+                        header.status(),
+                        header.durationMs(),
+                        header.errorMsg(),
+                        header.locationHost(),
+                        header.locationPort(),
                         TaskJson.payload(msg.taskId(), msg.spec()).toString(),
                         null)),
                 settings.blocking());
-        ctx.pipeToSelf(f, (v, err) -> new Registered(msg.taskId(), msg.spec(), created, msg.replyTo(), err));
+        ctx.pipeToSelf(f, (v, err) -> new Registered(header, msg.spec(), created, msg.replyTo(), err));
         return this;
     }
 
@@ -159,6 +172,7 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
                 "controller-" + msg.taskId().replaceAll("[^A-Za-z0-9_\\-]", "_"));
         ctx.watchWith(controller, new ControllerEnded(msg.taskId()));
         running.put(msg.taskId(), controller);
+        LiveTasks.get(ctx.getSystem()).add(msg.header());
         msg.replyTo().tell(new SubmitReply(msg.taskId(), null));
         return this;
     }
@@ -202,6 +216,7 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
     }
 
     private Behavior<Command> onControllerEnded(ControllerEnded msg) {
+        LiveTasks.get(ctx.getSystem()).remove(msg.taskId());
         if (running.remove(msg.taskId()) != null) {
             // A controller that stopped without recording its end (it crashed) must not leave its task RUNNING.
             String taskId = msg.taskId();
