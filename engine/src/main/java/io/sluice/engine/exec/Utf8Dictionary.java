@@ -15,9 +15,11 @@ final class Utf8Dictionary {
     private int[] ends = new int[256]; // value id's bytes are arena[id == 0 ? 0 : ends[id - 1], ends[id])
     private int size;
     private int nullId = -1;
-    // open addressing: (hash << 32) | (id + 1); 0 = empty. The hash in the slot spares most byte comparisons.
-    private long[] table = new long[512];
-    private int mask = table.length - 1;
+    // Open addressing, two longs a slot: (hash << 32) | (id + 1), 0 = empty; then (start << 32) | length of the
+    // value's bytes. The hash spares most byte comparisons; the bytes' place beside it spares a lookup in ends[] (a
+    // cache miss of its own in a large dictionary) before the comparison.
+    private long[] table = new long[2 * 512];
+    private int mask = 512 - 1;
 
     int size() {
         return size;
@@ -53,16 +55,16 @@ final class Utf8Dictionary {
     private int intern(int h, byte[] bytes, int from, int length) {
         int i = h & mask;
         while (true) {
-            long slot = table[i];
+            long slot = table[2 * i];
             if (slot == 0) {
                 break;
             }
             if ((int) (slot >>> 32) == h) {
-                int id = (int) slot - 1;
-                int start = start(id);
-                if (ends[id] - start == length && id != nullId
+                long place = table[2 * i + 1];
+                int start = (int) (place >>> 32);
+                if ((int) place == length
                         && Arrays.equals(arena, start, start + length, bytes, from, from + length)) {
-                    return id;
+                    return (int) slot - 1;
                 }
             }
             i = (i + 1) & mask;
@@ -74,8 +76,9 @@ final class Utf8Dictionary {
         }
         System.arraycopy(bytes, from, arena, used, length);
         int id = add(used + length, h);
-        table[i] = ((long) h << 32) | (id + 1L);
-        if (size * 5L > table.length * 3L) {
+        table[2 * i] = ((long) h << 32) | (id + 1L);
+        table[2 * i + 1] = ((long) used << 32) | length;
+        if (size * 5L > (mask + 1L) * 3L) {
             rehash();
         }
         return id;
@@ -98,7 +101,7 @@ final class Utf8Dictionary {
                 hashes[m++] = hash(bytes, column.utf8Offset(id), column.utf8Length(id));
             }
         }
-        while ((size + (long) m) * 5L > table.length * 3L) {
+        while ((size + (long) m) * 5L > (mask + 1L) * 3L) {
             rehash();
         }
         for (int i = 0; i < m; i++) {
@@ -123,14 +126,16 @@ final class Utf8Dictionary {
     private void rehash() {
         long[] old = table;
         table = new long[old.length * 2];
-        mask = table.length - 1;
-        for (long slot : old) {
+        mask = table.length / 2 - 1;
+        for (int o = 0; o < old.length; o += 2) {
+            long slot = old[o];
             if (slot != 0) {
                 int i = (int) (slot >>> 32) & mask;
-                while (table[i] != 0) {
+                while (table[2 * i] != 0) {
                     i = (i + 1) & mask;
                 }
-                table[i] = slot;
+                table[2 * i] = slot;
+                table[2 * i + 1] = old[o + 1];
             }
         }
     }
