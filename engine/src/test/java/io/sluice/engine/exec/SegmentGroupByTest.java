@@ -239,6 +239,28 @@ class SegmentGroupByTest {
     }
 
     @Test
+    void countsDistinctValuesOverManySegmentsLikeTheRowProcessor() {
+        // enough (group, value) pairs, repeated across segments, for the distinct pairs to be compacted many times
+        Random rnd = new Random(5);
+        for (int seg = 0; seg < 12; seg++) {
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 0; i < 4000; i++) {
+                rows.add(new Object[] {
+                    10_000_000L + seg * 100_000L + i, "x", "v" + rnd.nextInt(60), (long) i, 1.0, "m",
+                    "h" + rnd.nextInt(seg % 2 == 0 ? 5000 : 800)
+                });
+            }
+            Path file = dir.resolve("many" + seg + ".sluice");
+            Iterator<Object[]> it = rows.iterator();
+            SegmentWriter.write(file, SIG, () -> it.hasNext() ? it.next() : null);
+            segments.add(file);
+        }
+        assertSame(spec("s2", null, List.of(
+                agg("a0", AggKind.COUNT, "hc", ColumnType.LONG, true),
+                agg("a1", AggKind.COUNT, null, ColumnType.LONG, false))), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+    }
+
+    @Test
     void borrowsPastItsLimitInsteadOfDrainingAndDrainsOnceTheLoanIsRecalled() {
         GroupByPreShuffleSpec spec = spec("hc", null, List.of(
                 agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
