@@ -124,18 +124,8 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
                 Intervals.formatInstant(created), "RUNNING", -1, null, settings.host(), settings.port());
         // The payload (the whole plan as JSON) is built on the blocking pool with the insert, not on this actor.
         CompletableFuture<Void> f = CompletableFuture.runAsync(
-                () -> settings.metadata().insertTask(new TaskRecord(
-                        header.id(),
-                        header.type(),
-                        header.dataSource(),
-                        header.createdTime(),
-                        header.status(),
-                        header.durationMs(),
-                        header.errorMsg(),
-                        header.locationHost(),
-                        header.locationPort(),
-                        TaskJson.payload(msg.taskId(), msg.spec()).toString(),
-                        null)),
+                () -> settings.metadata().insertTask(
+                        TaskRecord.of(header, TaskJson.payload(msg.taskId(), msg.spec()).toString(), null)),
                 settings.blocking());
         ctx.pipeToSelf(f, (v, err) -> new Registered(header, msg.spec(), created, msg.replyTo(), err));
         return this;

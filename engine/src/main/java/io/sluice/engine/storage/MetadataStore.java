@@ -382,18 +382,8 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
     }
 
     private List<TaskRecord> queryTasks(String sql, int limit, Object... args) {
-        return queryRows(sql, limit, rs -> new TaskRecord(
-                rs.getString("id"),
-                rs.getString("task_type"),
-                rs.getString("datasource"),
-                rs.getString("created_time"),
-                rs.getString("status"),
-                rs.getLong("duration_ms"),
-                rs.getString("error_msg"),
-                rs.getString("location_host"),
-                rs.getInt("location_port"),
-                rs.getString("payload"),
-                rs.getString("report")), args);
+        return queryRows(sql, limit,
+                rs -> TaskRecord.of(header(rs), rs.getString("payload"), rs.getString("report")), args);
     }
 
     private int update(String sql, Object... args) {

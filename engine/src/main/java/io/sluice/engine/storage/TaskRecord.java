@@ -43,6 +43,12 @@ public record TaskRecord(
         }
     }
 
+    /** A task: its header, with its payload and report (null until the task ends). */
+    public static TaskRecord of(TaskHeader h, String payloadJson, String reportJson) {
+        return new TaskRecord(h.id(), h.type(), h.dataSource(), h.createdTime(), h.status(), h.durationMs(),
+                h.errorMsg(), h.locationHost(), h.locationPort(), payloadJson, reportJson);
+    }
+
     /** The task without payload and report. */
     public TaskHeader header() {
         return new TaskHeader(id, type, dataSource, createdTime, status, durationMs, errorMsg, locationHost,
