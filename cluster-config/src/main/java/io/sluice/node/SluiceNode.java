@@ -133,7 +133,8 @@ public final class SluiceNode implements AutoCloseable {
                     boundHttpPort,
                     config.getDuration("sluice.worker-start-timeout"),
                     config.getInt("sluice.max-partitions"),
-                    config.getInt("sluice.max-result-rows"));
+                    config.getInt("sluice.max-result-rows"),
+                    deepStorage);
             ActorRef<TaskMaster.Command> taskMaster = ClusterSingleton.get(system)
                     .init(SingletonActor.of(TaskMaster.create(settings), "task-master"));
             taskMasterRef.complete(taskMaster);

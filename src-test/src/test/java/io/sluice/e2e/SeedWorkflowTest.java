@@ -294,6 +294,24 @@ class SeedWorkflowTest {
         assertThat(err.get("errorCode").asText()).isEqualTo("CannotParseExternalData");
         assertThat(err.get("errorMessage").asText()).contains("Line: 2");
 
+        // Refused at publish, after its segments were pushed: the files go too, nothing of it stays in deep storage.
+        String tooMany = "INSERT INTO t_too_many SELECT TIME_PARSE(\"t\") AS __time, x FROM "
+                + "TABLE(EXTERN('{\"type\":\"inline\",\"data\":\"{\\\"t\\\":\\\"2020-01-01\\\",\\\"x\\\":1}\\n"
+                + "{\\\"t\\\":\\\"2020-01-01T01:00:00\\\",\\\"x\\\":2}\\n"
+                + "{\\\"t\\\":\\\"2020-01-01T02:00:00\\\",\\\"x\\\":3}\"}',"
+                + " '{\"type\":\"json\"}', '[{\"name\":\"t\",\"type\":\"string\"},{\"name\":\"x\",\"type\":\"long\"}]'))"
+                + " PARTITIONED BY DAY";
+        String id3 = client.submitOk(tooMany, Map.of("rowsPerSegment", 1, "maxNumSegments", 1));
+        assertThat(client.await(id3, Duration.ofSeconds(30)).get("statusCode").asText()).isEqualTo("FAILED");
+        assertThat(client.report(id3).at("/multiStageQuery/payload/status/errorReport/error/errorCode").asText())
+                .isEqualTo("TooManySegmentsInTimeChunk");
+        Path pushedDir = dataDir.resolve("deep-storage").resolve("t_too_many");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (Files.exists(pushedDir) && System.nanoTime() < deadline) {
+            SluiceClient.sleep(50);
+        }
+        assertThat(pushedDir).doesNotExist();
+
         String tolerated = client.submitOk(unparseable.replace("t_parse", "t_parse_ok"), Map.of("maxParseExceptions", 1));
         assertThat(client.await(tolerated, Duration.ofSeconds(30)).get("statusCode").asText()).isEqualTo("SUCCESS");
         assertThat(client.report(tolerated).at("/multiStageQuery/payload/status/warnings/0/error/errorCode").asText())

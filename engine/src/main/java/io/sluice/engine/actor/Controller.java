@@ -26,6 +26,7 @@ import io.sluice.engine.plan.StageDefinition;
 import io.sluice.engine.report.ReportBuilder;
 import io.sluice.engine.report.ReportState;
 import io.sluice.engine.segment.GeneratedSegment;
+import io.sluice.engine.storage.UnpublishedSegments;
 import io.sluice.engine.worker.InputSlice;
 import io.sluice.engine.worker.InputSlicer;
 import io.sluice.engine.worker.PartitionSource;
@@ -203,6 +204,8 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         }
         return java.util.Optional.empty();
     }
+
+    private String endStatus; // set once the end is being recorded
 
     private String workerId(int worker) {
         return taskId + "-worker" + worker + "_" + kernel.workerAttempt(worker);
@@ -679,6 +682,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         if (report.isPersisting()) {
             return;
         }
+        endStatus = status;
         long now = cc.clock().millis();
         report.ended(status, now);
         JsonNode finalReport = ReportBuilder.build(report, kernel, now);
@@ -692,9 +696,31 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         if (msg.error() != null) {
             ctx.getLog().error("Could not record the end of task {}", taskId, msg.error());
         }
+        if (!"SUCCESS".equals(endStatus) && spec.isIngestion()) {
+            removeUnpublishedSegments();
+        }
         stopWorkers("query ended");
         cc.onFinished().accept(taskId);
         return Behaviors.stopped();
+    }
+
+    /** A failed ingestion's pushed segments: their files go, unless a recorded segment names them. */
+    private void removeUnpublishedSegments() {
+        List<String> pushed = new ArrayList<>();
+        segments.values().forEach(list -> list.forEach(g -> pushed.add(g.loadSpecPath())));
+        if (pushed.isEmpty() || !(spec.destination() instanceof Destination.DataSource dest)) {
+            return;
+        }
+        String version = cc.segmentVersion(report);
+        org.slf4j.Logger log = ctx.getLog();
+        CompletableFuture.runAsync(() -> {
+            try {
+                int n = UnpublishedSegments.delete(cc.metadata(), cc.deepStorage(), dest.dataSource(), version, pushed);
+                log.info("Task {}: removed {} unpublished segment file(s) from deep storage", taskId, n);
+            } catch (RuntimeException e) {
+                log.warn("Task {}: could not remove its unpublished segment files", taskId, e);
+            }
+        }, cc.blocking());
     }
 
     private Behavior<Command> onPostStop() {

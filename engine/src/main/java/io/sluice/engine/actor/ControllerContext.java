@@ -3,6 +3,7 @@ package io.sluice.engine.actor;
 import static java.util.Objects.requireNonNull;
 
 import io.sluice.engine.report.ReportState;
+import io.sluice.engine.storage.DeepStorage;
 import io.sluice.engine.storage.MetadataStore;
 import io.sluice.engine.task.TaskStore;
 import io.sluice.engine.types.Intervals;
@@ -13,7 +14,8 @@ import java.util.function.Consumer;
 
 /**
  * What a controller needs from its node (local only, given at spawn): the metadata store, the task store, the
- * blocking executor, a clock, the host name shown in reports, limits, and a callback for when the task has ended.
+ * blocking executor, a clock, the host name shown in reports, limits, deep storage (to remove the files of segments
+ * a failed ingestion pushed but did not publish), and a callback for when the task has ended.
  */
 public record ControllerContext(
         MetadataStore metadata,
@@ -24,12 +26,14 @@ public record ControllerContext(
         Duration workerStartTimeout,
         int maxPartitions,
         int maxResultRows,
+        DeepStorage deepStorage,
         Consumer<String> onFinished) {
     public ControllerContext {
         requireNonNull(metadata, "metadata is null");
         requireNonNull(taskStore, "taskStore is null");
         requireNonNull(blocking, "blocking is null");
         requireNonNull(clock, "clock is null");
+        requireNonNull(deepStorage, "deepStorage is null");
         requireNonNull(onFinished, "onFinished is null");
     }
 

@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.Receive;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.engine.fault.Fault;
 import io.sluice.engine.plan.QuerySpec;
+import io.sluice.engine.storage.DeepStorage;
 import io.sluice.engine.storage.DuplicateTaskException;
 import io.sluice.engine.storage.MetadataStore;
 import io.sluice.engine.storage.TaskHeader;
@@ -72,7 +73,8 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
             int port,
             Duration workerStartTimeout,
             int maxPartitions,
-            int maxResultRows) {}
+            int maxResultRows,
+            DeepStorage deepStorage) {}
 
     private final ActorContext<Command> ctx;
     private final Settings settings;
@@ -156,6 +158,7 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
                 settings.workerStartTimeout(),
                 settings.maxPartitions(),
                 settings.maxResultRows(),
+                settings.deepStorage(),
                 taskId -> self.tell(new ControllerEnded(taskId)));
         ActorRef<Controller.Command> controller = ctx.spawn(
                 Controller.create(msg.taskId(), msg.spec(), cc, msg.createdMillis()),

@@ -479,6 +479,30 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         }
     }
 
+    /**
+     * The deep-storage paths of every segment recorded for the datasource with the version, used or not: what files
+     * of a task's version the metadata references.
+     */
+    public Set<String> segmentPaths(String dataSource, String version) {
+        requireNonNull(dataSource, "dataSource is null");
+        requireNonNull(version, "version is null");
+        Set<String> paths = new HashSet<>();
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement(
+                        "SELECT payload FROM sluice_segments WHERE datasource = ? AND version = ?")) {
+            p.setString(1, dataSource);
+            p.setString(2, version);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    paths.add(mapper.readValue(rs.getString(1), DataSegment.class).loadSpecPath());
+                }
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new MetadataStoreException("Cannot read segments of [" + dataSource + "]", e);
+        }
+        return paths;
+    }
+
     /** All used segments of the datasource (tombstones and overshadowed ones included), by start then version. */
     public List<DataSegment> usedSegments(String dataSource) {
         requireNonNull(dataSource, "dataSource is null");
