@@ -118,6 +118,7 @@ public final class SegmentGenerator {
         // A finished segment is sorted, written and pushed on its own thread while the next one's rows are read;
         // at most one segment is finishing at a time.
         Finisher finisher = new Finisher(out);
+        boolean done = false;
         try (sortedRows) {
             Object[] in;
             while ((in = sortedRows.next()) != null) {
@@ -152,10 +153,21 @@ public final class SegmentGenerator {
                 finisher.submit(last);
             }
             finisher.awaitLast();
+            done = true;
         } finally {
             finisher.close();
             if (pending != null) {
                 pending.discard();
+            }
+            if (!done) {
+                // nobody will report or publish the segments pushed so far: their files go
+                for (GeneratedSegment g : out) {
+                    try {
+                        deepStorage.delete(g.loadSpecPath());
+                    } catch (RuntimeException e) {
+                        // the failure being thrown matters more; a file left behind is only garbage
+                    }
+                }
             }
         }
         return out;
@@ -237,6 +249,13 @@ public final class SegmentGenerator {
             if (inFlightPending != null) {
                 inFlightPending.discard();
                 inFlightPending = null;
+            }
+            if (inFlight != null && inFlight.isDone() && !inFlight.isCancelled()) {
+                try {
+                    out.add(inFlight.get()); // pushed before the failure: the caller removes it with the others
+                } catch (ExecutionException | InterruptedException e) {
+                    // it did not push
+                }
             }
             inFlight = null;
             if (interrupted) {

@@ -244,7 +244,7 @@ class SegmentGeneratorTest {
     }
 
     @Test
-    void aFailureAfterSegmentsWereHandedOffLeavesNoTempFiles() throws Exception {
+    void aFailureAfterSegmentsWereHandedOffLeavesNoTempOrPushedFiles() throws Exception {
         List<Object[]> rows = new ArrayList<>();
         for (int d = 0; d < 5; d++) {
             for (int i = 0; i < 300; i++) {
@@ -257,6 +257,10 @@ class SegmentGeneratorTest {
                 .isInstanceOfSatisfying(FaultException.class, e -> assertThat(e.fault().errorCode())
                         .isEqualTo("InsertTimeNull"));
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("tmp"))) {
+            assertThat(files.filter(java.nio.file.Files::isRegularFile)).isEmpty();
+        }
+        // the days pushed before the failure are not left in deep storage either
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("deep"))) {
             assertThat(files.filter(java.nio.file.Files::isRegularFile)).isEmpty();
         }
     }
