@@ -138,6 +138,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     private final java.util.Set<Integer> slicing = new java.util.HashSet<>();
     private boolean finishing;
     private boolean workersStopped;
+    private String endStatus; // SUCCESS or FAILED, once the end is being recorded
     private int finalizeRound;
 
     public static Behavior<Command> create(String taskId, QuerySpec spec, ControllerContext cc, long createdMillis) {
@@ -204,8 +205,6 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         }
         return java.util.Optional.empty();
     }
-
-    private String endStatus; // set once the end is being recorded
 
     private String workerId(int worker) {
         return taskId + "-worker" + worker + "_" + kernel.workerAttempt(worker);
