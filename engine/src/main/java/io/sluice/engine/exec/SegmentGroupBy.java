@@ -12,6 +12,7 @@ import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.segment.SegmentReader;
+import io.sluice.engine.segment.Utf8Dictionary;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;

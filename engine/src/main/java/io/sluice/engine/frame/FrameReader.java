@@ -1,5 +1,6 @@
 package io.sluice.engine.frame;
 
+import io.sluice.engine.rows.EncodedRowSource;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.RowSignature;
 
@@ -7,12 +8,12 @@ import io.sluice.engine.types.RowSignature;
 public final class FrameReader {
     private FrameReader() {}
 
-    public static RowSource rows(RowSignature sig, Frame frame) {
+    public static EncodedRowSource rows(RowSignature sig, Frame frame) {
         return rows(sig.size(), frame);
     }
 
     /** Rows of a frame whose rows have {@code columns} values. */
-    public static RowSource rows(int columns, Frame frame) {
+    public static EncodedRowSource rows(int columns, Frame frame) {
         return rows(columns, frame, null);
     }
 
@@ -20,7 +21,7 @@ public final class FrameReader {
      * As {@link #rows(int, Frame)}, strings decoded through {@code cache} when it is not null (the same values; a
      * cache may serve many frames of the same signature, on one thread).
      */
-    public static RowSource rows(int columns, Frame frame, StringCache cache) {
+    public static EncodedRowSource rows(int columns, Frame frame, StringCache cache) {
         byte[] b = frame.bytes();
         int length = frame.sizeBytes();
         ByteSource src = new ByteSource(b, 0, length);
@@ -28,7 +29,7 @@ public final class FrameReader {
             throw new IllegalStateException("Not a Sluice frame");
         }
         int n = src.readInt();
-        return new RowSource() {
+        return new EncodedRowSource() {
             private int read;
 
             @Override
@@ -38,6 +39,26 @@ public final class FrameReader {
                 }
                 read++;
                 return cache == null ? RowCodec.readRow(src, columns) : RowCodec.readRow(src, columns, cache);
+            }
+
+            @Override
+            public boolean advance(int[] offsets) {
+                if (read >= n) {
+                    return false;
+                }
+                read++;
+                for (int c = 0; c < columns; c++) {
+                    if (c < offsets.length) {
+                        offsets[c] = src.position();
+                    }
+                    RowCodec.skipValue(src);
+                }
+                return true;
+            }
+
+            @Override
+            public byte[] buffer() {
+                return b;
             }
         };
     }

@@ -17,14 +17,14 @@ import java.util.List;
  * </pre>
  */
 public final class RowCodec {
-    static final byte NULL = 0;
-    static final byte LONG = 1;
-    static final byte FLOAT = 2;
-    static final byte DOUBLE = 3;
-    static final byte STRING = 4;
-    static final byte LIST = 5;
-    static final byte BYTES = 6;
-    static final byte JSON = 7;
+    public static final byte NULL = 0;
+    public static final byte LONG = 1;
+    public static final byte FLOAT = 2;
+    public static final byte DOUBLE = 3;
+    public static final byte STRING = 4;
+    public static final byte LIST = 5;
+    public static final byte BYTES = 6;
+    public static final byte JSON = 7;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -141,6 +141,60 @@ public final class RowCodec {
             default:
                 return readTagged(tag, in);
         }
+    }
+
+    // Reading one value in place, without a cursor or an object: the tag is at buf[off] (see EncodedRowSource).
+
+    /** The value of a LONG-tagged value at {@code buf[off]}. */
+    public static long longAt(byte[] buf, int off) {
+        long v = 0;
+        int shift = 0;
+        for (int p = off + 1; ; p++) {
+            byte b = buf[p];
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return unzigzag(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /** The value of a DOUBLE-tagged value at {@code buf[off]}. */
+    public static double doubleAt(byte[] buf, int off) {
+        long bits = 0;
+        for (int p = off + 1; p < off + 9; p++) {
+            bits = (bits << 8) | (buf[p] & 0xFFL);
+        }
+        return Double.longBitsToDouble(bits);
+    }
+
+    /** The value of a FLOAT-tagged value at {@code buf[off]}. */
+    public static float floatAt(byte[] buf, int off) {
+        int bits = ((buf[off + 1] & 0xFF) << 24) | ((buf[off + 2] & 0xFF) << 16) | ((buf[off + 3] & 0xFF) << 8)
+                | (buf[off + 4] & 0xFF);
+        return Float.intBitsToFloat(bits);
+    }
+
+    /**
+     * Where the UTF-8 bytes of a STRING-tagged value at {@code buf[off]} are: {@code (start << 32) | length}.
+     */
+    public static long stringAt(byte[] buf, int off) {
+        int len = 0;
+        int shift = 0;
+        int p = off + 1;
+        while (true) {
+            byte b = buf[p++];
+            len |= (b & 0x7F) << shift;
+            if (b >= 0) {
+                return ((long) p << 32) | len;
+            }
+            shift += 7;
+        }
+    }
+
+    /** The tagged value at {@code buf[off]}, decoded (as {@link #readValue(ByteSource)}). */
+    public static Object valueAt(byte[] buf, int off) {
+        return readValue(new ByteSource(buf, off, buf.length));
     }
 
     /** Moves past one tagged value without decoding it. */

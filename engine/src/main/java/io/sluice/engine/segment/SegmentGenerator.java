@@ -6,7 +6,9 @@ import io.sluice.engine.agg.AggregatorSpec;
 import io.sluice.engine.fault.FaultException;
 import io.sluice.engine.fault.Faults;
 import io.sluice.engine.plan.ColumnMapping;
+import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.rows.EncodedRowSource;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.storage.DeepStorage;
 import io.sluice.engine.types.ColumnSignature;
@@ -111,23 +113,20 @@ public final class SegmentGenerator {
         Granularity granularity = spec.segmentGranularity();
         long rowsPerSegment = spec.rowsPerSegment() > 0 ? spec.rowsPerSegment() : 3_000_000L;
 
+        // Frames read column by column: string values go to the dictionaries as the frame's UTF-8 bytes.
+        EncodedRowSource encoded = columnar && sortedRows instanceof EncodedRowSource e ? e : null;
+
         List<GeneratedSegment> out = new ArrayList<>();
-        Pending pending = null;
-        long bucket = 0;
-        int started = 0; // segments begun so far: names their files (out lags while one is finishing)
         // A finished segment is sorted, written and pushed on its own thread while the next one's rows are read;
         // at most one segment is finishing at a time.
         Finisher finisher = new Finisher(out);
-        boolean done = false;
-        try (sortedRows) {
-            Object[] in;
-            while ((in = sortedRows.next()) != null) {
-                Object[] row = new Object[stored.size()];
-                for (int c = 0; c < row.length; c++) {
-                    row[c] = sourceIndex[c] < 0 ? null : in[sourceIndex[c]];
-                }
-                long time = timeOf(row[0]);
-                row[0] = time;
+        // The segment a row goes to: a new one at every time-chunk change and every rowsPerSegment rows.
+        class Cutter {
+            Pending pending;
+            long bucket;
+            int started; // segments begun so far: names their files (out lags while one is finishing)
+
+            Pending segmentFor(long time) {
                 long rowBucket = granularity.bucketStart(time);
                 if (pending == null || rowBucket != bucket) {
                     bounds.check(rowBucket, granularity.bucketEnd(rowBucket));
@@ -141,23 +140,49 @@ public final class SegmentGenerator {
                     String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + started;
                     started++;
                     pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
-                            deepStorage, counters, maxBytesInMemory, columnar);
+                            deepStorage, counters, maxBytesInMemory, columnar, encoded != null);
                 }
                 bucket = rowBucket;
-                pending.add(row);
-                counters.addProcessed(1);
+                return pending;
             }
-            if (pending != null) {
-                Pending last = pending;
-                pending = null;
+        }
+        Cutter cutter = new Cutter();
+        boolean done = false;
+        try (sortedRows) {
+            if (encoded != null) {
+                int[] offsets = new int[inputSignature.size()];
+                int timeSource = sourceIndex[0];
+                while (encoded.advance(offsets)) {
+                    byte[] buf = encoded.buffer();
+                    int at = offsets[timeSource];
+                    long time = buf[at] == RowCodec.LONG ? RowCodec.longAt(buf, at) : timeOf(RowCodec.valueAt(buf, at));
+                    cutter.segmentFor(time).addEncoded(time, buf, offsets, sourceIndex);
+                    counters.addProcessed(1);
+                }
+            } else {
+                Object[] in;
+                while ((in = sortedRows.next()) != null) {
+                    Object[] row = new Object[stored.size()];
+                    for (int c = 0; c < row.length; c++) {
+                        row[c] = sourceIndex[c] < 0 ? null : in[sourceIndex[c]];
+                    }
+                    long time = timeOf(row[0]);
+                    row[0] = time;
+                    cutter.segmentFor(time).add(row);
+                    counters.addProcessed(1);
+                }
+            }
+            if (cutter.pending != null) {
+                Pending last = cutter.pending;
+                cutter.pending = null;
                 finisher.submit(last);
             }
             finisher.awaitLast();
             done = true;
         } finally {
             finisher.close();
-            if (pending != null) {
-                pending.discard();
+            if (cutter.pending != null) {
+                cutter.pending.discard();
             }
             if (!done) {
                 // nobody will report or publish the segments pushed so far: their files go
@@ -358,7 +383,8 @@ public final class SegmentGenerator {
                 DeepStorage deepStorage,
                 SegmentGenerationCounters counters,
                 long maxBytesInMemory,
-                boolean columnar) {
+                boolean columnar,
+                boolean encodedRows) {
             this.spec = spec;
             this.uniqueName = uniqueName;
             this.maxBytesInMemory = maxBytesInMemory > 0 ? maxBytesInMemory : Long.MAX_VALUE;
@@ -371,7 +397,7 @@ public final class SegmentGenerator {
             this.deepStorage = deepStorage;
             this.counters = counters;
             this.maxRowsInMemory = spec.maxRowsInMemory() > 0 ? spec.maxRowsInMemory() : Integer.MAX_VALUE;
-            this.columnar = columnar ? new SegmentWriter.Columnar(stored) : null;
+            this.columnar = columnar ? new SegmentWriter.Columnar(stored, encodedRows) : null;
             // Column by column a row takes a few dozen bytes instead of a row object's ~1 KB, so maxRowsInMemory
             // (a bound on row objects) does not apply; the byte budget does.
             this.columnarLimit = maxBytesInMemory > 0 ? maxBytesInMemory : DEFAULT_COLUMNAR_LIMIT;
@@ -385,6 +411,28 @@ public final class SegmentGenerator {
                     toRowPath();
                 }
                 return;
+            }
+            addRow(row);
+            rows++;
+        }
+
+        /**
+         * As {@link #add} of the row whose stored column c is the tagged value at {@code buf[offsets[sourceIndex[c]]]}
+         * (NULL where {@code sourceIndex[c] < 0}) and whose {@code __time} is {@code time}.
+         */
+        void addEncoded(long time, byte[] buf, int[] offsets, int[] sourceIndex) {
+            if (columnar != null) {
+                columnar.addEncoded(time, buf, offsets, sourceIndex);
+                rows++;
+                if ((rows & 1023) == 0 && columnar.estimatedBytes() > columnarLimit) {
+                    toRowPath();
+                }
+                return;
+            }
+            Object[] row = new Object[stored.size()];
+            row[0] = time;
+            for (int c = 1; c < row.length; c++) {
+                row[c] = sourceIndex[c] < 0 ? null : RowCodec.valueAt(buf, offsets[sourceIndex[c]]);
             }
             addRow(row);
             rows++;

@@ -3,6 +3,7 @@ package io.sluice.engine.segment;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
@@ -111,6 +112,10 @@ public final class SegmentWriter {
      * keep arrival order) by permuting each column, then finishes the columns in parallel: the file is byte for byte
      * the one {@link #write(Path, RowSignature, List)} writes for the same rows sorted that way. Columns of types
      * other than STRING, LONG, DOUBLE and FLOAT are not supported ({@link #supports}).
+     *
+     * <p>A buffer made {@code forEncodedRows} keeps its string dictionaries as UTF-8 bytes and takes rows undecoded
+     * ({@link #addEncoded}): a frame's string value is hashed and copied in place, with no {@code String} made on the
+     * way in or encoded again on the way out. Its file is the same too.
      */
     static final class Columnar {
         private final RowSignature signature;
@@ -119,13 +124,19 @@ public final class SegmentWriter {
         private int rows;
 
         Columnar(RowSignature signature) {
+            this(signature, false);
+        }
+
+        Columnar(RowSignature signature, boolean forEncodedRows) {
             if (!supports(signature)) {
                 throw new IllegalArgumentException("Not a column-by-column signature: " + signature);
             }
             this.signature = signature;
             this.builders = new ColumnBuilder[signature.size()];
             for (int c = 1; c < builders.length; c++) {
-                builders[c] = builderFor(signature.name(c), signature.type(c));
+                builders[c] = signature.type(c) == ColumnType.STRING && forEncodedRows
+                        ? StringColumnBuilder.utf8(signature.name(c))
+                        : builderFor(signature.name(c), signature.type(c));
             }
         }
 
@@ -165,6 +176,30 @@ public final class SegmentWriter {
             times[rows] = num.longValue();
             for (int c = 1; c < n; c++) {
                 builders[c].add(row[c], rows);
+            }
+            rows++;
+        }
+
+        /**
+         * Adds a row given undecoded ({@link io.sluice.engine.rows.EncodedRowSource}): its {@code __time}, and for
+         * each later column c the tagged value at {@code buf[offsets[sourceIndex[c]]]} (NULL where
+         * {@code sourceIndex[c] < 0}). The same column data as {@link #add} of the decoded row.
+         */
+        void addEncoded(long time, byte[] buf, int[] offsets, int[] sourceIndex) {
+            if (rows == Integer.MAX_VALUE - 1) {
+                throw new IllegalStateException("Too many rows for one segment");
+            }
+            if (rows == times.length) {
+                times = Arrays.copyOf(times, rows * 2);
+            }
+            times[rows] = time;
+            for (int c = 1, n = builders.length; c < n; c++) {
+                int source = sourceIndex[c];
+                if (source < 0) {
+                    builders[c].add(null, rows);
+                } else {
+                    builders[c].addEncoded(buf, offsets[source], rows);
+                }
             }
             rows++;
         }
@@ -383,6 +418,11 @@ public final class SegmentWriter {
     private abstract static class ColumnBuilder {
         abstract void add(Object value, int row);
 
+        /** As {@link #add}, the value given as the tagged value at {@code buf[off]} (RowCodec's layout). */
+        void addEncoded(byte[] buf, int off, int row) {
+            add(RowCodec.valueAt(buf, off), row);
+        }
+
         /** A builder holding the same values with row i holding this one's row {@code perm[i]}. */
         ColumnBuilder permuted(int[] perm, int numRows) {
             throw new UnsupportedOperationException(getClass().getSimpleName());
@@ -453,7 +493,9 @@ public final class SegmentWriter {
      */
     private static final class StringColumnBuilder extends ColumnBuilder {
         private final String name;
+        /** The dictionary: {@code ids} of strings, or (for encoded rows) {@code utf8} of their UTF-8 bytes. */
         private final StringIds ids;
+        private final Utf8Dictionary utf8;
         private final IntList rowIds;
         /** Per row, the end of its ids in {@code rowIds}; only kept once a multi-value row was seen. */
         private IntList ends;
@@ -462,26 +504,57 @@ public final class SegmentWriter {
         private long dictionaryBytes;
 
         StringColumnBuilder(String name) {
-            this.name = name;
-            this.ids = new StringIds();
-            this.rowIds = new IntList();
+            this(name, new StringIds(), null, new IntList(), null, 0);
         }
 
-        private StringColumnBuilder(String name, StringIds ids, IntList rowIds, IntList ends, int rows) {
+        /** A builder keeping its dictionary as UTF-8 bytes, for {@link #addEncoded}. */
+        static StringColumnBuilder utf8(String name) {
+            return new StringColumnBuilder(name, null, new Utf8Dictionary(), new IntList(), null, 0);
+        }
+
+        private StringColumnBuilder(
+                String name, StringIds ids, Utf8Dictionary utf8, IntList rowIds, IntList ends, int rows) {
             this.name = name;
             this.ids = ids;
+            this.utf8 = utf8;
             this.rowIds = rowIds;
             this.ends = ends;
             this.rows = rows;
         }
 
         private int newId(String s) {
+            if (utf8 != null) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                return utf8.intern(b, 0, b.length) + 1;
+            }
             int before = ids.size();
             int id = ids.idOf(s);
             if (id > before) {
                 dictionaryBytes += 72 + s.length();
             }
             return id;
+        }
+
+        @Override
+        void addEncoded(byte[] buf, int off, int row) {
+            if (utf8 == null) {
+                super.addEncoded(buf, off, row);
+                return;
+            }
+            byte tag = buf[off];
+            if (tag == RowCodec.STRING) {
+                long at = RowCodec.stringAt(buf, off);
+                rowIds.add(utf8.intern(buf, (int) (at >>> 32), (int) at) + 1);
+            } else if (tag == RowCodec.NULL) {
+                rowIds.add(0);
+            } else {
+                add(RowCodec.valueAt(buf, off), row); // a list, or a number in a string column
+                return;
+            }
+            rows++;
+            if (ends != null) {
+                ends.add(rowIds.size());
+            }
         }
 
         @Override
@@ -492,7 +565,7 @@ public final class SegmentWriter {
                 for (int i = 0; i < numRows; i++) {
                     out.add(raw[perm[i]]);
                 }
-                return new StringColumnBuilder(name, ids, out, null, numRows);
+                return new StringColumnBuilder(name, ids, utf8, out, null, numRows);
             }
             IntList out = new IntList(rowIds.size());
             IntList outEnds = new IntList(numRows);
@@ -504,26 +577,34 @@ public final class SegmentWriter {
                 }
                 outEnds.add(out.size());
             }
-            return new StringColumnBuilder(name, ids, out, outEnds, numRows);
+            return new StringColumnBuilder(name, ids, utf8, out, outEnds, numRows);
         }
 
         @Override
         Object valueAt(int row) {
             if (ends == null) {
-                return ids.valueOf(rowIds.get(row));
+                return valueOf(rowIds.get(row));
             }
             int start = row == 0 ? 0 : ends.get(row - 1);
             int end = ends.get(row);
             Object[] values = new Object[end - start];
             for (int k = start; k < end; k++) {
-                values[k - start] = ids.valueOf(rowIds.get(k));
+                values[k - start] = valueOf(rowIds.get(k));
             }
             return java.util.Collections.unmodifiableList(Arrays.asList(values));
         }
 
+        private String valueOf(int id) {
+            if (utf8 == null) {
+                return ids.valueOf(id);
+            }
+            return id == 0 ? null : utf8.value(id - 1);
+        }
+
         @Override
         long estimatedBytes() {
-            return 4L * rowIds.array().length + (ends == null ? 0 : 4L * ends.array().length) + dictionaryBytes;
+            return 4L * rowIds.array().length + (ends == null ? 0 : 4L * ends.array().length)
+                    + (utf8 == null ? dictionaryBytes : utf8.memoryBytes());
         }
 
         private int idOf(Object v) {
@@ -568,20 +649,37 @@ public final class SegmentWriter {
 
         @Override
         Map<String, ByteSink> finish(int numRows) {
-            String[] values = ids.values(); // id order: the value of id k at k - 1
-            int[] order = StringSorter.order(values);
-            String[] sorted = new String[values.length];
-            int[] remap = new int[values.length + 1];
-            for (int i = 0; i < order.length; i++) {
-                sorted[i] = values[order[i]];
-                remap[order[i] + 1] = i + 1;
-            }
-            ByteSink dict = new ByteSink(sorted.length * 16 + 4);
-            dict.putInt(sorted.length);
-            for (String s : sorted) {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                dict.putInt(b.length);
-                dict.putBytes(b);
+            int distinct = utf8 == null ? ids.size() : utf8.size();
+            int[] remap = new int[distinct + 1]; // builder id → sorted dictionary id (0 = null stays 0)
+            ByteSink dict;
+            if (utf8 != null && distinct <= Utf8Dictionary.MAX_SORTABLE) {
+                // the bytes are already UTF-8: sorted as String.compareTo would and copied, never decoded
+                int[] order = utf8.sortedIds(true);
+                byte[] arena = utf8.arena();
+                int bytes = distinct == 0 ? 0 : utf8.start(distinct - 1) + utf8.length(distinct - 1);
+                dict = new ByteSink(bytes + 4 * distinct + 4);
+                dict.putInt(distinct);
+                for (int i = 0; i < order.length; i++) {
+                    int id = order[i];
+                    int len = utf8.length(id);
+                    dict.putInt(len);
+                    dict.putBytes(arena, utf8.start(id), len);
+                    remap[id + 1] = i + 1;
+                }
+            } else {
+                String[] values = new String[distinct]; // id order: the value of id k at k - 1
+                for (int k = 0; k < distinct; k++) {
+                    values[k] = valueOf(k + 1);
+                }
+                int[] order = StringSorter.order(values);
+                dict = new ByteSink(distinct * 16 + 4);
+                dict.putInt(distinct);
+                for (int i = 0; i < order.length; i++) {
+                    byte[] b = values[order[i]].getBytes(StandardCharsets.UTF_8);
+                    dict.putInt(b.length);
+                    dict.putBytes(b);
+                    remap[order[i] + 1] = i + 1;
+                }
             }
             int total = rowIds.size();
             int[] raw = rowIds.array();
@@ -625,7 +723,9 @@ public final class SegmentWriter {
                     start = end;
                 }
             }
-            ByteSink bm = new ByteSink(remap.length * 16);
+            // sized so that it seldom grows by copying: a bitmap of one row takes ~22 bytes with its length, and a
+            // bitmap's rows mostly take at most 2 bytes each beyond that
+            ByteSink bm = new ByteSink((int) Math.min(Integer.MAX_VALUE - 16, remap.length * 24L + 2L * total));
             RoaringBitmap b = new RoaringBitmap();
             for (int id = 0; id < remap.length; id++) {
                 b.clear();
@@ -722,7 +822,8 @@ public final class SegmentWriter {
         private final String name;
         private final ColumnType type;
         private ByteSink values = new ByteSink(1 << 12);
-        private final RoaringBitmap nulls = new RoaringBitmap();
+        /** Rows holding NULL, ascending (a bitmap is built once, at the end: adding to one row by row costs more). */
+        private IntList nullRows = new IntList();
 
         NumericBuilder(String name, ColumnType type) {
             this.name = name;
@@ -743,12 +844,14 @@ public final class SegmentWriter {
                 dst.putBytes(src, perm[i] * w, w);
             }
             out.values = dst;
-            if (!nulls.isEmpty()) {
+            if (nullRows.size() > 0) {
                 boolean[] isNull = new boolean[numRows];
-                nulls.forEach((org.roaringbitmap.IntConsumer) r -> isNull[r] = true);
+                for (int k = 0, m = nullRows.size(); k < m; k++) {
+                    isNull[nullRows.get(k)] = true;
+                }
                 for (int i = 0; i < numRows; i++) {
                     if (isNull[perm[i]]) {
-                        out.nulls.add(i); // in row order, as rows added in this order would have
+                        out.nullRows.add(i); // in row order, as rows added in this order would have
                     }
                 }
             }
@@ -757,7 +860,7 @@ public final class SegmentWriter {
 
         @Override
         Object valueAt(int row) {
-            if (nulls.contains(row)) {
+            if (Arrays.binarySearch(nullRows.array(), 0, nullRows.size(), row) >= 0) {
                 return null;
             }
             byte[] b = values.array();
@@ -783,7 +886,7 @@ public final class SegmentWriter {
         void add(Object value, int row) {
             Number num;
             if (value == null) {
-                nulls.add(row);
+                nullRows.add(row);
                 num = 0;
             } else if (value instanceof Number x) {
                 num = x;
@@ -800,7 +903,34 @@ public final class SegmentWriter {
         }
 
         @Override
+        void addEncoded(byte[] buf, int off, int row) {
+            // the conversions Number's longValue / doubleValue / floatValue make in add
+            switch (buf[off]) {
+                case RowCodec.LONG -> {
+                    long v = RowCodec.longAt(buf, off);
+                    switch (type) {
+                        case LONG -> values.putLong(v);
+                        case DOUBLE -> values.putLong(Double.doubleToRawLongBits((double) v));
+                        default -> values.putInt(Float.floatToRawIntBits((float) v));
+                    }
+                }
+                case RowCodec.DOUBLE -> {
+                    double v = RowCodec.doubleAt(buf, off);
+                    switch (type) {
+                        case LONG -> values.putLong((long) v);
+                        case DOUBLE -> values.putLong(Double.doubleToRawLongBits(v));
+                        default -> values.putInt(Float.floatToRawIntBits((float) v));
+                    }
+                }
+                default -> super.addEncoded(buf, off, row); // NULL, FLOAT, or a value that is refused
+            }
+        }
+
+        @Override
         Map<String, ByteSink> finish(int numRows) {
+            RoaringBitmap nulls = new RoaringBitmap();
+            nulls.addN(nullRows.array(), 0, nullRows.size());
+            nullRows = null;
             nulls.runOptimize();
             ByteBuffer buf = ByteBuffer.allocate(nulls.serializedSizeInBytes());
             nulls.serialize(buf);

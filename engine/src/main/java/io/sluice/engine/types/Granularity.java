@@ -19,11 +19,13 @@ public final class Granularity {
 
     private final String name;
     private final String period; // ISO period, null for ALL
+    private final Step step; // the period's arithmetic, null for ALL
 
     @JsonCreator(mode = JsonCreator.Mode.DISABLED)
     private Granularity(String name, String period) {
         this.name = name;
         this.period = period;
+        this.step = period == null ? null : step(period);
     }
 
     public boolean isAll() {
@@ -88,7 +90,7 @@ public final class Granularity {
         if (isAll()) {
             return Intervals.ETERNITY_START;
         }
-        return floor(millis, period);
+        return floor(millis, step);
     }
 
     /** End (exclusive) of the bucket starting at {@code start}. */
@@ -105,9 +107,19 @@ public final class Granularity {
     private static final java.util.concurrent.ConcurrentHashMap<String, Step> STEPS =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The last period looked up, and its step: a query floors by one period, mostly (benign races: immutable). */
+    private static LastStep last = new LastStep("", null);
+
+    private record LastStep(String period, Step step) {}
+
     private static Step step(String isoPeriod) {
+        LastStep l = last;
+        if (l.period() == isoPeriod) {
+            return l.step();
+        }
         Step cached = STEPS.get(isoPeriod);
         if (cached != null) {
+            last = new LastStep(isoPeriod, cached);
             return cached;
         }
         String p = isoPeriod.toUpperCase(Locale.ROOT);
@@ -136,7 +148,10 @@ public final class Granularity {
 
     /** Floors millis to an ISO period in UTC (origin 1970-01-01, weeks aligned to Monday as in Druid). */
     public static long floor(long millis, String isoPeriod) {
-        Step s = step(isoPeriod);
+        return floor(millis, step(isoPeriod));
+    }
+
+    private static long floor(long millis, Step s) {
         if (s.months() == 0) {
             return Math.floorDiv(millis - s.origin(), s.millis()) * s.millis() + s.origin();
         }

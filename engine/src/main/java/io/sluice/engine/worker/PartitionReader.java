@@ -11,6 +11,7 @@ import io.sluice.engine.frame.FrameReader;
 import io.sluice.engine.frame.KeyCodec;
 import io.sluice.engine.frame.StringCache;
 import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.rows.EncodedRowSource;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.RowSignature;
 import java.time.Duration;
@@ -31,7 +32,10 @@ public final class PartitionReader {
 
     private PartitionReader() {}
 
-    /** Rows of the given partitions, in partition order. */
+    /**
+     * Rows of the given partitions, in partition order. The source is an {@link EncodedRowSource} (rows can be taken
+     * undecoded) unless a partition's pieces must be merged by a sort key.
+     */
     public static RowSource read(
             ActorSystem<?> system, RowSignature signature, List<KeyColumn> sortKey, List<List<PartitionSource>> parts) {
         return read(system, signature, sortKey, parts, bytes -> {});
@@ -47,7 +51,68 @@ public final class PartitionReader {
         List<List<PartitionSource>> copy = List.copyOf(parts);
         // one string cache for all partitions and pieces: they are all read on the consumer's thread
         StringCache cache = new StringCache(signature.size());
+        boolean merges = !sortKey.isEmpty() && copy.stream().anyMatch(pieces -> pieces.size() > 1);
+        if (!merges) {
+            return sequenceEncoded(copy.size(),
+                    i -> (EncodedRowSource) readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
+        }
         return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
+    }
+
+    /** As {@link #sequence}, for sources whose rows can be taken undecoded. */
+    static EncodedRowSource sequenceEncoded(int count, java.util.function.IntFunction<EncodedRowSource> open) {
+        return new EncodedRowSource() {
+            private int next;
+            private EncodedRowSource current;
+
+            @Override
+            public Object[] next() {
+                while (true) {
+                    if (current != null) {
+                        Object[] row = current.next();
+                        if (row != null) {
+                            return row;
+                        }
+                        current.close();
+                        current = null;
+                    }
+                    if (next >= count) {
+                        return null;
+                    }
+                    current = open.apply(next++);
+                }
+            }
+
+            @Override
+            public boolean advance(int[] offsets) {
+                while (true) {
+                    if (current != null) {
+                        if (current.advance(offsets)) {
+                            return true;
+                        }
+                        current.close();
+                        current = null;
+                    }
+                    if (next >= count) {
+                        return false;
+                    }
+                    current = open.apply(next++);
+                }
+            }
+
+            @Override
+            public byte[] buffer() {
+                return current.buffer();
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    current.close();
+                    current = null;
+                }
+            }
+        };
     }
 
     /**
@@ -100,20 +165,20 @@ public final class PartitionReader {
             List<PartitionSource> pieces,
             LongConsumer onFrame,
             StringCache cache) {
-        List<RowSource> sources = new ArrayList<>();
+        List<EncodedRowSource> sources = new ArrayList<>();
         for (PartitionSource p : pieces) {
             sources.add(open(system, signature, p, onFrame, cache));
         }
         if (sources.size() == 1) {
             return sources.get(0);
         }
-        if (sortKey.isEmpty()) {
-            return concat(sources);
+        if (sortKey.isEmpty() || sources.isEmpty()) {
+            return sequenceEncoded(sources.size(), sources::get);
         }
-        return merge(sources, new KeyCodec(signature, sortKey));
+        return merge(new ArrayList<>(sources), new KeyCodec(signature, sortKey));
     }
 
-    private static RowSource open(
+    private static EncodedRowSource open(
             ActorSystem<?> system, RowSignature signature, PartitionSource p, LongConsumer onFrame, StringCache cache) {
         Iterator<Frame> frames;
         try {
@@ -126,8 +191,8 @@ public final class PartitionReader {
             frames = stream(system, p);
         }
         Iterator<Frame> source = frames;
-        return new RowSource() {
-            private RowSource rows;
+        return new EncodedRowSource() {
+            private EncodedRowSource rows;
 
             @Override
             public Object[] next() {
@@ -139,18 +204,45 @@ public final class PartitionReader {
                         }
                         rows = null;
                     }
-                    Frame next;
-                    try {
-                        if (!source.hasNext()) {
-                            return null;
-                        }
-                        next = source.next();
-                    } catch (RuntimeException e) {
-                        throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
+                    if (!nextFrame()) {
+                        return null;
                     }
-                    onFrame.accept(next.sizeBytes());
-                    rows = FrameReader.rows(signature.size(), next, cache);
                 }
+            }
+
+            @Override
+            public boolean advance(int[] offsets) {
+                while (true) {
+                    if (rows != null) {
+                        if (rows.advance(offsets)) {
+                            return true;
+                        }
+                        rows = null;
+                    }
+                    if (!nextFrame()) {
+                        return false;
+                    }
+                }
+            }
+
+            @Override
+            public byte[] buffer() {
+                return rows.buffer();
+            }
+
+            private boolean nextFrame() {
+                Frame next;
+                try {
+                    if (!source.hasNext()) {
+                        return false;
+                    }
+                    next = source.next();
+                } catch (RuntimeException e) {
+                    throw new UpstreamReadException(p, e); // the stream from the upstream worker broke
+                }
+                onFrame.accept(next.sizeBytes());
+                rows = FrameReader.rows(signature.size(), next, cache);
+                return true;
             }
         };
     }

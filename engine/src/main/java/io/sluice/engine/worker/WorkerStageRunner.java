@@ -26,6 +26,7 @@ import io.sluice.engine.plan.ExportProcessorSpec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
 import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.rows.EncodedRowSource;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.segment.GeneratedSegment;
 import io.sluice.engine.segment.SegmentGenerationCounters;
@@ -737,6 +738,37 @@ public final class WorkerStageRunner implements AutoCloseable {
     }
 
     private RowSource counting(RowSource r) {
+        if (r instanceof EncodedRowSource e) {
+            return new EncodedRowSource() {
+                @Override
+                public Object[] next() {
+                    Object[] row = e.next();
+                    if (row != null) {
+                        input.rows.incrementAndGet();
+                    }
+                    return row;
+                }
+
+                @Override
+                public boolean advance(int[] offsets) {
+                    if (e.advance(offsets)) {
+                        input.rows.incrementAndGet();
+                        return true;
+                    }
+                    return false;
+                }
+
+                @Override
+                public byte[] buffer() {
+                    return e.buffer();
+                }
+
+                @Override
+                public void close() {
+                    e.close();
+                }
+            };
+        }
         return new RowSource() {
             @Override
             public Object[] next() {
@@ -756,6 +788,39 @@ public final class WorkerStageRunner implements AutoCloseable {
 
     /** Stops reading promptly when the query is canceled. */
     private RowSource cancellable(RowSource r) {
+        if (r instanceof EncodedRowSource e) {
+            return new EncodedRowSource() {
+                private int n;
+
+                @Override
+                public Object[] next() {
+                    checkCanceled();
+                    return e.next();
+                }
+
+                @Override
+                public boolean advance(int[] offsets) {
+                    checkCanceled();
+                    return e.advance(offsets);
+                }
+
+                @Override
+                public byte[] buffer() {
+                    return e.buffer();
+                }
+
+                private void checkCanceled() {
+                    if ((++n & 1023) == 0 && canceled.get()) {
+                        throw new CancellationException("query canceled");
+                    }
+                }
+
+                @Override
+                public void close() {
+                    e.close();
+                }
+            };
+        }
         return new RowSource() {
             private int n;
 

@@ -3,8 +3,14 @@ package io.sluice.engine.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.engine.frame.ByteSink;
+import io.sluice.engine.frame.Frame;
+import io.sluice.engine.frame.FrameReader;
+import io.sluice.engine.frame.FrameWriter;
+import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.ColumnMapping;
 import io.sluice.engine.plan.SegmentGeneratorSpec;
+import io.sluice.engine.rows.EncodedRowSource;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.storage.LocalDeepStorage;
 import io.sluice.engine.types.ColumnSignature;
@@ -42,6 +48,8 @@ class ColumnarSegmentTest {
             .add("f", ColumnType.FLOAT)
             .build();
 
+    private static final String[] HIGH_SUFFIXES = {"", "é", "\uD83D\uDE00", "\uE000", "\uFFFD", "\uFF21x", "\u0000"};
+
     /** Rows in no time order, many equal times, nulls, multi-value lists (empty, repeats, nulls, numbers). */
     static List<Object[]> rows(long seed, int n, boolean withMultiValues, long span) {
         Random rnd = new Random(seed);
@@ -62,8 +70,9 @@ class ColumnarSegmentTest {
             }
             out.add(new Object[] {
                 t,
-                "c" + rnd.nextInt(7),
-                rnd.nextInt(10) == 0 ? null : "page " + rnd.nextInt(n) + (rnd.nextBoolean() ? "é" : "\uD83D\uDE00"),
+                rnd.nextInt(20) == 0 ? "" : "c" + rnd.nextInt(7),
+                // supplementary characters against U+E000..U+FFFF: UTF-16 order is not code point order there
+                rnd.nextInt(10) == 0 ? null : "page " + rnd.nextInt(n) + HIGH_SUFFIXES[rnd.nextInt(HIGH_SUFFIXES.length)],
                 rnd.nextInt(50) == 0 ? "rare" + rnd.nextInt(3) : null,
                 mv,
                 rnd.nextInt(8) == 0 ? null : (Object) (long) (rnd.nextInt(1000) - 500),
@@ -97,6 +106,95 @@ class ColumnarSegmentTest {
         assertThat(Files.mismatch(expected, handedOver)).isEqualTo(-1L);
         assertThat(c.write(actual)).isEqualTo(a);
         assertThat(Files.mismatch(expected, actual)).isEqualTo(-1L);
+
+        // the same rows taken undecoded from their frame encoding: UTF-8 dictionaries, the same file
+        Path encoded = dir.resolve("encoded.sluice");
+        Path encodedHandedOver = dir.resolve("encoded-handed-over.sluice");
+        SegmentWriter.Columnar e = encodedColumnar(rows);
+        List<Object[]> encodedBack = SegmentFileTest.drain(e.arrivalOrder());
+        assertThat(SegmentWriter.write(encodedHandedOver, SIG, sortedByTime(encodedBack))).isEqualTo(a);
+        assertThat(Files.mismatch(expected, encodedHandedOver)).isEqualTo(-1L);
+        assertThat(e.write(encoded)).isEqualTo(a);
+        assertThat(Files.mismatch(expected, encoded)).isEqualTo(-1L);
+    }
+
+    /** A column-by-column buffer fed {@code rows} undecoded, their columns in reverse order in the frame bytes. */
+    private static SegmentWriter.Columnar encodedColumnar(List<Object[]> rows) {
+        int n = SIG.size();
+        int[] sourceIndex = new int[n];
+        for (int c = 0; c < n; c++) {
+            sourceIndex[c] = n - 1 - c;
+        }
+        SegmentWriter.Columnar e = new SegmentWriter.Columnar(SIG, true);
+        int[] offsets = new int[n];
+        for (Object[] r : rows) {
+            ByteSink sink = new ByteSink(64);
+            sink.write((byte) 9); // the row does not start at 0
+            for (int i = 0; i < n; i++) {
+                offsets[i] = sink.size();
+                RowCodec.writeValue(sink, r[n - 1 - i]);
+            }
+            e.addEncoded((Long) r[0], sink.array(), offsets, sourceIndex);
+        }
+        assertThat(e.rows()).isEqualTo(rows.size());
+        return e;
+    }
+
+    /** The rows in frames of at most {@code frameBytes}, read as an {@link EncodedRowSource}. */
+    static EncodedRowSource framed(RowSignature sig, List<Object[]> rows, int frameBytes) {
+        List<Frame> frames = new ArrayList<>();
+        FrameWriter w = new FrameWriter(sig, frameBytes);
+        for (Object[] r : rows) {
+            if (!w.add(r)) {
+                frames.add(w.build());
+                assertThat(w.add(r)).isTrue();
+            }
+        }
+        if (w.numRows() > 0) {
+            frames.add(w.build());
+        }
+        return new EncodedRowSource() {
+            private int next;
+            private EncodedRowSource current;
+
+            private boolean open() {
+                while (current == null) {
+                    if (next >= frames.size()) {
+                        return false;
+                    }
+                    current = FrameReader.rows(sig, frames.get(next++));
+                }
+                return true;
+            }
+
+            @Override
+            public Object[] next() {
+                while (open()) {
+                    Object[] r = current.next();
+                    if (r != null) {
+                        return r;
+                    }
+                    current = null;
+                }
+                return null;
+            }
+
+            @Override
+            public boolean advance(int[] offsets) {
+                while (open()) {
+                    if (current.advance(offsets)) {
+                        return true;
+                    }
+                    current = null;
+                }
+                return false;
+            }
+
+            @Override
+            public byte[] buffer() {
+                return current.buffer();
+            }
+        };
     }
 
     @Test
@@ -190,9 +288,14 @@ class ColumnarSegmentTest {
 
     private Generated generate(List<Object[]> rows, int maxRowsInMemory, long maxBytesInMemory, String name)
             throws Exception {
+        return generate(SegmentFileTest.source(rows), maxRowsInMemory, maxBytesInMemory, name);
+    }
+
+    private Generated generate(RowSource source, int maxRowsInMemory, long maxBytesInMemory, String name)
+            throws Exception {
         SegmentGenerationCounters counters = new SegmentGenerationCounters();
         List<GeneratedSegment> segs = new SegmentGenerator().generate(spec(maxRowsInMemory), INPUT,
-                SegmentFileTest.source(rows), "v1", dir.resolve("tmp-" + name),
+                source, "v1", dir.resolve("tmp-" + name),
                 new LocalDeepStorage(dir.resolve("deep-" + name)), counters, name, maxBytesInMemory);
         List<byte[]> files = new ArrayList<>();
         for (GeneratedSegment g : segs) {
@@ -225,7 +328,10 @@ class ColumnarSegmentTest {
         // a byte budget the columnar buffer passes mid-segment: its rows move to the row path, which spills runs of
         // 7,000 rows and merges them
         Generated handedOver = generate(rows, 7_000, 1_000_000, "handed-over");
-        for (Generated g : List.of(inMemory, handedOver)) {
+        // the same, the rows taken undecoded from frames
+        Generated encoded = generate(framed(INPUT, rows, 50_000), 100_000, 0, "encoded");
+        Generated encodedHandedOver = generate(framed(INPUT, rows, 50_000), 7_000, 1_000_000, "encoded-handed-over");
+        for (Generated g : List.of(inMemory, handedOver, encoded, encodedHandedOver)) {
             assertThat(g.files()).hasSize(3);
             for (int d = 0; d < 3; d++) {
                 assertThat(g.files().get(d)).as("day %d", d).isEqualTo(expected.get(d));

@@ -12,6 +12,10 @@ import akka.util.ByteString;
 import io.sluice.engine.actor.Worker;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameWriter;
+import io.sluice.engine.frame.RowCodec;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.plan.KeyOrder;
+import io.sluice.engine.rows.EncodedRowSource;
 import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
@@ -115,6 +119,72 @@ class LocalPartitionsTest {
         assertThat(first.frames()).isEqualTo(a.size() + b.size()).isEqualTo(second.frames());
         long bytes = a.stream().mapToLong(Frame::sizeBytes).sum() + b.stream().mapToLong(Frame::sizeBytes).sum();
         assertThat(first.bytes()).isEqualTo(bytes).isEqualTo(second.bytes());
+    }
+
+    @Test
+    void rowsTakenUndecodedAreTheDecodedRowsAndCountTheSameFrames() throws Exception {
+        TestProbe<Worker.Command> local = KIT.createTestProbe(Worker.Command.class);
+        TestProbe<Worker.Command> remote = KIT.createTestProbe(Worker.Command.class);
+        List<Frame> a = frames(2500, 3);
+        List<Frame> b = frames(900, 4);
+        LocalPartitions registry = LocalPartitions.get(KIT.system());
+        LocalPartitions.Output outputA = p -> a.iterator();
+        registry.publish(local.ref(), 6, outputA);
+        List<PartitionSource> pieces = List.of(
+                new PartitionSource(6, 0, 1, local.ref(), 0), new PartitionSource(6, 1, 1, remote.ref(), 0));
+        CompletableFuture<Read> undecoded = CompletableFuture.supplyAsync(() -> {
+            AtomicLong frames = new AtomicLong();
+            List<List<Object>> rows = new ArrayList<>();
+            try (RowSource r = PartitionReader.read(KIT.system(), SIG, List.of(), List.of(pieces, List.of()),
+                    x -> frames.incrementAndGet())) {
+                assertThat(r).isInstanceOf(EncodedRowSource.class);
+                EncodedRowSource e = (EncodedRowSource) r;
+                int[] offsets = new int[SIG.size()];
+                int i = 0;
+                while (true) {
+                    if (i++ % 3 == 0) { // next() and advance() mixed
+                        Object[] row = e.next();
+                        if (row == null) {
+                            break;
+                        }
+                        rows.add(Arrays.asList(row));
+                    } else {
+                        if (!e.advance(offsets)) {
+                            break;
+                        }
+                        Object[] row = new Object[SIG.size()];
+                        for (int c = 0; c < row.length; c++) {
+                            row[c] = RowCodec.valueAt(e.buffer(), offsets[c]);
+                        }
+                        rows.add(Arrays.asList(row));
+                    }
+                }
+            }
+            return new Read(rows, frames.get(), 0);
+        });
+        serveStream(remote, b);
+        Read got = undecoded.get();
+        registry.withdraw(local.ref(), 6, outputA);
+        CompletableFuture<Read> decoded = CompletableFuture.supplyAsync(() -> readAll(pieces));
+        serveStream(local, a);
+        serveStream(remote, b);
+        Read expected = decoded.get();
+        assertThat(got.rows()).hasSize(3400).isEqualTo(expected.rows());
+        assertThat(got.frames()).isEqualTo(expected.frames());
+
+        // pieces merged by a sort key are decoded to be compared: no undecoded rows then; one piece needs no merge
+        List<KeyColumn> key = List.of(new KeyColumn("t", KeyOrder.ASCENDING));
+        registry.publish(local.ref(), 6, outputA);
+        LocalPartitions.Output outputB = p -> b.iterator();
+        registry.publish(remote.ref(), 6, outputB);
+        try (RowSource merged = PartitionReader.read(KIT.system(), SIG, key, List.of(pieces))) {
+            assertThat(merged).isNotInstanceOf(EncodedRowSource.class);
+        }
+        try (RowSource single = PartitionReader.read(KIT.system(), SIG, key, List.of(pieces.subList(0, 1)))) {
+            assertThat(single).isInstanceOf(EncodedRowSource.class);
+        }
+        registry.withdraw(local.ref(), 6, outputA);
+        registry.withdraw(remote.ref(), 6, outputB);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.sluice.engine.exec;
+package io.sluice.engine.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class Utf8DictionaryTest {
     private static final String[] PARTS = {"", "a", "ab", "\u0000", "Wikipedia:", "User:", "é", "\uD83D\uDE00", "\uFFFD",
-        "z", "abcd", "abcde", " "};
+        "z", "abcd", "abcde", " ", "\uE000", "\uEFFF", "\uF900", "\uD7FF", "\uDBFF\uDFFF", "\u07FF", "\u0800"};
 
     private static String randomString(Random rnd) {
         StringBuilder b = new StringBuilder();
@@ -75,5 +75,35 @@ class Utf8DictionaryTest {
             }
             assertThat(sorted).containsExactlyElementsOf(values);
         }
+    }
+
+    @Test
+    void sortsIdsInStringCompareToOrderWhenAsked() {
+        // String.compareTo compares UTF-16 units: supplementary characters (surrogates) before U+E000..U+FFFF, where
+        // their UTF-8 bytes sort after
+        Random rnd = new Random(12);
+        for (int round = 0; round < 20; round++) {
+            Utf8Dictionary d = new Utf8Dictionary();
+            List<String> values = new ArrayList<>();
+            int n = rnd.nextInt(round < 10 ? 30 : 5000);
+            for (int i = 0; i < n; i++) {
+                String s = randomString(rnd);
+                int before = d.size();
+                if (d.intern(s) == before) {
+                    values.add(s);
+                }
+            }
+            values.sort(Comparator.naturalOrder());
+            List<String> sorted = new ArrayList<>();
+            for (int id : d.sortedIds(true)) {
+                sorted.add(d.value(id));
+            }
+            assertThat(sorted).containsExactlyElementsOf(values);
+        }
+        Utf8Dictionary d = new Utf8Dictionary();
+        int bmp = d.intern("\uE000");
+        int supplementary = d.intern("\uD83D\uDE00");
+        assertThat(d.sortedIds(true)).containsExactly(supplementary, bmp);
+        assertThat(d.sortedIds(false)).containsExactly(bmp, supplementary);
     }
 }

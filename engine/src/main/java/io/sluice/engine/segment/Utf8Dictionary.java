@@ -1,16 +1,18 @@
-package io.sluice.engine.exec;
+package io.sluice.engine.segment;
 
-import io.sluice.engine.segment.SegmentReader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A worker-wide dictionary of strings kept as UTF-8 bytes: dense ids 0, 1, 2, … in order of first {@link #intern
- * interning}, one of which may stand for NULL. Lookups hash and compare bytes, so mapping a segment's dictionary ids
- * to these ids creates no {@code String}; values are decoded only when asked for. Memory is one byte arena plus a
- * few ints per value (no object per value).
+ * A dictionary of strings kept as UTF-8 bytes: dense ids 0, 1, 2, … in order of first {@link #intern interning}, one
+ * of which may stand for NULL. Lookups hash and compare bytes, so mapping a segment's dictionary ids (a query's
+ * GROUP BY) or a frame's string values (segment generation) to ids creates no {@code String}; values are decoded only
+ * when asked for. Memory is one byte arena plus a few ints per value (no object per value). Not thread-safe.
  */
-final class Utf8Dictionary {
+public final class Utf8Dictionary {
     private byte[] arena = new byte[1 << 12];
     private int[] ends = new int[256]; // value id's bytes are arena[id == 0 ? 0 : ends[id - 1], ends[id])
     private int size;
@@ -21,17 +23,17 @@ final class Utf8Dictionary {
     private long[] table = new long[2 * 512];
     private int mask = 512 - 1;
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** Approximate heap bytes held. */
-    long memoryBytes() {
+    public long memoryBytes() {
         return arena.length + 4L * ends.length + 8L * table.length;
     }
 
     /** The id of NULL (the same id every time). */
-    int internNull() {
+    public int internNull() {
         if (nullId < 0) {
             nullId = add(end(size - 1), 0);
         }
@@ -39,7 +41,7 @@ final class Utf8Dictionary {
     }
 
     /** The id of a string (null stands for NULL). */
-    int intern(String value) {
+    public int intern(String value) {
         if (value == null) {
             return internNull();
         }
@@ -48,7 +50,7 @@ final class Utf8Dictionary {
     }
 
     /** The id of the string whose UTF-8 encoding is {@code bytes[from, from + length)}. */
-    int intern(byte[] bytes, int from, int length) {
+    public int intern(byte[] bytes, int from, int length) {
         return intern(hash(bytes, from, length), bytes, from, length);
     }
 
@@ -89,7 +91,7 @@ final class Utf8Dictionary {
      * into {@code out} (the others are left as they are): the hashes first, then the lookups, whose cache misses then
      * overlap (one lookup does not wait for the next one's hash).
      */
-    void internAll(SegmentReader.DictionaryColumn column, boolean[] used, int[] out) {
+    public void internAll(SegmentReader.DictionaryColumn column, boolean[] used, int[] out) {
         int n = out.length;
         byte[] bytes = column.utf8Bytes();
         int[] ids = new int[n];
@@ -140,22 +142,46 @@ final class Utf8Dictionary {
         }
     }
 
-    private static int hash(byte[] b, int from, int length) {
-        int h = 0x9E3779B9 ^ length;
-        for (int i = from, end = from + length; i < end; i++) {
-            h = 31 * h + b[i];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** A hash of the bytes, eight at a time, finished with MurmurHash3's mix (the table masks the low bits). */
+    static int hash(byte[] b, int from, int length) {
+        long h = 0x9E3779B97F4A7C15L ^ length;
+        int i = from;
+        int end = from + length;
+        for (; i + 8 <= end; i += 8) {
+            h = (h ^ (long) LONGS.get(b, i)) * 0xC2B2AE3D27D4EB4FL;
+            h ^= h >>> 31;
         }
-        h *= 0x85EBCA6B;
-        return h ^ (h >>> 15);
+        long tail = 0;
+        for (; i < end; i++) {
+            tail = (tail << 8) | (b[i] & 0xFFL);
+        }
+        h ^= tail;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (int) h;
     }
 
     /**
      * The ids ordered by value: NULL first, then by unsigned UTF-8 bytes, a prefix before its extensions (the order of
-     * {@code KeyCodec}'s string keys, and of {@code String.compareTo} by code point). A most-significant-digit radix
+     * {@code KeyCodec}'s string keys: code point order). A most-significant-digit radix
      * sort over 4-byte digits: each pass sorts longs, so no comparator touches the bytes of two values.
      */
-    int[] sortedIds() {
-        if (size > ID_MASK + 1) {
+    public int[] sortedIds() {
+        return sortedIds(false);
+    }
+
+    /**
+     * As {@link #sortedIds()}; with {@code utf16Order} the values are in {@link String#compareTo} order instead (UTF-16
+     * code units), which differs from code point order only where a character of U+E000..U+FFFF (UTF-8 lead byte
+     * 0xEE or 0xEF) meets a supplementary one (lead byte 0xF0..0xF4): those two lead bytes then sort last.
+     */
+    public int[] sortedIds(boolean utf16Order) {
+        if (size > MAX_SORTABLE) {
             throw new IllegalStateException("too many values to sort: " + size);
         }
         int[] ids = new int[size];
@@ -169,15 +195,17 @@ final class Utf8Dictionary {
             }
         }
         int from = nullId >= 0 ? 1 : 0;
-        sortRange(ids, from, size, 0, new long[size - from]);
+        sortRange(ids, from, size, 0, new long[size - from], utf16Order);
         return ids;
     }
 
     private static final int ID_BITS = 23;
     private static final long ID_MASK = (1L << ID_BITS) - 1;
+    /** Most values {@link #sortedIds} can sort (their ids are packed into the sort keys). */
+    public static final int MAX_SORTABLE = (int) ID_MASK + 1;
 
     /** Sorts ids[from, to), whose values agree on their first {@code depth} bytes. */
-    private void sortRange(int[] ids, int from, int to, int depth, long[] scratch) {
+    private void sortRange(int[] ids, int from, int to, int depth, long[] scratch, boolean utf16Order) {
         int n = to - from;
         if (n < 2) {
             return;
@@ -188,7 +216,11 @@ final class Utf8Dictionary {
             int remaining = ends[id] - start;
             long digit = 0;
             for (int k = 0; k < 4; k++) {
-                digit = (digit << 8) | (k < remaining ? arena[start + k] & 0xFF : 0);
+                int b = k < remaining ? arena[start + k] & 0xFF : 0;
+                if (utf16Order && (b == 0xEE || b == 0xEF)) {
+                    b += 8; // past 0xF4: U+E000..U+FFFF after the supplementary characters (surrogates in UTF-16)
+                }
+                digit = (digit << 8) | b;
             }
             // bytes of the window, then how many of them the value has (4: it goes on): a shorter value first
             long len = Math.min(Math.max(remaining, 0), 5);
@@ -212,18 +244,18 @@ final class Utf8Dictionary {
             }
             if (j - i > 1 && (head & 7) == 5) {
                 // the recursion overwrites scratch[0, j - i): this loop reads only scratch[j, n) from now on
-                sortRange(ids, from + i, from + j, depth + 4, scratch);
+                sortRange(ids, from + i, from + j, depth + 4, scratch, utf16Order);
             }
             i = j;
         }
     }
 
-    boolean isNull(int id) {
+    public boolean isNull(int id) {
         return id == nullId;
     }
 
     /** The value of an id (null for NULL's id). */
-    String value(int id) {
+    public String value(int id) {
         if (id == nullId) {
             return null;
         }
@@ -232,16 +264,16 @@ final class Utf8Dictionary {
     }
 
     /** The arena holding the values' bytes (shared, do not modify; changes as values are added). */
-    byte[] arena() {
+    public byte[] arena() {
         return arena;
     }
 
-    int start(int id) {
+    public int start(int id) {
         return id == 0 ? 0 : ends[id - 1];
     }
 
     /** Length in bytes of the value's UTF-8 encoding (0 for NULL). */
-    int length(int id) {
+    public int length(int id) {
         return ends[id] - start(id);
     }
 }
