@@ -2,6 +2,7 @@ package io.sluice.engine.exec;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.ByteSource;
 import io.sluice.engine.frame.FrameWriter;
@@ -128,6 +129,20 @@ public final class ExternalSorter implements AutoCloseable {
 
     /** Adds a row with an already encoded key. */
     public void add(byte[] key, Object[] row) {
+        add(key, row, null);
+    }
+
+    /**
+     * True while added rows go straight to a run file (input in key order past the memory budget): an
+     * {@code encodedRow} given to {@link #add(byte[], Object[], ByteSink)} is then used instead of encoding the row
+     * again.
+     */
+    public boolean streamsToRun() {
+        return openRun != null;
+    }
+
+    /** As {@link #add(byte[], Object[])}; {@code encodedRow}, when not null, is the row in {@link RowCodec} layout. */
+    public void add(byte[] key, Object[] row, ByteSink encodedRow) {
         if (finished) {
             throw new IllegalStateException("sorter already finished");
         }
@@ -138,7 +153,11 @@ public final class ExternalSorter implements AutoCloseable {
         lastKey = key;
         if (openRun != null) {
             // Input in key order since the start, past the memory budget: it goes straight to the open run.
-            openRun.write(key, row);
+            if (encodedRow != null) {
+                openRun.writeEncoded(key, encodedRow);
+            } else {
+                openRun.write(key, row);
+            }
             rowsAdded++;
             return;
         }
@@ -480,6 +499,7 @@ public final class ExternalSorter implements AutoCloseable {
         private final DataOutputStream out;
         private final FrameWriter writer = new FrameWriter(runSignature, maxFrameBytes);
         private final Object[] scratch = new Object[runSignature.size()];
+        private final ByteSink encoded = new ByteSink(256);
 
         RunWriter(Path file) {
             try {
@@ -495,6 +515,22 @@ public final class ExternalSorter implements AutoCloseable {
             if (!writer.add(scratch)) {
                 flush();
                 if (!writer.add(scratch)) {
+                    throw new IllegalStateException("row does not fit an empty frame");
+                }
+            }
+            if (writer.sizeBytes() >= runFrameBytes) {
+                flush();
+            }
+        }
+
+        /** As {@link #write}, the row's values given in {@link RowCodec} layout. */
+        void writeEncoded(byte[] key, ByteSink rowBytes) {
+            encoded.reset();
+            RowCodec.writeValue(encoded, key);
+            encoded.write(rowBytes.array(), 0, rowBytes.size());
+            if (!writer.addEncoded(encoded.array(), 0, encoded.size())) {
+                flush();
+                if (!writer.addEncoded(encoded.array(), 0, encoded.size())) {
                     throw new IllegalStateException("row does not fit an empty frame");
                 }
             }

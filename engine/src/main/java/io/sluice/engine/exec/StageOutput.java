@@ -2,6 +2,7 @@ package io.sluice.engine.exec;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameReader;
 import io.sluice.engine.frame.FrameWriter;
@@ -54,6 +55,8 @@ public final class StageOutput implements AutoCloseable {
     private final StageDefinition stage;
     private final RowSignature signature;
     private final int columns;
+    /** The row being added, encoded (reused). */
+    private final ByteSink rowBytes = new ByteSink(256);
     private final int maxFrameBytes;
     private final Mode mode;
     private final boolean countShuffle;
@@ -167,12 +170,22 @@ public final class StageOutput implements AutoCloseable {
         if (finished) {
             throw new IllegalStateException("output already finished");
         }
-        countOutput(row);
+        // Where the row's encoding will be written as it is (no sort, or a sorter streaming in-order input to its
+        // run), it is made once and also gives the counters its size; otherwise only the size is computed.
+        boolean encode = mode == Mode.DIRECT || (top == null && sorter.streamsToRun());
+        ByteSink encoded = null;
+        if (encode) {
+            encoded = rowBytes;
+            encoded.reset();
+            countOutput(RowCodec.writeRowSized(encoded, row, columns));
+        } else {
+            countOutput(row);
+        }
         switch (mode) {
             case DIRECT -> {
-                if (!directWriter.add(row)) {
+                if (!directWriter.addEncoded(encoded.array(), 0, encoded.size())) {
                     flushDirect(false);
-                    directWriter.add(row);
+                    directWriter.addEncoded(encoded.array(), 0, encoded.size());
                 }
             }
             case HASH -> {
@@ -186,24 +199,24 @@ public final class StageOutput implements AutoCloseable {
                 key[2] = (byte) (p >>> 8);
                 key[3] = (byte) p;
                 System.arraycopy(k, 0, key, 4, k.length);
-                sorter.add(key, row);
+                sorter.add(key, row, encoded);
             }
             case RANGE -> {
                 byte[] key = keyCodec.encode(row);
                 if (top != null) {
                     top.offer(key, row);
                 } else {
-                    sortRange(key, row);
+                    sortRange(key, row, encoded);
                 }
             }
         }
     }
 
-    private void sortRange(byte[] key, Object[] row) {
+    private void sortRange(byte[] key, Object[] row, ByteSink encoded) {
         if (collectStatistics) {
             statistics.add(bucketOf(key), key);
         }
-        sorter.add(key, row);
+        sorter.add(key, row, encoded);
     }
 
     private byte[] bucketOf(byte[] key) {
@@ -308,7 +321,7 @@ public final class StageOutput implements AutoCloseable {
             finished = true;
             if (top != null) {
                 for (TopRows.Entry e : top.drainInOrder()) {
-                    sortRange(e.key(), e.row());
+                    sortRange(e.key(), e.row(), null);
                 }
             }
             if (mode == Mode.DIRECT) {

@@ -317,6 +317,24 @@ public final class RowCodec {
         }
     }
 
+    /**
+     * As {@link #writeRow}, returning the row's {@link #rowSize} (its encoded length, except where {@link #sizeOf}
+     * estimates: JSON values, and numbers other than Long and Double), so a caller that needs both encodes once.
+     */
+    public static int writeRowSized(ByteSink out, Object[] row, int columns) {
+        int start = out.size();
+        int adjust = 0;
+        for (int i = 0; i < columns; i++) {
+            Object v = i < row.length ? row[i] : null;
+            int before = out.size();
+            writeValue(out, v);
+            if (v != null && !(v instanceof String) && !(v instanceof Long) && !(v instanceof Double)) {
+                adjust += sizeOf(v) - (out.size() - before);
+            }
+        }
+        return out.size() - start + adjust;
+    }
+
     public static Object[] readRow(ByteSource in, int columns) {
         Object[] row = new Object[columns];
         for (int i = 0; i < columns; i++) {

@@ -132,10 +132,27 @@ class ExternalSorterTest {
 
     /** Rows with keys k (as given) and a sequence number; the sorted sequence numbers. */
     private List<Long> sortedSequence(long[] keys, long budget, RowCombiner combiner, int[] runsOut) {
+        List<Long> seq = sortedSequence(keys, budget, combiner, runsOut, false);
+        // rows handed over with their encoding while the sorter streams them to a run: the same result
+        int[] runs = new int[1];
+        assertThat(sortedSequence(keys, budget, combiner, runs, true)).isEqualTo(seq);
+        assertThat(runs[0]).isEqualTo(runsOut[0]);
+        return seq;
+    }
+
+    private List<Long> sortedSequence(long[] keys, long budget, RowCombiner combiner, int[] runsOut, boolean encoded) {
         KeyCodec codec = new KeyCodec(SIG, List.of(KeyColumn.asc("k")));
         try (ExternalSorter sorter = new ExternalSorter(SIG, codec, tmp, budget, 16 * 1024, 4, combiner)) {
+            io.sluice.engine.frame.ByteSink rowBytes = new io.sluice.engine.frame.ByteSink(64);
             for (int i = 0; i < keys.length; i++) {
-                sorter.add(new Object[] {keys[i], "v" + (i % 13), (long) i});
+                Object[] row = {keys[i], "v" + (i % 13), (long) i};
+                if (encoded && sorter.streamsToRun()) {
+                    rowBytes.reset();
+                    io.sluice.engine.frame.RowCodec.writeRow(rowBytes, row, SIG.size());
+                    sorter.add(codec.encode(row), row, rowBytes);
+                } else {
+                    sorter.add(row);
+                }
             }
             runsOut[0] = sorter.spilledRuns();
             List<Long> seq = new java.util.ArrayList<>();

@@ -105,6 +105,19 @@ class FrameRoundTripTest {
     }
 
     @Test
+    void writeRowSizedWritesTheRowAndGivesRowSizeEvenWhereThatIsAnEstimate() {
+        Object[] row = {"héllo 😀", 300L, 1.5f, 2.5d, List.of("a", 7), List.of(1L), new byte[3], null, 42, true,
+            java.util.Map.of("k", "v"), (short) 3};
+        ByteSink expected = new ByteSink(16);
+        RowCodec.writeRow(expected, row, row.length + 1);
+        ByteSink sink = new ByteSink(16);
+        sink.write(5); // appended after what the sink holds
+        int size = RowCodec.writeRowSized(sink, row, row.length + 1);
+        assertThat(size).isEqualTo(RowCodec.rowSize(row, row.length + 1)).isNotEqualTo(expected.size());
+        assertThat(java.util.Arrays.copyOfRange(sink.array(), 1, sink.size())).isEqualTo(expected.toByteArray());
+    }
+
+    @Test
     void encodeValuesRoundTrip() {
         byte[] b = RowCodec.encodeValues(5L, "x", null);
         assertThat(RowCodec.decodeValues(b)).containsExactly(5L, "x", null);
