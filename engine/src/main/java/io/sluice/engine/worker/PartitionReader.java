@@ -61,58 +61,7 @@ public final class PartitionReader {
 
     /** As {@link #sequence}, for sources whose rows can be taken undecoded. */
     static EncodedRowSource sequenceEncoded(int count, java.util.function.IntFunction<EncodedRowSource> open) {
-        return new EncodedRowSource() {
-            private int next;
-            private EncodedRowSource current;
-
-            @Override
-            public Object[] next() {
-                while (true) {
-                    if (current != null) {
-                        Object[] row = current.next();
-                        if (row != null) {
-                            return row;
-                        }
-                        current.close();
-                        current = null;
-                    }
-                    if (next >= count) {
-                        return null;
-                    }
-                    current = open.apply(next++);
-                }
-            }
-
-            @Override
-            public boolean advance(int[] offsets) {
-                while (true) {
-                    if (current != null) {
-                        if (current.advance(offsets)) {
-                            return true;
-                        }
-                        current.close();
-                        current = null;
-                    }
-                    if (next >= count) {
-                        return false;
-                    }
-                    current = open.apply(next++);
-                }
-            }
-
-            @Override
-            public byte[] buffer() {
-                return current.buffer();
-            }
-
-            @Override
-            public void close() {
-                if (current != null) {
-                    current.close();
-                    current = null;
-                }
-            }
-        };
+        return new EncodedSequence(count, open);
     }
 
     /**
@@ -120,36 +69,80 @@ public final class PartitionReader {
      * (and closed then), so at most one is open at a time.
      */
     public static RowSource sequence(int count, java.util.function.IntFunction<RowSource> open) {
-        return new RowSource() {
-            private int next;
-            private RowSource current;
+        return new Sequence<>(count, open);
+    }
 
-            @Override
-            public Object[] next() {
-                while (true) {
-                    if (current != null) {
-                        Object[] row = current.next();
-                        if (row != null) {
-                            return row;
-                        }
-                        current.close();
-                        current = null;
-                    }
-                    if (next >= count) {
-                        return null;
-                    }
-                    current = open.apply(next++);
-                }
-            }
+    private static class Sequence<S extends RowSource> implements RowSource {
+        private final int count;
+        private final java.util.function.IntFunction<S> open;
+        private int next;
+        protected S current;
 
-            @Override
-            public void close() {
+        Sequence(int count, java.util.function.IntFunction<S> open) {
+            this.count = count;
+            this.open = open;
+        }
+
+        @Override
+        public Object[] next() {
+            while (true) {
                 if (current != null) {
+                    Object[] row = current.next();
+                    if (row != null) {
+                        return row;
+                    }
                     current.close();
                     current = null;
                 }
+                if (!openNext()) {
+                    return null;
+                }
             }
-        };
+        }
+
+        /** Opens the next source; false when none is left. */
+        protected boolean openNext() {
+            if (next >= count) {
+                return false;
+            }
+            current = open.apply(next++);
+            return true;
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
+    }
+
+    private static final class EncodedSequence extends Sequence<EncodedRowSource> implements EncodedRowSource {
+        EncodedSequence(int count, java.util.function.IntFunction<EncodedRowSource> open) {
+            super(count, open);
+        }
+
+        @Override
+        public boolean advance(int[] offsets) {
+            while (true) {
+                if (current != null) {
+                    if (current.advance(offsets)) {
+                        return true;
+                    }
+                    current.close();
+                    current = null;
+                }
+                if (!openNext()) {
+                    return false;
+                }
+            }
+        }
+
+        @Override
+        public byte[] buffer() {
+            return current.buffer();
+        }
     }
 
     /** Rows of one partition spread over several workers. */

@@ -49,4 +49,14 @@ class PartitionReaderSequenceTest {
         all.close();
         assertThat(events).containsExactly("open 0", "close 0");
     }
+
+    @Test
+    void aSequenceOfSourcesThatMayNotReadFramesDoesNotOfferUndecodedRows() {
+        // segment generation takes undecoded rows from any EncodedRowSource: a plain sequence must not be one
+        assertThat(PartitionReader.sequence(1, i -> source(i, 1)))
+                .isNotInstanceOf(io.sluice.engine.rows.EncodedRowSource.class);
+        assertThat(PartitionReader.sequenceEncoded(0, i -> null))
+                .isInstanceOf(io.sluice.engine.rows.EncodedRowSource.class);
+        assertThat(PartitionReader.sequenceEncoded(0, i -> null).advance(new int[1])).isFalse();
+    }
 }
