@@ -7,8 +7,8 @@ package io.sluice.engine.rows;
  */
 public interface EncodedRowSource extends RowSource {
     /**
-     * Moves past the next row without decoding it: {@code offsets[c]} (for c below the row's column count) gets the
-     * position in {@link #buffer()} of the row's value c. False, with nothing filled, when no rows are left. The
+     * Moves past the next row without decoding it: {@code offsets[c]} (for c below both the row's column count and
+     * {@code offsets.length}) gets the position in {@link #buffer()} of the row's value c. False, with nothing filled, when no rows are left. The
      * buffer holds the row until the next {@code advance} or {@code next}.
      */
     boolean advance(int[] offsets);

@@ -793,11 +793,6 @@ public final class SegmentWriter {
             return id == 0 ? null : byId[id - 1];
         }
 
-        /** The distinct values in id order (a fresh array). */
-        String[] values() {
-            return Arrays.copyOf(byId, size);
-        }
-
         private static int spread(int h) {
             return h ^ (h >>> 16);
         }
