@@ -28,8 +28,10 @@ import java.util.PriorityQueue;
 
 /**
  * External merge sort of rows by a byte-comparable key within an approximate memory budget. Rows are buffered in
- * memory; when the buffer's estimated size passes the budget it is sorted (stable), optionally combined (equal
- * keys folded by the {@link RowCombiner}), and spilled as a run of frames to a file. {@link #sortedWithKeys()}
+ * memory as bytes ({@link SortBuffer}); when the buffer passes the budget it is sorted (stable), optionally combined
+ * (equal keys folded by the {@link RowCombiner}), and spilled as a run of frames to a file. Rows stay in their
+ * encoding through the sort and merges and are decoded only where asked for ({@link KeyedRowSource#row()}) or
+ * combined. {@link #sortedWithKeys()}
  * merges the runs k-way with a priority queue, first in intermediate levels of at most {@code maxFanIn} runs when
  * there are more. Equal keys keep arrival order. Files live in a private directory under {@code tempDir} and are
  * deleted by {@link #close()}. Not thread-safe, except {@link #progress()}.
@@ -49,9 +51,9 @@ public final class ExternalSorter implements AutoCloseable {
     private final RowCombiner combiner;
     private final RowSignature runSignature;
 
-    private Entry[] buffer = new Entry[1024];
-    private int buffered;
-    private long bufferedBytes;
+    private final SortBuffer buffer = new SortBuffer();
+    /** A row added without its encoding, encoded (reused). */
+    private final ByteSink rowScratch = new ByteSink(256);
     private final List<Path> runs = new ArrayList<>();
     private Path dir;
     private int fileCounter;
@@ -65,8 +67,6 @@ public final class ExternalSorter implements AutoCloseable {
     private final Map<Integer, Long> levelMerged = new HashMap<>();
     private boolean trivial;
     private boolean done;
-
-    private record Entry(byte[] key, Object[] row) {}
 
     /**
      * Input still in key order after this many buffered bytes is streamed to disk from then on (it needs no sort,
@@ -161,12 +161,14 @@ public final class ExternalSorter implements AutoCloseable {
             rowsAdded++;
             return;
         }
-        if (buffered == buffer.length) {
-            buffer = Arrays.copyOf(buffer, buffer.length * 2);
+        if (encodedRow == null) {
+            encodedRow = rowScratch;
+            encodedRow.reset();
+            RowCodec.writeRow(encodedRow, row, signature.size());
         }
-        buffer[buffered++] = new Entry(key, row);
-        bufferedBytes += 48 + key.length + RowSizes.estimate(row);
+        buffer.add(key, encodedRow.array(), 0, encodedRow.size());
         rowsAdded++;
+        long bufferedBytes = buffer.usedBytes();
         if (bufferedBytes >= memoryBudgetBytes
                 || (inOrder && bufferedBytes >= IN_ORDER_STREAM_BYTES && runs.isEmpty())) {
             spill();
@@ -182,36 +184,6 @@ public final class ExternalSorter implements AutoCloseable {
         return runsSpilled;
     }
 
-    /** Sorts the buffer in place and folds equal keys; returns the new count. */
-    private int sortBuffer() {
-        // by unsigned key bytes, stable: equal keys keep arrival order
-        byte[][] keys = new byte[buffered][];
-        for (int i = 0; i < buffered; i++) {
-            keys[i] = buffer[i].key;
-        }
-        int[] order = KeySorter.order(keys, buffered);
-        Entry[] sorted = new Entry[buffered];
-        for (int i = 0; i < buffered; i++) {
-            sorted[i] = buffer[order[i]];
-        }
-        System.arraycopy(sorted, 0, buffer, 0, buffered);
-        if (combiner == null || buffered < 2) {
-            return buffered;
-        }
-        int w = 0;
-        for (int r = 1; r < buffered; r++) {
-            if (Arrays.equals(buffer[w].key, buffer[r].key)) {
-                buffer[w] = new Entry(buffer[w].key, combiner.combine(buffer[w].row, buffer[r].row));
-            } else {
-                buffer[++w] = buffer[r];
-            }
-        }
-        for (int i = w + 1; i < buffered; i++) {
-            buffer[i] = null;
-        }
-        return w + 1;
-    }
-
     private Path newFile(String prefix) {
         try {
             if (dir == null) {
@@ -225,16 +197,16 @@ public final class ExternalSorter implements AutoCloseable {
     }
 
     private void spill() {
-        if (buffered == 0) {
+        if (buffer.size() == 0) {
             return;
         }
-        int n = sortBuffer();
+        buffer.sort();
         Path file = newFile("run");
         RunWriter w = new RunWriter(file);
         try {
-            for (int i = 0; i < n; i++) {
-                w.write(buffer[i].key, buffer[i].row);
-                buffer[i] = null;
+            KeyedRowSource sorted = buffered();
+            while (sorted.advance()) {
+                w.write(sorted);
             }
         } catch (RuntimeException e) {
             w.close();
@@ -251,11 +223,13 @@ public final class ExternalSorter implements AutoCloseable {
         synchronized (this) {
             runsSpilled++;
         }
-        buffered = 0;
-        bufferedBytes = 0;
-        if (buffer.length > 4096) {
-            buffer = new Entry[1024];
-        }
+        buffer.clear();
+    }
+
+    /** The buffer's rows in its current order, equal keys combined when there is a combiner. */
+    private KeyedRowSource buffered() {
+        KeyedRowSource rows = new BufferSource(buffer, signature.size());
+        return combiner == null ? rows : new CombiningSource(rows, combiner, signature.size());
     }
 
     /** Finishes adding; returns rows in key order. */
@@ -311,7 +285,8 @@ public final class ExternalSorter implements AutoCloseable {
                 }
             };
         }
-        int n = sortBuffer();
+        buffer.sort();
+        int n = buffer.size();
         long initialRuns = runs.size() + (n > 0 ? 1 : 0);
         int intermediateLevels = 0;
         for (long r = initialRuns; r > maxFanIn; r = (r + maxFanIn - 1) / maxFanIn) {
@@ -344,7 +319,7 @@ public final class ExternalSorter implements AutoCloseable {
                     try (KeyedRowSource merged = merge(openRuns(group));
                             RunWriter w = new RunWriter(out)) {
                         while (merged.advance()) {
-                            w.write(merged.key(), merged.row());
+                            w.write(merged);
                         }
                     }
                     for (Path p : group) {
@@ -365,10 +340,10 @@ public final class ExternalSorter implements AutoCloseable {
         runs.addAll(level);
         List<KeyedRowSource> sources = openRuns(runs);
         if (n > 0) {
-            sources.add(new ArraySource(buffer, n));
+            sources.add(new BufferSource(buffer, signature.size()));
         }
         KeyedRowSource merged = sources.size() == 1 ? sources.get(0) : merge(sources);
-        KeyedRowSource out = combiner == null ? merged : new CombiningSource(merged, combiner);
+        KeyedRowSource out = combiner == null ? merged : new CombiningSource(merged, combiner, signature.size());
         return new KeyedRowSource() {
             @Override
             public boolean advance() {
@@ -466,8 +441,7 @@ public final class ExternalSorter implements AutoCloseable {
             }
         }
         openSources.clear();
-        buffer = new Entry[0];
-        buffered = 0;
+        buffer.release();
         if (dir != null) {
             try (var stream = Files.list(dir)) {
                 for (Path p : (Iterable<Path>) stream::iterator) {
@@ -523,11 +497,26 @@ public final class ExternalSorter implements AutoCloseable {
             }
         }
 
+        /** The source's current row, copied in its encoding when the source has it. */
+        void write(KeyedRowSource source) {
+            byte[] bytes = source.encodedRow();
+            if (bytes != null) {
+                writeEncoded(source.key(), bytes, source.encodedRowOffset(), source.encodedRowLength());
+            } else {
+                write(source.key(), source.row());
+            }
+        }
+
         /** As {@link #write}, the row's values given in {@link RowCodec} layout. */
         void writeEncoded(byte[] key, ByteSink rowBytes) {
+            writeEncoded(key, rowBytes.array(), 0, rowBytes.size());
+        }
+
+        /** As {@link #write}, the row's values given in {@link RowCodec} layout at {@code bytes[off, off + len)}. */
+        void writeEncoded(byte[] key, byte[] bytes, int off, int len) {
             encoded.reset();
             RowCodec.writeValue(encoded, key);
-            encoded.write(rowBytes.array(), 0, rowBytes.size());
+            encoded.write(bytes, off, len);
             if (!writer.addEncoded(encoded.array(), 0, encoded.size())) {
                 flush();
                 if (!writer.addEncoded(encoded.array(), 0, encoded.size())) {
@@ -656,47 +645,76 @@ public final class ExternalSorter implements AutoCloseable {
         }
     }
 
-    private static final class ArraySource implements KeyedRowSource {
-        private final Entry[] entries;
-        private final int n;
+    /** The rows of a {@link SortBuffer}, in its order; a row is decoded only when asked for. */
+    private static final class BufferSource implements KeyedRowSource {
+        private final SortBuffer entries;
+        private final int columns;
         private int i = -1;
+        private byte[] key;
+        private Object[] row;
 
-        ArraySource(Entry[] entries, int n) {
+        BufferSource(SortBuffer entries, int columns) {
             this.entries = entries;
-            this.n = n;
+            this.columns = columns;
         }
 
         @Override
         public boolean advance() {
-            if (i >= 0 && i < n) {
-                entries[i] = null;
+            row = null;
+            if (++i < entries.size()) {
+                key = entries.key(i);
+                return true;
             }
-            return ++i < n;
+            key = null;
+            return false;
         }
 
         @Override
         public byte[] key() {
-            return entries[i].key;
+            return key;
         }
 
         @Override
         public Object[] row() {
-            return entries[i].row;
+            if (row == null) {
+                int off = entries.rowOffset(i);
+                row = RowCodec.readRow(new ByteSource(entries.bytes(i), off, off + entries.rowLength(i)), columns);
+            }
+            return row;
+        }
+
+        @Override
+        public byte[] encodedRow() {
+            return entries.bytes(i);
+        }
+
+        @Override
+        public int encodedRowOffset() {
+            return entries.rowOffset(i);
+        }
+
+        @Override
+        public int encodedRowLength() {
+            return entries.rowLength(i);
         }
     }
 
-    /** K-way merge; ties go to the lower source index, which keeps arrival order across runs. */
+    /**
+     * K-way merge; ties go to the lower source index, which keeps arrival order across runs. The current row is the
+     * current row of the source it came from (that source is advanced only when the merge moves on), so it stays in
+     * its encoding unless asked for.
+     */
     private static final class MergingSource implements KeyedRowSource {
         private final List<KeyedRowSource> sources;
         private final PriorityQueue<Integer> heap;
         private final byte[][] heads;
-        private final Object[][] rows;
-        private int current = -1;
+        private KeyedRowSource current;
+        private int currentIndex = -1;
+        private byte[] key;
 
         MergingSource(List<KeyedRowSource> sources) {
             this.sources = sources;
             this.heads = new byte[sources.size()][];
-            this.rows = new Object[sources.size()][];
             this.heap = new PriorityQueue<>(Math.max(1, sources.size()), (a, b) -> {
                 int c = Arrays.compareUnsigned(heads[a], heads[b]);
                 return c != 0 ? c : Integer.compare(a, b);
@@ -710,30 +728,26 @@ public final class ExternalSorter implements AutoCloseable {
             KeyedRowSource s = sources.get(i);
             if (s.advance()) {
                 heads[i] = s.key();
-                rows[i] = s.row();
                 heap.add(i);
             } else {
                 heads[i] = null;
-                rows[i] = null;
             }
         }
 
-        private byte[] key;
-        private Object[] row;
-
         @Override
         public boolean advance() {
-            if (current >= 0) {
-                pull(current);
-                current = -1;
+            if (currentIndex >= 0) {
+                pull(currentIndex);
+                currentIndex = -1;
+                current = null;
             }
             Integer top = heap.poll();
             if (top == null) {
                 return false;
             }
-            current = top;
+            currentIndex = top;
+            current = sources.get(top);
             key = heads[top];
-            row = rows[top];
             return true;
         }
 
@@ -744,7 +758,22 @@ public final class ExternalSorter implements AutoCloseable {
 
         @Override
         public Object[] row() {
-            return row;
+            return current.row();
+        }
+
+        @Override
+        public byte[] encodedRow() {
+            return current.encodedRow();
+        }
+
+        @Override
+        public int encodedRowOffset() {
+            return current.encodedRowOffset();
+        }
+
+        @Override
+        public int encodedRowLength() {
+            return current.encodedRowLength();
         }
 
         @Override
@@ -755,41 +784,81 @@ public final class ExternalSorter implements AutoCloseable {
         }
     }
 
-    /** Folds adjacent rows with equal keys. */
+    /**
+     * Folds adjacent rows with equal keys; a row with no equal neighbour keeps its encoding. It reads one row ahead,
+     * so it relies on its input leaving the bytes of a row it has moved past unchanged: run files read each frame
+     * into a new array, and a {@link SortBuffer} is not written while it is read.
+     */
     private static final class CombiningSource implements KeyedRowSource {
         private final KeyedRowSource in;
         private final RowCombiner combiner;
-        private byte[] pendingKey;
-        private Object[] pendingRow;
+        private final int columns;
+        private boolean hasPending;
         private boolean exhausted;
-        private byte[] key;
-        private Object[] row;
+        private final Held pending = new Held();
+        private final Held current = new Held();
 
-        CombiningSource(KeyedRowSource in, RowCombiner combiner) {
+        /** A row taken from the input: its key, and its bytes or (when the input has none, or after combining) values. */
+        private static final class Held {
+            byte[] key;
+            byte[] bytes;
+            int off;
+            int len;
+            Object[] row;
+
+            void take(KeyedRowSource s) {
+                key = s.key();
+                bytes = s.encodedRow();
+                if (bytes != null) {
+                    off = s.encodedRowOffset();
+                    len = s.encodedRowLength();
+                    row = null;
+                } else {
+                    row = s.row();
+                }
+            }
+
+            void copy(Held h) {
+                key = h.key;
+                bytes = h.bytes;
+                off = h.off;
+                len = h.len;
+                row = h.row;
+            }
+
+            Object[] row(int columns) {
+                if (row == null) {
+                    row = RowCodec.readRow(new ByteSource(bytes, off, off + len), columns);
+                }
+                return row;
+            }
+        }
+
+        CombiningSource(KeyedRowSource in, RowCombiner combiner, int columns) {
             this.in = in;
             this.combiner = combiner;
+            this.columns = columns;
         }
 
         @Override
         public boolean advance() {
-            if (pendingKey == null) {
+            if (!hasPending) {
                 if (exhausted || !in.advance()) {
                     exhausted = true;
                     return false;
                 }
-                pendingKey = in.key();
-                pendingRow = in.row();
+                current.take(in);
+            } else {
+                current.copy(pending);
+                hasPending = false;
             }
-            key = pendingKey;
-            row = pendingRow;
-            pendingKey = null;
-            pendingRow = null;
             while (in.advance()) {
-                if (Arrays.equals(key, in.key())) {
-                    row = combiner.combine(row, in.row());
+                if (Arrays.equals(current.key, in.key())) {
+                    current.row = combiner.combine(current.row(columns), in.row());
+                    current.bytes = null;
                 } else {
-                    pendingKey = in.key();
-                    pendingRow = in.row();
+                    pending.take(in);
+                    hasPending = true;
                     return true;
                 }
             }
@@ -799,12 +868,27 @@ public final class ExternalSorter implements AutoCloseable {
 
         @Override
         public byte[] key() {
-            return key;
+            return current.key;
         }
 
         @Override
         public Object[] row() {
-            return row;
+            return current.row(columns);
+        }
+
+        @Override
+        public byte[] encodedRow() {
+            return current.bytes;
+        }
+
+        @Override
+        public int encodedRowOffset() {
+            return current.off;
+        }
+
+        @Override
+        public int encodedRowLength() {
+            return current.len;
         }
 
         @Override

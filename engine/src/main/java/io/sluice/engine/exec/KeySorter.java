@@ -2,6 +2,7 @@ package io.sluice.engine.exec;
 
 import io.sluice.engine.segment.LongKeySort;
 import java.util.Arrays;
+import java.util.function.IntBinaryOperator;
 
 /**
  * A stable sort of positions by byte keys in unsigned lexicographic order ({@link Arrays#compareUnsigned}), faster
@@ -18,17 +19,23 @@ final class KeySorter {
 
     /** Positions {@code 0 .. n-1} ordered by {@code keys[position]}, equal keys by position. */
     static int[] order(byte[][] keys, int n) {
+        return order(n, (position, d) -> chunk(keys[position], d), (x, y) -> Arrays.compareUnsigned(keys[x], keys[y]));
+    }
+
+    /**
+     * As {@link #order(byte[][], int)} for keys held elsewhere: {@code chunks} gives a position's key bytes
+     * {@code depth .. depth + 7} as {@link #chunk} does, {@code compareKeys} compares two positions' keys.
+     */
+    static int[] order(int n, LongKeySort.Chunks chunks, IntBinaryOperator compareKeys) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;
         }
-        sort(keys, p, 0, n, 0);
+        LongKeySort.radixOrder(p, 0, n, 0, 8, SMALL, MAX_DEPTH, chunks, (x, y) -> {
+            int c = compareKeys.applyAsInt(x, y);
+            return c != 0 ? c : Integer.compare(x, y);
+        });
         return p;
-    }
-
-    private static void sort(byte[][] keys, int[] p, int from, int to, int depth) {
-        LongKeySort.radixOrder(p, from, to, depth, 8, SMALL, MAX_DEPTH, (position, d) -> chunk(keys[position], d),
-                (x, y) -> compare(keys, x, y));
     }
 
     /** Bytes {@code depth .. depth + 7} as an unsigned big-endian number (missing bytes 0), in signed order. */
@@ -38,10 +45,5 @@ final class KeySorter {
             v = (v << 8) | (i < key.length ? key[i] & 0xFF : 0);
         }
         return v ^ Long.MIN_VALUE;
-    }
-
-    private static int compare(byte[][] keys, int a, int b) {
-        int c = Arrays.compareUnsigned(keys[a], keys[b]);
-        return c != 0 ? c : Integer.compare(a, b);
     }
 }

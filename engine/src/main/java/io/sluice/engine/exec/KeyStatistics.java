@@ -26,6 +26,9 @@ public final class KeyStatistics {
 
     private final int maxKeys;
     private final TreeMap<byte[], Bucket> buckets = new TreeMap<>(Arrays::compareUnsigned);
+    /** The bucket {@link #add} saw last, and its entry (a bucket stays in the map once added). */
+    private byte[] lastBucketKey;
+    private Bucket lastBucket;
     private final SplittableRandom random = new SplittableRandom(0x5EED);
 
     /** One bucket's summary (also the JSON shape). */
@@ -140,10 +143,17 @@ public final class KeyStatistics {
 
     /** Records one key of the given bucket (the bucket prefix may be the empty array). */
     public void add(byte[] bucket, byte[] key) {
-        Bucket b = buckets.get(bucket);
-        if (b == null) {
-            b = new Bucket();
-            buckets.put(bucket, b);
+        Bucket b;
+        if (bucket == lastBucketKey || Arrays.equals(bucket, lastBucketKey)) {
+            b = lastBucket; // rows mostly come bucket after bucket: no map lookup for each
+        } else {
+            b = buckets.get(bucket);
+            if (b == null) {
+                b = new Bucket();
+                buckets.put(bucket, b);
+            }
+            lastBucketKey = bucket;
+            lastBucket = b;
         }
         b.count++;
         b.append(key, 1);

@@ -170,9 +170,9 @@ public final class StageOutput implements AutoCloseable {
         if (finished) {
             throw new IllegalStateException("output already finished");
         }
-        // Where the row's encoding will be written as it is (no sort, or a sorter streaming in-order input to its
-        // run), it is made once and also gives the counters its size; otherwise only the size is computed.
-        boolean encode = mode == Mode.DIRECT || (top == null && sorter.streamsToRun());
+        // The row is encoded once, for the frame or the sorter (which keeps rows as bytes), and the encoding gives the
+        // counters its size; a limit-hinted sort keeps only its top rows as values, so there only the size is computed.
+        boolean encode = top == null;
         ByteSink encoded = null;
         if (encode) {
             encoded = rowBytes;

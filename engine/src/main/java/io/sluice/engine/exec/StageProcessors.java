@@ -145,6 +145,13 @@ public final class StageProcessors {
 
     /** Groups a pre-shuffle aggregation holds before it flushes partial results downstream. */
     static final int MAX_GROUPS_IN_MEMORY = 100_000;
+    /**
+     * A full map whose groups are at least this share of the rows folded into it reduced too little to pay for the
+     * hashing: the next {@link #PASS_THROUGH_ROWS} rows go downstream one by one (the shuffle's combiner and the
+     * post-shuffle stage still merge equal groups), then the map is tried again.
+     */
+    static final double PASS_THROUGH_GROUP_SHARE = 0.9;
+    static final int PASS_THROUGH_ROWS = 1_000_000;
 
     private static RowTransformer preShuffle(
             GroupByPreShuffleSpec spec, RowSignature in, RowSignature out, int workerNumber) {
@@ -154,9 +161,16 @@ public final class StageProcessors {
         Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
         int nd = dims.length;
         return input -> new RowSource() {
+            /** Reused across flushes (emptied as its groups are emitted), so it is sized once. */
+            private final Map<GroupKey, Object[]> groups = new LinkedHashMap<>(1 << 18);
             private Iterator<Map.Entry<GroupKey, Object[]>> results;
             private boolean inputDone;
             private boolean emittedAny;
+            /** Rows still to pass through without the map (see {@link #PASS_THROUGH_GROUP_SHARE}). */
+            private long passThrough;
+            private Object[] probe = new Object[nd];
+            /** Whether the row {@link #nextInput} returned last has a multi-value STRING dimension (several groups). */
+            private boolean multi;
 
             private Object[] newStates() {
                 Object[] states = new Object[aggs.length];
@@ -167,18 +181,18 @@ public final class StageProcessors {
             }
 
             /** Folds the row into every combination of the multi-value dimensions' values (empty list = NULL). */
-            private void explode(Map<GroupKey, Object[]> groups, Object[] values, int from, Object[] row) {
+            private void explode(Object[] values, int from, Object[] row) {
                 for (int i = from; i < nd; i++) {
                     if (values[i] instanceof List<?> list && dimTypes[i] == ColumnType.STRING) {
                         if (list.isEmpty()) {
                             Object[] copy = values.clone();
                             copy[i] = null;
-                            explode(groups, copy, i + 1, row);
+                            explode(copy, i + 1, row);
                         } else {
                             for (Object v : list) {
                                 Object[] copy = values.clone();
                                 copy[i] = v;
-                                explode(groups, copy, i + 1, row);
+                                explode(copy, i + 1, row);
                             }
                         }
                         return;
@@ -190,27 +204,42 @@ public final class StageProcessors {
                 }
             }
 
-            private void consume() {
-                // Partial aggregation with a bounded map: when it is full its groups go downstream and a new map
-                // starts. The shuffle's combiner and the post-shuffle stage merge groups that appear twice.
-                Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
-                Object[] probe = new Object[nd];
-                Object[] row = null;
-                while (groups.size() < MAX_GROUPS_IN_MEMORY && (row = input.next()) != null) {
+            /**
+             * The next input row (past the filter) with its dimensions evaluated into {@link #probe} (and {@link #multi}
+             * set); null at the end.
+             */
+            private Object[] nextInput() {
+                Object[] row;
+                while ((row = input.next()) != null) {
                     if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
                         continue;
                     }
-                    boolean multi = false;
+                    boolean m = false;
                     for (int i = 0; i < nd; i++) {
                         Object v = Values.coerce(dims[i].eval(row), dimTypes[i]);
                         if (v instanceof List<?> && dimTypes[i] == ColumnType.STRING) {
-                            multi = true;
+                            m = true;
                         }
                         probe[i] = v;
                     }
+                    multi = m;
+                    return row;
+                }
+                inputDone = true;
+                input.close();
+                return null;
+            }
+
+            private void consume() {
+                // Partial aggregation with a bounded map: when it is full its groups go downstream and the map starts
+                // again. The shuffle's combiner and the post-shuffle stage merge groups that appear twice.
+                long folded = 0;
+                Object[] row;
+                while (groups.size() < MAX_GROUPS_IN_MEMORY && (row = nextInput()) != null) {
+                    folded++;
                     if (multi) {
                         // Druid semantics: a multi-value STRING dimension groups the row under each of its values
-                        explode(groups, probe.clone(), 0, row);
+                        explode(probe.clone(), 0, row);
                         continue;
                     }
                     GroupKey key = new GroupKey(probe);
@@ -224,19 +253,29 @@ public final class StageProcessors {
                         states[a] = aggs[a].fold(states[a], row);
                     }
                 }
-                if (row == null) {
-                    inputDone = true;
-                    input.close();
+                if (!inputDone && groups.size() >= PASS_THROUGH_GROUP_SHARE * folded) {
+                    passThrough = PASS_THROUGH_ROWS;
                 }
                 if (inputDone && !emittedAny && groups.isEmpty() && nd == 0 && workerNumber == 0) {
-                    Object[] states = new Object[aggs.length];
-                    for (int a = 0; a < aggs.length; a++) {
-                        states[a] = aggs[a].newState();
-                    }
-                    groups.put(new GroupKey(new Object[0]), states);
+                    groups.put(new GroupKey(new Object[0]), newStates());
                 }
                 emittedAny |= !groups.isEmpty();
                 results = groups.entrySet().iterator();
+            }
+
+            /** One input row as its own partial group, or null when it made several (those are in the map). */
+            private Object[] passOne(Object[] row) {
+                if (multi) {
+                    explode(probe.clone(), 0, row);
+                    results = groups.entrySet().iterator();
+                    return null;
+                }
+                Object[] o = new Object[nd + aggs.length];
+                System.arraycopy(probe, 0, o, 0, nd);
+                for (int a = 0; a < aggs.length; a++) {
+                    o[nd + a] = aggs[a].intermediate(aggs[a].fold(aggs[a].newState(), row));
+                }
+                return o;
             }
 
             @Override
@@ -244,6 +283,19 @@ public final class StageProcessors {
                 while (results == null || !results.hasNext()) {
                     if (inputDone) {
                         return null;
+                    }
+                    if (passThrough > 0) {
+                        Object[] row = nextInput();
+                        if (row == null) {
+                            continue;
+                        }
+                        passThrough--;
+                        emittedAny = true;
+                        Object[] o = passOne(row);
+                        if (o != null) {
+                            return o;
+                        }
+                        continue;
                     }
                     consume();
                 }

@@ -222,4 +222,48 @@ class ExternalSorterTest {
             assertThat(seq.get(i)).isEqualTo(i * 10L);
         }
     }
+
+    @Test
+    void rowsKeepTheirEncodingThroughSpillsAndMergesUnlessCombined() {
+        RowSignature sig = RowSignature.builder().add("k", ColumnType.STRING).add("c", ColumnType.LONG).build();
+        KeyCodec codec = new KeyCodec(sig, List.of(KeyColumn.asc("k")));
+        RowCombiner sum = (a, b) -> {
+            a[1] = (Long) a[1] + (Long) b[1];
+            return a;
+        };
+        try (ExternalSorter sorter = new ExternalSorter(sig, codec, tmp, 50_000, 16 * 1024, 4, sum)) {
+            // keys 0..9999 once each, and every 100th key twice more (folded within a run or across runs)
+            Random r = new Random(9);
+            List<Integer> order = new java.util.ArrayList<>();
+            for (int i = 0; i < 10_000; i++) {
+                order.add(i);
+                if (i % 100 == 0) {
+                    order.add(i);
+                    order.add(i);
+                }
+            }
+            java.util.Collections.shuffle(order, r);
+            for (int i : order) {
+                sorter.add(new Object[] {String.format("key%05d", i), (long) i});
+            }
+            assertThat(sorter.spilledRuns()).isGreaterThan(1);
+            int rows = 0;
+            int encoded = 0;
+            try (KeyedRowSource out = sorter.sortedWithKeys()) {
+                while (out.advance()) {
+                    int i = rows++;
+                    long expected = i % 100 == 0 ? 3L * i : i;
+                    if (out.encodedRow() != null) {
+                        encoded++;
+                        Object[] fromBytes = io.sluice.engine.frame.RowCodec.readRow(new io.sluice.engine.frame.ByteSource(
+                                out.encodedRow(), out.encodedRowOffset(), out.encodedRowOffset() + out.encodedRowLength()), 2);
+                        assertThat(fromBytes).containsExactly(String.format("key%05d", i), expected);
+                    }
+                    assertThat(out.row()).containsExactly(String.format("key%05d", i), expected);
+                }
+            }
+            assertThat(rows).isEqualTo(10_000);
+            assertThat(encoded).as("rows without an equal key are handed on undecoded").isGreaterThanOrEqualTo(9_900);
+        }
+    }
 }
