@@ -223,7 +223,11 @@ public final class ExternalSorter implements AutoCloseable {
         synchronized (this) {
             runsSpilled++;
         }
-        buffer.clear();
+        if (openRun != null) {
+            buffer.release(); // rows now stream to the open run; chunks are made again only if the order breaks
+        } else {
+            buffer.clear();
+        }
     }
 
     /** The buffer's rows in its current order, equal keys combined when there is a combiner. */
@@ -287,6 +291,9 @@ public final class ExternalSorter implements AutoCloseable {
         }
         buffer.sort();
         int n = buffer.size();
+        if (n == 0) {
+            buffer.release(); // everything is in runs
+        }
         long initialRuns = runs.size() + (n > 0 ? 1 : 0);
         int intermediateLevels = 0;
         for (long r = initialRuns; r > maxFanIn; r = (r + maxFanIn - 1) / maxFanIn) {
@@ -350,6 +357,7 @@ public final class ExternalSorter implements AutoCloseable {
                 boolean more = out.advance();
                 if (!more) {
                     markDone();
+                    buffer.release(); // its chunks are not needed once read, though the sorter lives on
                 }
                 return more;
             }
@@ -452,6 +460,11 @@ public final class ExternalSorter implements AutoCloseable {
             }
             deleteQuietly(dir);
         }
+    }
+
+    /** Chunks of memory the in-memory buffer holds (in use or kept for the next rows). */
+    int bufferChunks() {
+        return buffer.chunks();
     }
 
     /** The private directory holding spill files (null before the first spill). */

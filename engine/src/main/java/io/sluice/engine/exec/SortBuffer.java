@@ -15,8 +15,11 @@ import java.util.List;
  */
 final class SortBuffer {
     static final int CHUNK_BYTES = 256 * 1024; // below G1's humongous size on a small heap (1 MiB regions)
-    /** Per entry besides its bytes: the position (8) and the order array while sorting (4). */
-    static final int ENTRY_OVERHEAD = 12;
+    /**
+     * Per entry besides its bytes: its position (8), and while sorting the order (4), the sorted positions (8) and
+     * the radix sort's chunk and index arrays (12).
+     */
+    static final int ENTRY_OVERHEAD = 32;
 
     /** Standard-size chunks, kept across {@link #clear()}; an entry larger than a chunk gets one of its own. */
     private final List<byte[]> chunks = new ArrayList<>();
@@ -53,7 +56,7 @@ final class SortBuffer {
 
     private void place(byte[] c, int at, byte[] key, byte[] row, int rowOff, int rowLen) {
         if (size == entries.length) {
-            entries = Arrays.copyOf(entries, size * 2);
+            entries = Arrays.copyOf(entries, Math.max(1024, size * 2));
         }
         entries[size++] = ((long) chunk << 32) | at;
         putInt(c, at, key.length);
@@ -64,6 +67,11 @@ final class SortBuffer {
 
     int size() {
         return size;
+    }
+
+    /** Chunks held (in use or kept for reuse). */
+    int chunks() {
+        return chunks.size();
     }
 
     /** Bytes the entries take (their bytes plus {@link #ENTRY_OVERHEAD} each). */
@@ -90,10 +98,7 @@ final class SortBuffer {
         chunk = -1;
         pos = CHUNK_BYTES;
         usedBytes = 0;
-        size = 0;
-        if (entries.length > 1 << 16) {
-            entries = new long[1024];
-        }
+        size = 0; // the positions array is kept too: the budget counts it (ENTRY_OVERHEAD)
     }
 
     /** Drops everything, chunks included. */

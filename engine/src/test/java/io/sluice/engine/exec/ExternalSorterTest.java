@@ -247,6 +247,7 @@ class ExternalSorterTest {
                 sorter.add(new Object[] {String.format("key%05d", i), (long) i});
             }
             assertThat(sorter.spilledRuns()).isGreaterThan(1);
+            assertThat(sorter.bufferChunks()).as("chunks kept from one spill to the next").isPositive();
             int rows = 0;
             int encoded = 0;
             try (KeyedRowSource out = sorter.sortedWithKeys()) {
@@ -263,6 +264,7 @@ class ExternalSorterTest {
                 }
             }
             assertThat(rows).isEqualTo(10_000);
+            assertThat(sorter.bufferChunks()).as("buffer memory given back once the output is read").isZero();
             assertThat(encoded).as("rows without an equal key are handed on undecoded").isGreaterThanOrEqualTo(9_900);
         }
     }

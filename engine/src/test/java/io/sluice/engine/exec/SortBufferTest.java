@@ -64,5 +64,8 @@ class SortBufferTest {
         fillAndCheck(buffer, r, 20_000, false); // standard chunks written over, no stale bytes
         buffer.clear();
         fillAndCheck(buffer, r, 2_000, true);
+        buffer.release();
+        assertThat(buffer.chunks()).isZero();
+        fillAndCheck(buffer, r, 5_000, false); // usable again after a release
     }
 }
