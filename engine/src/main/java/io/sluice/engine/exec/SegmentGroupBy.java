@@ -17,7 +17,10 @@ import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +67,23 @@ public final class SegmentGroupBy {
     private Utf8Dictionary keys = new Utf8Dictionary();
     private final State[] states;
     private boolean emittedAny;
+
+    /**
+     * Guards the dictionaries ({@link #keys}, and the values of COUNT(DISTINCT) states) and the states array: prefetch
+     * threads intern a segment's values ahead ({@link #internAhead}) while this processor folds the one before.
+     */
+    private final Object dictionaries = new Object();
+    /** Bumped by every drain: what was interned ahead for an earlier generation is stale. */
+    private int generation;
+    /** Maps interned ahead, by segment (taken by {@link #add}). */
+    private final Map<SegmentReader, Ahead> ahead = Collections.synchronizedMap(new IdentityHashMap<>());
+    /** Groups whose state arrays are sized (folding thread only). */
+    private int ensured;
+    /** Groups with rows folded since the last drain; keys interned ahead have none until their segment is added. */
+    private BitSet folded = new BitSet();
+
+    /** A segment's dictionary ids mapped ahead: to group ids, and per aggregator (COUNT(DISTINCT) only) to value ids. */
+    private record Ahead(int generation, int[] keyMap, int[][] valueMaps) {}
 
     private SegmentGroupBy(String dimension, SegmentFilter filter, AggDef[] defs, Aggregator[] generic,
             int workerNumber, Join join) {
@@ -197,6 +217,75 @@ public final class SegmentGroupBy {
         }
     }
 
+    /**
+     * Interns the group keys and COUNT(DISTINCT) values that {@link #add} will meet in the segment's rows with
+     * {@code start <= __time < end}, so that another thread does it while this processor folds an earlier segment;
+     * {@code add} then only looks the ids up. Does nothing for the shapes whose rows are not a plain range of the
+     * segment (a WHERE with conditions, a join, rows to check against the time range): {@code add} interns those
+     * itself. Thread-safe; may run for several segments at once.
+     */
+    public void internAhead(SegmentReader segment, long start, long end) {
+        if (dimension == null || join != null || filter.hasCondition()) {
+            return;
+        }
+        int[] range = plainRange(segment, start, end);
+        if (range == null) {
+            return;
+        }
+        SegmentReader.DictionaryColumn dim = segment.dictionaryColumn(dimension).orElseThrow();
+        boolean[] used = usedIds(dim.ids(), dim.dictionarySize(), range);
+        int[] keyMap = new int[used.length];
+        Arrays.fill(keyMap, -1);
+        int[][] valueMaps = new int[defs.length][];
+        boolean[][] valuesUsed = new boolean[defs.length][];
+        SegmentReader.DictionaryColumn[] valueColumns = new SegmentReader.DictionaryColumn[defs.length];
+        for (int a = 0; a < defs.length; a++) {
+            if (defs[a].kind == Kind.DISTINCT) {
+                valueColumns[a] = segment.dictionaryColumn(defs[a].column).orElseThrow();
+                valuesUsed[a] = usedIds(valueColumns[a].ids(), valueColumns[a].dictionarySize(), range);
+                if (valuesUsed[a].length > 0) {
+                    valuesUsed[a][0] = false; // NULL is not a value
+                }
+                valueMaps[a] = new int[valuesUsed[a].length];
+                Arrays.fill(valueMaps[a], -1);
+            }
+        }
+        synchronized (dictionaries) {
+            keys.internAll(dim, used, keyMap);
+            for (int a = 0; a < defs.length; a++) {
+                if (valueColumns[a] != null) {
+                    ((Distinct) states[a]).values.internAll(valueColumns[a], valuesUsed[a], valueMaps[a]);
+                }
+            }
+            ahead.put(segment, new Ahead(generation, keyMap, valueMaps));
+        }
+    }
+
+    /**
+     * The rows {@link #add} folds as a range of the segment when they need no per-row time check, else null (also
+     * when no row is in range).
+     */
+    private int[] plainRange(SegmentReader segment, long start, long end) {
+        long lo = Math.max(start, filter.start());
+        long hi = Math.min(end, filter.end());
+        if (lo >= hi) {
+            return null;
+        }
+        int[] range = segment.rowRange(lo, hi);
+        if (range[0] >= range[1] || (!segment.timeSorted() && !segment.within(lo, hi))) {
+            return null;
+        }
+        return range;
+    }
+
+    private static boolean[] usedIds(int[] ids, int dictionarySize, int[] range) {
+        boolean[] used = new boolean[dictionarySize];
+        for (int r = range[0]; r < range[1]; r++) {
+            used[ids[r]] = true;
+        }
+        return used;
+    }
+
     /** True when every column this processor reads has the needed type and shape in the segment. */
     public boolean canRead(SegmentReader segment) {
         if (dimension != null && !singleValueString(segment, dimension)) {
@@ -219,12 +308,15 @@ public final class SegmentGroupBy {
      * more of them fit than in the row processor's map, and a worker emits each group once in the usual case.
      */
     public boolean full() {
-        if (keys.size() >= MAX_GROUPS || loan.recalled()) {
-            return true;
-        }
-        long bytes = keys.memoryBytes();
-        for (State s : states) {
-            bytes += s.memoryBytes();
+        long bytes;
+        synchronized (dictionaries) {
+            if (keys.size() >= MAX_GROUPS || loan.recalled()) {
+                return true;
+            }
+            bytes = keys.memoryBytes();
+            for (State s : states) {
+                bytes += s.memoryBytes();
+            }
         }
         // past the own limit, borrow (up to MAX_BYTES in all) rather than drain: each drain splits groups into
         // more output rows that the stage's sorter and the next stage must merge again
@@ -261,6 +353,7 @@ public final class SegmentGroupBy {
      * that time range (what a row scan would read).
      */
     public long add(SegmentReader segment, long start, long end) {
+        Ahead pre = ahead.remove(segment);
         int[] read = segment.rowRange(start, end);
         long rowsRead = countInRange(segment, read, start, end);
         if (rowsRead == 0) {
@@ -287,18 +380,32 @@ public final class SegmentGroupBy {
         int[] dimIds = dim == null ? null : dim.ids();
         int[] localToGlobal = new int[dim == null ? 1 : dim.dictionarySize()];
         Arrays.fill(localToGlobal, -1);
-        if (dim != null && join == null && !checkTime && !filter.hasCondition()) {
-            // the rows are a range: intern the values they hold all at once (NULL, id 0, when met)
-            boolean[] used = new boolean[localToGlobal.length];
-            for (int r = range[0]; r < range[1]; r++) {
-                used[dimIds[r]] = true;
+        synchronized (dictionaries) {
+            if (pre != null && pre.generation() != generation) {
+                pre = null; // interned before a drain, into dictionaries that are gone
             }
-            keys.internAll(dim, used, localToGlobal);
+            if (dim != null && join == null && !checkTime && !filter.hasCondition()) {
+                // the rows are a range: intern the values they hold all at once (NULL, id 0, when met), unless a
+                // prefetch thread did it ahead
+                if (pre != null) {
+                    localToGlobal = pre.keyMap();
+                } else {
+                    keys.internAll(dim, usedIds(dimIds, localToGlobal.length, range), localToGlobal);
+                }
+                for (int id = 1; id < localToGlobal.length; id++) {
+                    if (localToGlobal[id] >= 0) {
+                        folded.set(localToGlobal[id]);
+                    }
+                }
+            }
             ensureHeld();
         }
         Binding[] bound = new Binding[defs.length];
         for (int a = 0; a < defs.length; a++) {
-            bound[a] = defs[a].bind(segment, states[a]);
+            bound[a] = defs[a].kind == Kind.DISTINCT
+                    ? ((Distinct) states[a]).bind(segment.dictionaryColumn(defs[a].column).orElseThrow(),
+                            dictionaries, pre == null ? null : pre.valueMaps()[a])
+                    : defs[a].bind(segment, states[a]);
         }
         long[] time = checkTime ? segment.timeValues() : null;
         JoinedBatch joined = join == null ? null : new JoinedBatch(segment.dictionaryColumn(join.keyColumn()).orElseThrow());
@@ -452,21 +559,48 @@ public final class SegmentGroupBy {
      */
     public Iterator<Object[]> drain(boolean last) {
         int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
-        int count = keys.size();
-        Utf8Dictionary heldKeys = keys;
-        // in key order, so that the stage's sorter gets its input sorted (it then writes it through unsorted)
-        int[] order = nd == 1 && count > 1 ? keys.sortedIds() : null;
-        State[] held = states.clone();
-        for (State s : held) {
-            s.prepare(count);
+        int keyCount;
+        Utf8Dictionary heldKeys;
+        State[] held;
+        synchronized (dictionaries) {
+            keyCount = keys.size();
+            heldKeys = keys;
+            held = states.clone();
+            keys = new Utf8Dictionary();
+            for (int a = 0; a < defs.length; a++) {
+                states[a] = defs[a].newState();
+            }
+            generation++;
+            ahead.clear();
         }
-        keys = new Utf8Dictionary();
-        for (int a = 0; a < defs.length; a++) {
-            states[a] = defs[a].newState();
+        BitSet foldedKeys = folded;
+        folded = new BitSet();
+        ensured = 0;
+        for (State s : held) {
+            s.ensure(keyCount); // keys interned ahead of their segment are past the sized groups
+            s.prepare(keyCount);
+        }
+        // in key order, so that the stage's sorter gets its input sorted (it then writes it through unsorted); only
+        // groups with rows folded (keys interned ahead for a segment not added yet are not groups yet)
+        int[] order = nd == 1 && keyCount > 1 ? heldKeys.sortedIds() : null;
+        int count = keyCount;
+        if (foldedKeys.cardinality() < keyCount) {
+            int[] kept = new int[foldedKeys.cardinality()];
+            int m = 0;
+            for (int i = 0; i < keyCount; i++) {
+                int group = order == null ? i : order[i];
+                if (foldedKeys.get(group)) {
+                    kept[m++] = group;
+                }
+            }
+            order = kept;
+            count = m;
         }
         emittedAny |= count > 0;
         boolean emptyRow = last && !emittedAny && nd == 0 && workerNumber == 0;
         emittedAny |= emptyRow;
+        int emitCount = count;
+        int[] emitOrder = order;
         return new Iterator<>() {
             private int g;
             private boolean extra = emptyRow;
@@ -474,7 +608,7 @@ public final class SegmentGroupBy {
 
             @Override
             public boolean hasNext() {
-                boolean more = g < count || extra;
+                boolean more = g < emitCount || extra;
                 if (!more && !repaid) {
                     repaid = true;
                     loan.repay(); // the drained state is garbage now
@@ -484,8 +618,8 @@ public final class SegmentGroupBy {
 
             @Override
             public Object[] next() {
-                if (g < count) {
-                    int group = order == null ? g : order[g];
+                if (g < emitCount) {
+                    int group = emitOrder == null ? g : emitOrder[g];
                     Object[] row = new Object[nd + defs.length];
                     if (nd == 1) {
                         row[0] = heldKeys.value(group);
@@ -510,29 +644,44 @@ public final class SegmentGroupBy {
     }
 
     private int group(String key) {
-        return held(keys.intern(key));
+        int g;
+        synchronized (dictionaries) {
+            g = keys.intern(key);
+        }
+        return held(g);
     }
 
     /** The group of a segment's dictionary id, found by the value's bytes. */
     private int group(SegmentReader.DictionaryColumn dim, int local) {
-        if (dim == null || local == 0) {
-            return held(keys.internNull());
+        int g;
+        synchronized (dictionaries) {
+            g = dim == null || local == 0
+                    ? keys.internNull()
+                    : keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local));
         }
-        return held(keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local)));
+        return held(g);
     }
 
+    /** Sizes the states for every key interned so far (called holding {@link #dictionaries}). */
     private void ensureHeld() {
-        for (State s : states) {
-            s.ensure(keys.size());
+        int n = keys.size();
+        if (n > ensured) {
+            for (State s : states) {
+                s.ensure(n);
+            }
+            ensured = n;
         }
     }
 
+    /** Group {@code g} gets rows: its states are sized and it is marked folded. */
     private int held(int g) {
-        if (g == keys.size() - 1) {
+        if (g >= ensured) {
             for (State s : states) {
                 s.ensure(g + 1);
             }
+            ensured = g + 1;
         }
+        folded.set(g);
         return g;
     }
 
@@ -729,10 +878,8 @@ public final class SegmentGroupBy {
                     Doubles st = (Doubles) state;
                     return (rows, gids, n) -> st.fold(v, nulls.isEmpty() ? null : nulls, rows, gids, n);
                 }
-                case DISTINCT: {
-                    SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
-                    return ((Distinct) state).bind(c);
-                }
+                case DISTINCT: // bound by the processor, which holds the dictionaries' lock
+                    throw new IllegalStateException("COUNT(DISTINCT) is bound with its dictionary's lock");
                 case SKETCH: {
                     SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
                     return ((Sketch) state).bind(c);
@@ -923,17 +1070,40 @@ public final class SegmentGroupBy {
             return 8L * pairs.length + values.memoryBytes();
         }
 
-        Binding bind(SegmentReader.DictionaryColumn column) {
-            int[] toGlobal = new int[column.dictionarySize()];
-            Arrays.fill(toGlobal, -1);
+        /**
+         * @param lock guards {@link #values} (values are interned ahead by other threads)
+         * @param ahead the column's ids mapped to value ids ahead (-1: not mapped), or null
+         */
+        Binding bind(SegmentReader.DictionaryColumn column, Object lock, int[] ahead) {
+            int[] toGlobal;
+            if (ahead != null) {
+                toGlobal = ahead;
+            } else {
+                toGlobal = new int[column.dictionarySize()];
+                Arrays.fill(toGlobal, -1);
+            }
             byte[] utf8 = column.utf8Bytes();
             return new PairBinding(column.ids()) {
                 @Override
                 void valuesUsed(boolean[] used) {
-                    int[] found = new int[used.length];
-                    values.internAll(column, used, found);
+                    boolean[] missing = null;
                     for (int id = 1; id < used.length; id++) {
-                        if (used[id]) {
+                        if (used[id] && toGlobal[id] < 0) {
+                            if (missing == null) {
+                                missing = new boolean[used.length];
+                            }
+                            missing[id] = true;
+                        }
+                    }
+                    if (missing == null) {
+                        return; // all interned ahead
+                    }
+                    int[] found = new int[used.length];
+                    synchronized (lock) {
+                        values.internAll(column, missing, found);
+                    }
+                    for (int id = 1; id < used.length; id++) {
+                        if (missing[id]) {
                             toGlobal[id] = found[id];
                         }
                     }
@@ -943,7 +1113,9 @@ public final class SegmentGroupBy {
                 void accept(int group, int local) {
                     int global = toGlobal[local];
                     if (global < 0) {
-                        global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
+                        synchronized (lock) {
+                            global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
+                        }
                         toGlobal[local] = global;
                     }
                     if (size == pairs.length) {

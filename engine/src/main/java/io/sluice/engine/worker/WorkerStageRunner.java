@@ -647,11 +647,14 @@ public final class WorkerStageRunner implements AutoCloseable {
         // memory of the node's idle slots, so that large states drain once instead of several times
         MemoryLoan loan = resources.memory().openLoan();
         groupBy.borrowing(loan);
-        // the next segments are opened and decoded on other cores while this thread folds the current one
+        // the next segments are opened, decoded and their keys and distinct values interned on other cores while this
+        // thread folds the current one
         io.sluice.engine.exec.SegmentPrefetch segments;
         try {
-            segments = new io.sluice.engine.exec.SegmentPrefetch(
-                    files, groupBy::preload, groupBy.readsColumns() ? 2 : 0);
+            segments = new io.sluice.engine.exec.SegmentPrefetch(files, r -> {
+                groupBy.preload(r);
+                groupBy.internAhead(r, t.start(), t.end());
+            }, groupBy.readsColumns() ? 2 : 0);
         } catch (RuntimeException | Error e) {
             loan.close();
             throw e;

@@ -104,7 +104,7 @@ class SegmentGroupByWorkersTest {
     @Test
     void matchesTheRowProcessorAndTheRowsOverSeveralWorkersAndDrains() {
         Random rnd = new Random(2024);
-        for (int round = 0; round < 12; round++) {
+        for (int round = 0; round < 20; round++) {
             List<Object[]> all = new ArrayList<>();
             List<Path> files = segments(rnd, 1 + rnd.nextInt(7), all);
             int workers = 1 + rnd.nextInt(3);
@@ -123,7 +123,7 @@ class SegmentGroupByWorkersTest {
                     for (int i = w; i < files.size(); i += workers) {
                         mine.add(files.get(i));
                     }
-                    fast.addAll(columnar(spec, mine, w, rnd.nextBoolean()));
+                    fast.addAll(columnar(spec, mine, w, rnd.nextBoolean(), rnd.nextInt(3)));
                     slow.addAll(rowByRow(spec, mine, w));
                 }
                 Map<List<Object>, List<Object>> f = finalized(spec, fast);
@@ -135,22 +135,51 @@ class SegmentGroupByWorkersTest {
         }
     }
 
-    /** The columnar processor over a worker's segments; {@code drainEach}: drain after every segment. */
-    private static List<Object[]> columnar(GroupByPreShuffleSpec spec, List<Path> files, int worker, boolean drainEach) {
+    /**
+     * The columnar processor over a worker's segments; {@code drainEach}: drain after every segment; {@code ahead}: 0
+     * intern nothing ahead, 1 intern the next two segments ahead before adding each (so a drain finds keys with no
+     * rows yet), 2 intern every segment ahead on another thread while this one adds them.
+     */
+    private static List<Object[]> columnar(
+            GroupByPreShuffleSpec spec, List<Path> files, int worker, boolean drainEach, int ahead) {
         SegmentGroupBy g = SegmentGroupBy.plan(spec, SIG, worker).orElseThrow();
         List<Object[]> out = new ArrayList<>();
+        List<SegmentReader> readers = new ArrayList<>();
         for (Path p : files) {
-            try (SegmentReader r = SegmentReader.open(p)) {
-                assertThat(g.canRead(r)).isTrue();
-                g.preload(r);
-                g.add(r, Long.MIN_VALUE, Long.MAX_VALUE);
+            SegmentReader r = SegmentReader.open(p);
+            readers.add(r);
+            assertThat(g.canRead(r)).isTrue();
+            g.preload(r);
+        }
+        java.util.concurrent.ExecutorService pool =
+                ahead == 2 ? java.util.concurrent.Executors.newSingleThreadExecutor() : null;
+        try {
+            if (pool != null) {
+                for (SegmentReader r : readers) {
+                    pool.submit(() -> g.internAhead(r, Long.MIN_VALUE, Long.MAX_VALUE));
+                }
             }
-            if (drainEach) {
-                List<Object[]> drained = new ArrayList<>();
-                g.drain(false).forEachRemaining(drained::add);
-                assertInKeyOrder(spec, drained);
-                out.addAll(drained);
+            int internedAhead = 0;
+            for (int i = 0; i < readers.size(); i++) {
+                while (ahead == 1 && internedAhead < Math.min(readers.size(), i + 3)) {
+                    g.internAhead(readers.get(internedAhead++), Long.MIN_VALUE, Long.MAX_VALUE);
+                }
+                g.add(readers.get(i), Long.MIN_VALUE, Long.MAX_VALUE);
+                if (drainEach) {
+                    List<Object[]> drained = new ArrayList<>();
+                    g.drain(false).forEachRemaining(drained::add);
+                    assertInKeyOrder(spec, drained);
+                    out.addAll(drained);
+                }
             }
+            if (pool != null) {
+                pool.shutdown();
+                assertThat(pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            readers.forEach(SegmentReader::close);
         }
         List<Object[]> last = new ArrayList<>();
         g.drain(true).forEachRemaining(last::add);
@@ -159,10 +188,16 @@ class SegmentGroupByWorkersTest {
         return out;
     }
 
-    /** Rows of one drain come in the order of the shuffle's keys (so the sorter can stream them). */
+    /**
+     * Rows of one drain come in the order of the shuffle's keys (so the sorter can stream them), and each is a group
+     * with rows (COUNT(*) > 0: no key that was only interned ahead).
+     */
     private static void assertInKeyOrder(GroupByPreShuffleSpec spec, List<Object[]> rows) {
         if (spec.dimensions().isEmpty()) {
             return;
+        }
+        for (Object[] row : rows) {
+            assertThat((Long) row[1]).as("COUNT(*) of group %s", row[0]).isPositive();
         }
         RowSignature sig = RowSignature.builder().add("d0", ColumnType.STRING).build();
         KeyCodec codec = new KeyCodec(sig, List.of(KeyColumn.asc("d0")));
