@@ -1052,7 +1052,12 @@ public final class SegmentGroupBy {
         final Utf8Dictionary values = new Utf8Dictionary();
         long[] pairs = new long[1 << 12];
         int size;
-        int[] starts; // after prepare: group g's value ids are the low halves of pairs[starts[g], starts[g + 1])
+        /** Share of the pairs the last compaction kept (compacting again pays only when it drops many). */
+        private double lastKept;
+        /** Growths of the buffer since the last compaction. */
+        private int growths;
+        int[] starts; // after prepare: group g's value ids are grouped[starts[g], starts[g + 1])
+        int[] grouped;
 
         private static byte stringTag() {
             byte[] probe = RowCodec.encodeValues("");
@@ -1067,7 +1072,8 @@ public final class SegmentGroupBy {
 
         @Override
         public long memoryBytes() {
-            return 8L * pairs.length + values.memoryBytes();
+            return 8L * (pairs == null ? 0 : pairs.length) + 4L * (grouped == null ? 0 : grouped.length)
+                    + values.memoryBytes();
         }
 
         /**
@@ -1075,6 +1081,7 @@ public final class SegmentGroupBy {
          * @param ahead the column's ids mapped to value ids ahead (-1: not mapped), or null
          */
         Binding bind(SegmentReader.DictionaryColumn column, Object lock, int[] ahead) {
+            byte[] utf8 = column.utf8Bytes();
             int[] toGlobal;
             if (ahead != null) {
                 toGlobal = ahead;
@@ -1082,7 +1089,6 @@ public final class SegmentGroupBy {
                 toGlobal = new int[column.dictionarySize()];
                 Arrays.fill(toGlobal, -1);
             }
-            byte[] utf8 = column.utf8Bytes();
             return new PairBinding(column.ids()) {
                 @Override
                 void valuesUsed(boolean[] used) {
@@ -1119,38 +1125,71 @@ public final class SegmentGroupBy {
                         toGlobal[local] = global;
                     }
                     if (size == pairs.length) {
-                        compact();
-                        if (size > pairs.length / 2) {
-                            pairs = Arrays.copyOf(pairs, pairs.length + pairs.length / 2);
-                        }
+                        makeRoom(1);
                     }
                     pairs[size++] = ((long) group << 32) | global;
                 }
             };
         }
 
-        /** Sorts the pairs and drops repeats. */
-        private void compact() {
-            Arrays.parallelSort(pairs, 0, size);
-            int m = 0;
-            for (int i = 0; i < size; i++) {
-                if (m == 0 || pairs[i] != pairs[m - 1]) {
-                    pairs[m++] = pairs[i];
+        /**
+         * The buffer has no room for {@code extra} more pairs: drops repeated pairs (those of a (group, value) met in several segments) when the last
+         * time that dropped at least a quarter of them, or after four growths, and grows it by half when it is still
+         * more than half full (or too full for {@code extra}). Most pairs of a high-cardinality GROUP BY are met once, and sorting them only to find
+         * no repeats cost more than all the rest of the state.
+         */
+        private void makeRoom(int extra) {
+            if (lastKept < 0.75 || growths >= 4) {
+                int before = size;
+                Arrays.parallelSort(pairs, 0, size);
+                int m = 0;
+                for (int i = 0; i < size; i++) {
+                    if (m == 0 || pairs[i] != pairs[m - 1]) {
+                        pairs[m++] = pairs[i];
+                    }
                 }
+                size = m;
+                lastKept = (double) m / before;
+                growths = 0;
             }
-            size = m;
+            if (size > pairs.length / 2 || size + extra > pairs.length) {
+                pairs = Arrays.copyOf(pairs, Math.max(size + extra, pairs.length + pairs.length / 2));
+                growths++;
+            }
         }
 
+        /** Groups the pairs by group with a counting sort, then drops repeated values within each group. */
         @Override
         public void prepare(int groups) {
-            compact();
-            starts = new int[groups + 1];
+            int[] at = new int[groups + 1];
             for (int i = 0; i < size; i++) {
-                starts[(int) (pairs[i] >>> 32) + 1]++;
+                at[(int) (pairs[i] >>> 32) + 1]++;
             }
             for (int g = 0; g < groups; g++) {
-                starts[g + 1] += starts[g];
+                at[g + 1] += at[g];
             }
+            int[] ids = new int[size];
+            int[] next = Arrays.copyOf(at, groups);
+            for (int i = 0; i < size; i++) {
+                ids[next[(int) (pairs[i] >>> 32)]++] = (int) pairs[i];
+            }
+            pairs = null; // all in ids now
+            starts = new int[groups + 1];
+            int w = 0;
+            for (int g = 0; g < groups; g++) {
+                int from = at[g];
+                int to = at[g + 1];
+                if (to - from > 1) {
+                    Arrays.sort(ids, from, to);
+                }
+                for (int i = from; i < to; i++) {
+                    if (i == from || ids[i] != ids[i - 1]) {
+                        ids[w++] = ids[i];
+                    }
+                }
+                starts[g + 1] = w;
+            }
+            grouped = ids;
         }
 
         @Override
@@ -1161,7 +1200,7 @@ public final class SegmentGroupBy {
             sink.writeVarLong(to - from);
             byte[] arena = values.arena();
             for (int i = from; i < to; i++) {
-                int v = (int) pairs[i];
+                int v = grouped[i];
                 int length = values.length(v);
                 sink.write(STRING_TAG);
                 sink.writeVarLong(length);

@@ -348,6 +348,19 @@ class SegmentGroupByTest {
         assertThat(fastRead).isEqualTo(slowRead[0]);
         assertThat(finalized(spec, fast)).isEqualTo(finalized(spec, slow));
         assertThat(fast).hasSameSizeAs(slow);
+
+        // the same with each segment's keys and distinct values interned ahead (as the prefetch threads do)
+        SegmentGroupBy ahead = SegmentGroupBy.plan(spec, SIG, worker).orElseThrow();
+        List<Object[]> aheadRows = new ArrayList<>();
+        for (Path p : segments) {
+            try (SegmentReader r = SegmentReader.open(p)) {
+                ahead.internAhead(r, start, end);
+                ahead.add(r, start, end);
+            }
+        }
+        ahead.drain(true).forEachRemaining(aheadRows::add);
+        assertThat(finalized(spec, aheadRows)).isEqualTo(finalized(spec, slow));
+        assertThat(aheadRows).hasSameSizeAs(slow);
         return fast;
     }
 
