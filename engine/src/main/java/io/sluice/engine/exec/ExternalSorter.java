@@ -564,9 +564,11 @@ public final class ExternalSorter implements AutoCloseable {
 
     /** Reads a run back; a row is decoded only when asked for, and is otherwise available in its encoding. */
     private static final class RunReader implements KeyedRowSource {
+        private static final int[] NO_OFFSETS = new int[0];
         private final DataInputStream in;
         private final int columns;
         private byte[] frame;
+        private int frameEnd;
         private ByteSource src;
         private int left;
         private byte[] key;
@@ -592,10 +594,8 @@ public final class ExternalSorter implements AutoCloseable {
                     left--;
                     key = (byte[]) RowCodec.readValue(src);
                     rowStart = src.position();
-                    for (int c = 0; c < columns; c++) {
-                        RowCodec.skipValue(src);
-                    }
-                    rowEnd = src.position();
+                    rowEnd = RowCodec.valueOffsets(frame, rowStart, frameEnd, columns, NO_OFFSETS);
+                    src.skip(rowEnd - rowStart);
                     row = null;
                     return true;
                 }
@@ -608,7 +608,8 @@ public final class ExternalSorter implements AutoCloseable {
                     return false;
                 }
                 frame = f.bytes();
-                src = new ByteSource(frame, 0, f.sizeBytes());
+                frameEnd = f.sizeBytes();
+                src = new ByteSource(frame, 0, frameEnd);
                 src.readInt(); // magic
                 left = src.readInt();
             }

@@ -47,12 +47,8 @@ public final class FrameReader {
                     return false;
                 }
                 read++;
-                for (int c = 0; c < columns; c++) {
-                    if (c < offsets.length) {
-                        offsets[c] = src.position();
-                    }
-                    RowCodec.skipValue(src);
-                }
+                int start = src.position();
+                src.skip(RowCodec.valueOffsets(b, start, length, columns, offsets) - start);
                 return true;
             }
 

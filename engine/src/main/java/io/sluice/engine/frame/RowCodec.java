@@ -198,6 +198,95 @@ public final class RowCodec {
     }
 
     /** Moves past one tagged value without decoding it. */
+    /**
+     * Records where each of a row's {@code columns} values starts ({@code offsets[c]} for {@code c < offsets.length})
+     * in {@code buf}, the row starting at {@code pos}; returns where the row ends. The walk {@link #skipValue} does, on
+     * local variables (no cursor object written per byte); {@code end} bounds it as a frame's size does.
+     */
+    public static int valueOffsets(byte[] buf, int pos, int end, int columns, int[] offsets) {
+        int p = pos;
+        for (int c = 0; c < columns; c++) {
+            if (c < offsets.length) {
+                offsets[c] = p;
+            }
+            p = valueEnd(buf, p, end);
+        }
+        return p;
+    }
+
+    /** Where the tagged value starting at {@code buf[p]} ends (as {@link #skipValue} moves past it). */
+    public static int valueEnd(byte[] buf, int p, int end) {
+        if (p >= end) {
+            throw new IllegalStateException("Corrupt frame: read past end");
+        }
+        byte tag = buf[p++];
+        switch (tag) {
+            case NULL:
+                return p;
+            case LONG:
+                while (p < end && buf[p] < 0) {
+                    p++;
+                }
+                if (p >= end) {
+                    throw new IllegalStateException("Corrupt frame: read past end");
+                }
+                return p + 1;
+            case FLOAT:
+                return checkedEnd(p + 4, end);
+            case DOUBLE:
+                return checkedEnd(p + 8, end);
+            case STRING:
+            case BYTES:
+            case JSON: {
+                long len = 0;
+                int shift = 0;
+                while (true) {
+                    if (p >= end) {
+                        throw new IllegalStateException("Corrupt frame: read past end");
+                    }
+                    byte b = buf[p++];
+                    len |= (long) (b & 0x7F) << shift;
+                    if (b >= 0) {
+                        break;
+                    }
+                    shift += 7;
+                }
+                if (len < 0 || len > end - p) {
+                    throw new IllegalStateException("Corrupt frame: skip past end");
+                }
+                return p + (int) len;
+            }
+            case LIST: {
+                long n = 0;
+                int shift = 0;
+                while (true) {
+                    if (p >= end) {
+                        throw new IllegalStateException("Corrupt frame: read past end");
+                    }
+                    byte b = buf[p++];
+                    n |= (long) (b & 0x7F) << shift;
+                    if (b >= 0) {
+                        break;
+                    }
+                    shift += 7;
+                }
+                for (long i = 0; i < n; i++) {
+                    p = valueEnd(buf, p, end);
+                }
+                return p;
+            }
+            default:
+                throw new IllegalStateException("Corrupt frame: unknown value tag " + tag);
+        }
+    }
+
+    private static int checkedEnd(int p, int end) {
+        if (p > end) {
+            throw new IllegalStateException("Corrupt frame: skip past end");
+        }
+        return p;
+    }
+
     public static void skipValue(ByteSource in) {
         byte tag = in.read();
         switch (tag) {

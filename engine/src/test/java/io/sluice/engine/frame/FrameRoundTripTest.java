@@ -122,4 +122,45 @@ class FrameRoundTripTest {
         byte[] b = RowCodec.encodeValues(5L, "x", null);
         assertThat(RowCodec.decodeValues(b)).containsExactly(5L, "x", null);
     }
+
+    @Test
+    void valueOffsetsWalkRowsAsSkipValueDoesAndRefuseTruncatedBytes() {
+        String big = "é".repeat(300); // a length of more than one varint byte
+        Object[][] rows = {
+            {"héllo ✓ 😀", -123456789012L, 1.5f, -0.25d, Arrays.asList("a", null, ""), List.of(1L, -2L),
+                new byte[] {0, 1, (byte) 0xFF}, Map.of("k", List.of(1, 2))},
+            new Object[8],
+            {"", Long.MIN_VALUE, Float.NaN, Double.NEGATIVE_INFINITY, List.of(), List.of(), new byte[0], "x"},
+            {big, Long.MAX_VALUE, 0f, 0d, List.of(big, big), List.of(Long.MIN_VALUE), new byte[200], List.of()},
+        };
+        ByteSink sink = new ByteSink(64);
+        for (Object[] row : rows) {
+            RowCodec.writeRow(sink, row, SIG.size());
+        }
+        byte[] b = sink.toByteArray();
+        ByteSource walk = new ByteSource(b, 0, b.length);
+        int pos = 0;
+        int[] offsets = new int[SIG.size()];
+        for (int r = 0; r < rows.length; r++) {
+            int end = RowCodec.valueOffsets(b, pos, b.length, SIG.size(), offsets);
+            for (int c = 0; c < SIG.size(); c++) {
+                assertThat(offsets[c]).as("row %d column %d", r, c).isEqualTo(walk.position());
+                RowCodec.skipValue(walk);
+            }
+            assertThat(end).isEqualTo(walk.position());
+            pos = end;
+        }
+        assertThat(pos).isEqualTo(b.length);
+        // a frame cut anywhere inside the last row is corrupt, never read past its end
+        int lastRow = RowCodec.valueOffsets(b, 0, b.length, SIG.size(), new int[0]);
+        lastRow = RowCodec.valueOffsets(b, lastRow, b.length, SIG.size(), new int[0]);
+        lastRow = RowCodec.valueOffsets(b, lastRow, b.length, SIG.size(), new int[0]);
+        for (int cut = lastRow; cut < b.length; cut += 7) {
+            int at = lastRow;
+            int limit = cut;
+            assertThatThrownBy(() -> RowCodec.valueOffsets(b, at, limit, SIG.size(), new int[2]))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Corrupt frame");
+        }
+    }
 }
