@@ -917,7 +917,15 @@ public final class SegmentWriter {
                         default -> values.putInt(Float.floatToRawIntBits((float) v));
                     }
                 }
-                default -> super.addEncoded(buf, off, row); // NULL, FLOAT, or a value that is refused
+                case RowCodec.NULL -> { // as add(null, row): a NULL row, zero bits
+                    nullRows.add(row);
+                    if (type == ColumnType.FLOAT) {
+                        values.putInt(0);
+                    } else {
+                        values.putLong(0L);
+                    }
+                }
+                default -> super.addEncoded(buf, off, row); // FLOAT, or a value that is refused
             }
         }
 
