@@ -124,6 +124,8 @@ public final class SegmentGenerator {
         class Cutter {
             Pending pending;
             long bucket;
+            /** The UTF-8 dictionary sizes of the last segment handed over: the next one's dictionaries start there. */
+            int[] dictionarySizes;
             int started; // segments begun so far: names their files (out lags while one is finishing)
 
             Pending segmentFor(long time) {
@@ -134,13 +136,16 @@ public final class SegmentGenerator {
                 if (pending != null && (rowBucket != bucket || pending.rows >= rowsPerSegment)) {
                     Pending full = pending;
                     pending = null;
+                    if (full.columnar != null) {
+                        dictionarySizes = full.columnar.dictionarySizes(); // read before another thread finishes it
+                    }
                     finisher.submit(full);
                 }
                 if (pending == null) {
                     String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + started;
                     started++;
                     pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
-                            deepStorage, counters, maxBytesInMemory, columnar, encoded != null);
+                            deepStorage, counters, maxBytesInMemory, columnar, encoded != null, dictionarySizes);
                 }
                 bucket = rowBucket;
                 return pending;
@@ -384,7 +389,8 @@ public final class SegmentGenerator {
                 SegmentGenerationCounters counters,
                 long maxBytesInMemory,
                 boolean columnar,
-                boolean encodedRows) {
+                boolean encodedRows,
+                int[] dictionarySizes) {
             this.spec = spec;
             this.uniqueName = uniqueName;
             this.maxBytesInMemory = maxBytesInMemory > 0 ? maxBytesInMemory : Long.MAX_VALUE;
@@ -397,7 +403,7 @@ public final class SegmentGenerator {
             this.deepStorage = deepStorage;
             this.counters = counters;
             this.maxRowsInMemory = spec.maxRowsInMemory() > 0 ? spec.maxRowsInMemory() : Integer.MAX_VALUE;
-            this.columnar = columnar ? new SegmentWriter.Columnar(stored, encodedRows) : null;
+            this.columnar = columnar ? new SegmentWriter.Columnar(stored, encodedRows, dictionarySizes) : null;
             // Column by column a row takes a few dozen bytes instead of a row object's ~1 KB, so maxRowsInMemory
             // (a bound on row objects) does not apply; the byte budget does.
             this.columnarLimit = maxBytesInMemory > 0 ? maxBytesInMemory : DEFAULT_COLUMNAR_LIMIT;

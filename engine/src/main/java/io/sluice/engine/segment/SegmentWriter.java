@@ -128,6 +128,14 @@ public final class SegmentWriter {
         }
 
         Columnar(RowSignature signature, boolean forEncodedRows) {
+            this(signature, forEncodedRows, null);
+        }
+
+        /**
+         * @param dictionarySizes per column, the number of values its UTF-8 dictionary is sized for (the previous
+         *     segment's, so that the dictionaries do not grow step by step); null: none
+         */
+        Columnar(RowSignature signature, boolean forEncodedRows, int[] dictionarySizes) {
             if (!supports(signature)) {
                 throw new IllegalArgumentException("Not a column-by-column signature: " + signature);
             }
@@ -135,9 +143,21 @@ public final class SegmentWriter {
             this.builders = new ColumnBuilder[signature.size()];
             for (int c = 1; c < builders.length; c++) {
                 builders[c] = signature.type(c) == ColumnType.STRING && forEncodedRows
-                        ? StringColumnBuilder.utf8(signature.name(c))
+                        ? StringColumnBuilder.utf8(signature.name(c),
+                                dictionarySizes == null || c >= dictionarySizes.length ? 0 : dictionarySizes[c])
                         : builderFor(signature.name(c), signature.type(c));
             }
+        }
+
+        /** Per column, the values in its UTF-8 dictionary so far (0 for other columns). */
+        int[] dictionarySizes() {
+            int[] sizes = new int[builders.length];
+            for (int c = 1; c < builders.length; c++) {
+                if (builders[c] instanceof StringColumnBuilder b) {
+                    sizes[c] = b.utf8DictionarySize();
+                }
+            }
+            return sizes;
         }
 
         /** True when every column after {@code __time} is STRING, LONG, DOUBLE or FLOAT. */
@@ -508,8 +528,13 @@ public final class SegmentWriter {
         }
 
         /** A builder keeping its dictionary as UTF-8 bytes, for {@link #addEncoded}. */
-        static StringColumnBuilder utf8(String name) {
-            return new StringColumnBuilder(name, null, new Utf8Dictionary(), new IntList(), null, 0);
+        static StringColumnBuilder utf8(String name, int expectedValues) {
+            return new StringColumnBuilder(name, null, new Utf8Dictionary(expectedValues), new IntList(), null, 0);
+        }
+
+        /** Values in the UTF-8 dictionary so far (0 when the builder keeps strings). */
+        int utf8DictionarySize() {
+            return utf8 == null ? 0 : utf8.size();
         }
 
         private StringColumnBuilder(

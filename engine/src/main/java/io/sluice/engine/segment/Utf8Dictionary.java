@@ -20,8 +20,25 @@ public final class Utf8Dictionary {
     // Open addressing, two longs a slot: (hash << 32) | (id + 1), 0 = empty; then (start << 32) | length of the
     // value's bytes. The hash spares most byte comparisons; the bytes' place beside it spares a lookup in ends[] (a
     // cache miss of its own in a large dictionary) before the comparison.
-    private long[] table = new long[2 * 512];
-    private int mask = 512 - 1;
+    private long[] table;
+    private int mask;
+
+    public Utf8Dictionary() {
+        this(0);
+    }
+
+    /** A dictionary sized for about {@code expectedValues} values (its table then need not grow until past them). */
+    public Utf8Dictionary(int expectedValues) {
+        int slots = 512;
+        while (slots < (1 << 29) && (long) expectedValues * 5L > slots * 3L) {
+            slots <<= 1;
+        }
+        table = new long[2 * slots];
+        mask = slots - 1;
+        if (expectedValues > ends.length) {
+            ends = new int[Math.min(expectedValues, 1 << 28)];
+        }
+    }
 
     public int size() {
         return size;

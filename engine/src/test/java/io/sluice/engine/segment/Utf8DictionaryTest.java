@@ -106,4 +106,28 @@ class Utf8DictionaryTest {
         assertThat(d.sortedIds(true)).containsExactly(supplementary, bmp);
         assertThat(d.sortedIds(false)).containsExactly(bmp, supplementary);
     }
+
+    @Test
+    void aDictionarySizedAheadGivesTheSameIdsAndHoldsItsValuesWithoutGrowingItsTable() {
+        Random rnd = new Random(3);
+        Utf8Dictionary plain = new Utf8Dictionary();
+        Utf8Dictionary sized = new Utf8Dictionary(20_000);
+        long sizedBefore = sized.memoryBytes();
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            values.add(i % 7 == 0 ? null : "v" + rnd.nextInt(15_000) + (i % 3 == 0 ? "é😀" : ""));
+        }
+        for (String v : values) {
+            assertThat(sized.intern(v)).isEqualTo(plain.intern(v));
+        }
+        assertThat(sized.size()).isEqualTo(plain.size()).isLessThan(20_000);
+        for (int id = 0; id < plain.size(); id++) {
+            assertThat(sized.value(id)).isEqualTo(plain.value(id));
+        }
+        assertThat(sized.sortedIds()).containsExactly(plain.sortedIds());
+        assertThat(new Utf8Dictionary(0).memoryBytes()).isEqualTo(new Utf8Dictionary().memoryBytes());
+        // only the byte arena grew: the table and the id array were big enough from the start
+        long arenaGrowth = sized.memoryBytes() - sizedBefore;
+        assertThat(arenaGrowth).isLessThan(400_000L); // a doubled table alone would add 512 KiB
+    }
 }
