@@ -2,6 +2,9 @@ package io.sluice.engine.input;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -66,12 +69,7 @@ final class LineReader {
                 fill(); // one line longer than what is buffered
                 continue;
             }
-            int lines = 0;
-            for (int i = pos; i < end; i++) {
-                if (buf[i] == '\n') {
-                    lines++;
-                }
-            }
+            int lines = countNewlines(buf, pos, end);
             if (buf[end - 1] != '\n') {
                 lines++;
             }
@@ -81,6 +79,28 @@ final class LineReader {
             pos = end;
             return true;
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+
+    /** The {@code \n} bytes in {@code b[from, to)}, counted eight bytes at a time. */
+    static int countNewlines(byte[] b, int from, int to) {
+        int n = 0;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ NEWLINES; // a newline byte is now 0x00
+            // the high bit of each byte that is 0x00, and of no other (no carries between bytes)
+            long zeros = ~(((x & LOW7) + LOW7) | x | LOW7);
+            n += Long.bitCount(zeros);
+        }
+        for (; i < to; i++) {
+            if (b[i] == '\n') {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Moves unread bytes to the front, grows the buffer if it is full, and reads until it is full or at EOF. */

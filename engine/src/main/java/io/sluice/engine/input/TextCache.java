@@ -1,5 +1,7 @@
 package io.sluice.engine.input;
 
+import java.util.Arrays;
+
 /**
  * Hands back the same {@link String} for the same parsed text of a column while it stays cached: a small
  * direct-mapped cache per column over the parser's character buffer, so a repeated value (a channel, a country, a
@@ -15,12 +17,15 @@ final class TextCache {
     static final int BYPASS_WINDOW = 65536;
 
     private final String[][] values;
+    /** Per column and slot, the cached value's characters (compared without going through the string). */
+    private final char[][][] texts;
     private final int[] lookups;
     private final int[] hits;
     private final int[] bypass;
 
     TextCache(int columns) {
         this.values = new String[columns][];
+        this.texts = new char[columns][][];
         this.lookups = new int[columns];
         this.hits = new int[columns];
         this.bypass = new int[columns];
@@ -48,27 +53,33 @@ final class TextCache {
             return new String(chars, off, len);
         }
         String[] slots = values[column];
+        char[][] slotTexts = texts[column];
         if (slots == null) {
             slots = values[column] = new String[SLOTS];
+            slotTexts = texts[column] = new char[SLOTS][];
         }
-        int h = 0;
-        for (int i = off, end = off + len; i < end; i++) {
-            h = 31 * h + chars[i];
+        // two characters a step, in two chains, so the multiplications overlap
+        int h1 = len;
+        int h2 = 0;
+        int i = off;
+        int end = off + len;
+        for (; i + 1 < end; i += 2) {
+            h1 = 31 * h1 + chars[i];
+            h2 = 37 * h2 + chars[i + 1];
         }
-        int slot = (h ^ (h >>> 12)) & (SLOTS - 1);
-        String s = slots[slot];
-        if (s != null && s.length() == len) {
-            int i = 0;
-            while (i < len && s.charAt(i) == chars[off + i]) {
-                i++;
-            }
-            if (i == len) {
-                hits[column]++;
-                return s;
-            }
+        if (i < end) {
+            h1 = 31 * h1 + chars[i];
         }
-        s = new String(chars, off, len);
+        int h = h1 * 0x9E3779B1 + h2;
+        int slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+        char[] cached = slotTexts[slot];
+        if (cached != null && cached.length == len && Arrays.equals(cached, 0, len, chars, off, end)) {
+            hits[column]++;
+            return slots[slot];
+        }
+        String s = new String(chars, off, len);
         slots[slot] = s;
+        slotTexts[slot] = Arrays.copyOfRange(chars, off, end);
         return s;
     }
 }
