@@ -224,13 +224,7 @@ public final class RowCodec {
             case NULL:
                 return p;
             case LONG:
-                while (p < end && buf[p] < 0) {
-                    p++;
-                }
-                if (p >= end) {
-                    throw new IllegalStateException("Corrupt frame: read past end");
-                }
-                return p + 1;
+                return varintEnd(buf, p, end);
             case FLOAT:
                 return checkedEnd(p + 4, end);
             case DOUBLE:
@@ -238,45 +232,49 @@ public final class RowCodec {
             case STRING:
             case BYTES:
             case JSON: {
-                long len = 0;
-                int shift = 0;
-                while (true) {
-                    if (p >= end) {
-                        throw new IllegalStateException("Corrupt frame: read past end");
-                    }
-                    byte b = buf[p++];
-                    len |= (long) (b & 0x7F) << shift;
-                    if (b >= 0) {
-                        break;
-                    }
-                    shift += 7;
-                }
-                if (len < 0 || len > end - p) {
+                int q = varintEnd(buf, p, end);
+                long len = varintAt(buf, p);
+                if (len < 0 || len > end - q) {
                     throw new IllegalStateException("Corrupt frame: skip past end");
                 }
-                return p + (int) len;
+                return q + (int) len;
             }
             case LIST: {
-                long n = 0;
-                int shift = 0;
-                while (true) {
-                    if (p >= end) {
-                        throw new IllegalStateException("Corrupt frame: read past end");
-                    }
-                    byte b = buf[p++];
-                    n |= (long) (b & 0x7F) << shift;
-                    if (b >= 0) {
-                        break;
-                    }
-                    shift += 7;
-                }
+                int q = varintEnd(buf, p, end);
+                long n = varintAt(buf, p);
                 for (long i = 0; i < n; i++) {
-                    p = valueEnd(buf, p, end);
+                    q = valueEnd(buf, q, end);
                 }
-                return p;
+                return q;
             }
             default:
                 throw new IllegalStateException("Corrupt frame: unknown value tag " + tag);
+        }
+    }
+
+    /** Where the varint at {@code buf[p]} ends (checked against {@code end}). */
+    private static int varintEnd(byte[] buf, int p, int end) {
+        while (true) {
+            if (p >= end) {
+                throw new IllegalStateException("Corrupt frame: read past end");
+            }
+            if (buf[p++] >= 0) {
+                return p;
+            }
+        }
+    }
+
+    /** The varint at {@code buf[p]}, whose end {@link #varintEnd} has checked. */
+    private static long varintAt(byte[] buf, int p) {
+        long v = 0;
+        int shift = 0;
+        while (true) {
+            byte b = buf[p++];
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return v;
+            }
+            shift += 7;
         }
     }
 

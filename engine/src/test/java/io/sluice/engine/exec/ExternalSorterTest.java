@@ -85,15 +85,20 @@ class ExternalSorterTest {
         }
     }
 
-    @Test
-    void combinerFoldsEqualKeysAcrossSpills() {
+    /** A sorter of (k STRING, c LONG) rows by k that sums c over equal keys, with a budget that makes it spill. */
+    private ExternalSorter summingByKey() {
         RowSignature sig = RowSignature.builder().add("k", ColumnType.STRING).add("c", ColumnType.LONG).build();
         KeyCodec codec = new KeyCodec(sig, List.of(KeyColumn.asc("k")));
         RowCombiner sum = (a, b) -> {
             a[1] = (Long) a[1] + (Long) b[1];
             return a;
         };
-        try (ExternalSorter sorter = new ExternalSorter(sig, codec, tmp, 50_000, 16 * 1024, 4, sum)) {
+        return new ExternalSorter(sig, codec, tmp, 50_000, 16 * 1024, 4, sum);
+    }
+
+    @Test
+    void combinerFoldsEqualKeysAcrossSpills() {
+        try (ExternalSorter sorter = summingByKey()) {
             for (int i = 0; i < 30_000; i++) {
                 sorter.add(new Object[] {"key" + (i % 100), 1L});
             }
@@ -225,13 +230,7 @@ class ExternalSorterTest {
 
     @Test
     void rowsKeepTheirEncodingThroughSpillsAndMergesUnlessCombined() {
-        RowSignature sig = RowSignature.builder().add("k", ColumnType.STRING).add("c", ColumnType.LONG).build();
-        KeyCodec codec = new KeyCodec(sig, List.of(KeyColumn.asc("k")));
-        RowCombiner sum = (a, b) -> {
-            a[1] = (Long) a[1] + (Long) b[1];
-            return a;
-        };
-        try (ExternalSorter sorter = new ExternalSorter(sig, codec, tmp, 50_000, 16 * 1024, 4, sum)) {
+        try (ExternalSorter sorter = summingByKey()) {
             // keys 0..9999 once each, and every 100th key twice more (folded within a run or across runs)
             Random r = new Random(9);
             List<Integer> order = new java.util.ArrayList<>();
