@@ -256,6 +256,15 @@ class JsonFormatTest {
             if (rnd.nextInt(3) == 0) {
                 fields.add(rnd.nextInt(fields.size() + 1), "\"x" + rnd.nextInt(3) + "\":[1,{\"a\":\"no\"}]");
             }
+            if (rnd.nextInt(5) == 0) {
+                // names that start like a column's, or spell one with an escape, or in another case
+                String[] others = {"\"ab\":1", "\"\\u0061b\":2", "\"A\":\"no\"", "\"\":0", "\"b \":3"};
+                fields.add(rnd.nextInt(fields.size() + 1), others[rnd.nextInt(others.length)]);
+            }
+            if (row[1] == null && rnd.nextInt(6) == 0) {
+                fields.add(rnd.nextInt(fields.size() + 1), "\"\\u0062\":" + i); // "b", escaped
+                row[1] = (long) i;
+            }
             if (rnd.nextInt(3) == 0) {
                 java.util.Collections.shuffle(fields, rnd);
             }
