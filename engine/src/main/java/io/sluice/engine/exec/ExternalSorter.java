@@ -132,15 +132,6 @@ public final class ExternalSorter implements AutoCloseable {
         add(key, row, null);
     }
 
-    /**
-     * True while added rows go straight to a run file (input in key order past the memory budget): an
-     * {@code encodedRow} given to {@link #add(byte[], Object[], ByteSink)} is then used instead of encoding the row
-     * again.
-     */
-    public boolean streamsToRun() {
-        return openRun != null;
-    }
-
     /** As {@link #add(byte[], Object[])}; {@code encodedRow}, when not null, is the row in {@link RowCodec} layout. */
     public void add(byte[] key, Object[] row, ByteSink encodedRow) {
         if (finished) {

@@ -17,14 +17,10 @@ final class KeySorter {
 
     private KeySorter() {}
 
-    /** Positions {@code 0 .. n-1} ordered by {@code keys[position]}, equal keys by position. */
-    static int[] order(byte[][] keys, int n) {
-        return order(n, (position, d) -> chunk(keys[position], d), (x, y) -> Arrays.compareUnsigned(keys[x], keys[y]));
-    }
-
     /**
-     * As {@link #order(byte[][], int)} for keys held elsewhere: {@code chunks} gives a position's key bytes
-     * {@code depth .. depth + 7} as {@link #chunk} does, {@code compareKeys} compares two positions' keys.
+     * Positions {@code 0 .. n-1} ordered by their keys, equal keys by position: {@code chunks} gives a position's key
+     * bytes {@code depth .. depth + 7} as an unsigned big-endian number (missing bytes 0) flipped into signed order
+     * ({@code ^ Long.MIN_VALUE}), {@code compareKeys} compares two positions' keys ({@link Arrays#compareUnsigned}).
      */
     static int[] order(int n, LongKeySort.Chunks chunks, IntBinaryOperator compareKeys) {
         int[] p = new int[n];
@@ -36,14 +32,5 @@ final class KeySorter {
             return c != 0 ? c : Integer.compare(x, y);
         });
         return p;
-    }
-
-    /** Bytes {@code depth .. depth + 7} as an unsigned big-endian number (missing bytes 0), in signed order. */
-    private static long chunk(byte[] key, int depth) {
-        long v = 0;
-        for (int i = depth; i < depth + 8; i++) {
-            v = (v << 8) | (i < key.length ? key[i] & 0xFF : 0);
-        }
-        return v ^ Long.MIN_VALUE;
     }
 }

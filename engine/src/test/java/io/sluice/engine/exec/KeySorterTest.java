@@ -59,10 +59,20 @@ class KeySorterTest {
                     expected.add(i);
                 }
                 expected.sort((a, b) -> Arrays.compareUnsigned(keys[a], keys[b])); // stable
-                int[] got = KeySorter.order(keys, n);
+                int[] got = KeySorter.order(n, (p, d) -> chunk(keys[p], d),
+                        (x, y) -> Arrays.compareUnsigned(keys[x], keys[y]));
                 assertThat(got).as("n=%d shape=%d", n, shape)
                         .containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
             }
         }
+    }
+
+    /** Key bytes {@code depth .. depth + 7} as KeySorter wants them: unsigned big-endian, missing bytes 0, signed order. */
+    private static long chunk(byte[] key, int depth) {
+        long v = 0;
+        for (int i = depth; i < depth + 8; i++) {
+            v = (v << 8) | (i < key.length ? key[i] & 0xFF : 0);
+        }
+        return v ^ Long.MIN_VALUE;
     }
 }
