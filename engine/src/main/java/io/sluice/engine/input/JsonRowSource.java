@@ -38,13 +38,23 @@ final class JsonRowSource extends LineRowSource {
     /** Repeated string values of a column as one instance (the parse thread's own). */
     private final TextCache textCache;
     private final ParseErrorListener listener;
+    /** Reads clean blocks without Jackson; null when a column type needs Jackson's path. */
+    private final JsonFastScanner fast;
     private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
     private long records;
+    /** Blocks read by the fast path (tests check that it was taken). */
+    long fastBlocks;
     /** The reader of the line being parsed: the file's, or the one re-reading a block line by line. */
     private LineReader current;
     private LineReader fallback;
 
     JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener) {
+        this(opened, description, signature, listener, true);
+    }
+
+    /** @param fastPath whether blocks are first tried with {@link JsonFastScanner} (tests compare both ways) */
+    JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener,
+            boolean fastPath) {
         super(opened);
         this.current = lines;
         this.description = description;
@@ -56,6 +66,7 @@ final class JsonRowSource extends LineRowSource {
             types[i] = signature.type(i);
             index.put(signature.name(i), i);
         }
+        this.fast = fastPath && JsonFastScanner.supports(types) ? new JsonFastScanner(types, index, textCache) : null;
     }
 
     @Override
@@ -109,10 +120,20 @@ final class JsonRowSource extends LineRowSource {
     }
 
     /**
-     * Parses the current block of whole lines with one parser into {@code pending}. False (and nothing queued) if the
-     * block has a parse error, a value that is not an object, or an object spanning lines.
+     * Parses the current block of whole lines into {@code pending}: with the fast scanner when it takes the block,
+     * else with one Jackson parser. False (and nothing queued) if the block has a parse error, a value that is not an
+     * object, or an object spanning lines.
      */
     private boolean parseBlock() throws IOException {
+        if (fast != null) {
+            int objectsLines = fast.scan(lines.buffer(), lines.start(), lines.start() + lines.length(), pending);
+            if (objectsLines != JsonFastScanner.FAIL) {
+                records += objectsLines;
+                fastBlocks++;
+                return true;
+            }
+            pending.clear();
+        }
         int objectsLines = 0;
         int lastLine = 0;
         try (JsonParser p = FACTORY.createParser(lines.buffer(), lines.start(), lines.length())) {
