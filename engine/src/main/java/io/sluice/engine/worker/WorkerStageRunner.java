@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.MemoryLoan;
 import io.sluice.engine.exec.PartitionBoundaries;
+import io.sluice.engine.exec.RowTransformer;
 import io.sluice.engine.exec.SegmentGroupBy;
 import io.sluice.engine.exec.SegmentTopN;
 import io.sluice.engine.exec.StageOutput;
@@ -141,7 +142,16 @@ public final class WorkerStageRunner implements AutoCloseable {
                 return needsBoundaries() ? stats : null;
             }
         }
-        RowSource opened = open(primary);
+        // A plain scan of external data (no join, union, UNNEST or LIMIT) runs its filter, projection and NUL check
+        // on each file's parsing thread, row by row; this thread then only sorts and writes the rows.
+        RowTransformer onParseThread = null;
+        if (primary instanceof InputSlice.External && order.inputs().size() == 1
+                && stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() == null
+                && scan.unnest() == null && scan.limit() == null) {
+            onParseThread = StageProcessors.create(
+                    stage.processor(), inputSignature, stage.signature(), order.workerNumber());
+        }
+        RowSource opened = onParseThread != null ? external((InputSlice.External) primary, onParseThread) : open(primary);
         int joinRight = join == null ? -1 : join.broadcastInput();
         for (int i = 1; i < order.inputs().size(); i++) {
             // Further non-broadcast inputs (UNION ALL branches) follow the first, column by column position.
@@ -179,11 +189,14 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.processor() instanceof GroupByPreShuffleSpec g && !contextBoolean("groupByEnableMultiValueUnnesting", true)) {
                 source = refuseMultiValueDimensions(source, g, inputSignature);
             }
-            RowSource processed = StageProcessors.create(
-                            stage.processor(), inputSignature, stage.signature(), order.workerNumber())
-                    .transform(source);
-            if (primary instanceof InputSlice.External && !contextBoolean("removeNullBytes", false)) {
-                processed = refuseNullBytes(processed, stage.signature());
+            RowSource processed = source;
+            if (onParseThread == null) {
+                processed = StageProcessors.create(
+                                stage.processor(), inputSignature, stage.signature(), order.workerNumber())
+                        .transform(source);
+                if (primary instanceof InputSlice.External && !contextBoolean("removeNullBytes", false)) {
+                    processed = refuseNullBytes(processed, stage.signature(), () -> currentInputSource, input.rows::get);
+                }
             }
             Object[] row;
             while ((row = processed.next()) != null) {
@@ -338,7 +351,12 @@ public final class WorkerStageRunner implements AutoCloseable {
     }
 
     /** Druid refuses NUL characters in strings read from external data unless removeNullBytes is set. */
-    private RowSource refuseNullBytes(RowSource in, RowSignature sig) {
+    /**
+     * @param source the input source's description, when a NUL is found
+     * @param rowNumber the number of input rows read, the current one included, when a NUL is found
+     */
+    private static RowSource refuseNullBytes(RowSource in, RowSignature sig, java.util.function.Supplier<String> source,
+            java.util.function.LongSupplier rowNumber) {
         return new RowSource() {
             @Override
             public Object[] next() {
@@ -365,7 +383,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 int pos = value.indexOf('\0');
                 if (pos >= 0) {
                     throw new FaultException(io.sluice.engine.fault.Faults.invalidNullByte(
-                            "external input source: " + currentInputSource, input.rows.get(),
+                            "external input source: " + source.get(), rowNumber.getAsLong(),
                             column < signature.size() ? signature.name(column) : "?", value, pos));
                 }
             }
@@ -479,18 +497,37 @@ public final class WorkerStageRunner implements AutoCloseable {
     }
 
     private RowSource external(InputSlice.External e) {
+        return external(e, null);
+    }
+
+    /**
+     * The rows of the external input's splits, each parsed on a thread of its own; with {@code onParseThread}, that
+     * thread also runs it (and the NUL check) over the split's rows, and these are its rows.
+     */
+    private RowSource external(InputSlice.External e, RowTransformer onParseThread) {
         input.totalFiles.set(e.totalFiles());
         Iterator<InputSplit> splits = e.splits().iterator();
+        boolean refuseNul = !contextBoolean("removeNullBytes", false);
         return new RowSource() {
-            private CountingRowSource current;
+            private io.sluice.engine.input.PrefetchingRowSource current;
             private long bytesBefore;
+            private long rowsCounted;
 
             @Override
             public Object[] next() {
                 while (true) {
                     if (current != null) {
                         Object[] row = current.next();
-                        if (row != null) {
+                        if (onParseThread != null) {
+                            long delivered = current.rowsDelivered();
+                            if (delivered != rowsCounted) {
+                                input.rows.addAndGet(delivered - rowsCounted);
+                                rowsCounted = delivered;
+                            }
+                            if (row != null) {
+                                return row;
+                            }
+                        } else if (row != null) {
                             input.rows.incrementAndGet();
                             return row;
                         }
@@ -505,10 +542,20 @@ public final class WorkerStageRunner implements AutoCloseable {
                     currentSource = split.description();
                     currentInputSource = describe(split);
                     // parsed on a thread of its own, ahead of the stage's processing
-                    current = new io.sluice.engine.input.PrefetchingRowSource(
-                            InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy),
-                            "stage" + stage.stageNumber());
+                    CountingRowSource parsed = InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy);
+                    if (onParseThread == null) {
+                        current = new io.sluice.engine.input.PrefetchingRowSource(parsed, "stage" + stage.stageNumber());
+                    } else {
+                        String description = currentInputSource;
+                        long rowsBefore = input.rows.get();
+                        current = new io.sluice.engine.input.PrefetchingRowSource(parsed, r -> {
+                            RowSource processed = onParseThread.transform(cancellable(r));
+                            return refuseNul ? refuseNullBytes(processed, stage.signature(), () -> description,
+                                    () -> rowsBefore + parsed.rowsRead()) : processed;
+                        }, "stage" + stage.stageNumber());
+                    }
                     bytesBefore = 0;
+                    rowsCounted = 0;
                     input.files.incrementAndGet();
                 }
             }

@@ -93,4 +93,66 @@ class PrefetchingRowSourceTest {
         p.close();
         assertThat(src.closed).isTrue();
     }
+
+    /** A pipeline keeping even rows, recording the threads it ran on. */
+    private static io.sluice.engine.rows.RowSource evens(io.sluice.engine.rows.RowSource in, List<String> threads,
+            long failAt) {
+        return new io.sluice.engine.rows.RowSource() {
+            @Override
+            public Object[] next() {
+                threads.add(Thread.currentThread().getName());
+                Object[] r;
+                while ((r = in.next()) != null && ((Long) r[0]) % 2 != 0) {
+                    // odd rows are dropped
+                }
+                if (r != null && (Long) r[0] == failAt) {
+                    throw new FaultException(Faults.unknownError("pipeline failed at " + failAt));
+                }
+                return r == null ? null : new Object[] {r[0], "made"};
+            }
+
+            @Override
+            public void close() {
+                in.close();
+            }
+        };
+    }
+
+    @Test
+    void aPipelineRunsOnTheReadingThreadAndCountsTheSourceRowsItRead() {
+        Numbers src = new Numbers(10_001, -1);
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Object> seen = new ArrayList<>();
+        try (PrefetchingRowSource p = new PrefetchingRowSource(src, r -> evens(r, threads, -1), "t")) {
+            Object[] r;
+            long lastDelivered = 0;
+            while ((r = p.next()) != null) {
+                assertThat(r[1]).isEqualTo("made");
+                seen.add(r[0]);
+                assertThat(p.rowsDelivered()).isGreaterThanOrEqualTo(lastDelivered).isGreaterThan((Long) r[0]);
+                lastDelivered = p.rowsDelivered();
+            }
+            // every source row counts, the dropped ones too
+            assertThat(p.rowsDelivered()).isEqualTo(10_001);
+        }
+        assertThat(seen).hasSize(5_001);
+        for (int i = 0; i < seen.size(); i++) {
+            assertThat(seen.get(i)).isEqualTo(2L * i);
+        }
+        assertThat(threads).isNotEmpty().allMatch(t -> t.equals("sluice-parse-t"));
+        assertThat(src.closed).isTrue();
+    }
+
+    @Test
+    void aPipelineFailureArrivesAfterTheRowsBeforeIt() {
+        Numbers src = new Numbers(10_000, -1);
+        try (PrefetchingRowSource p = new PrefetchingRowSource(src, r -> evens(r, new ArrayList<>(), 3_000), "t")) {
+            for (long i = 0; i < 3_000; i += 2) {
+                assertThat(p.next()[0]).isEqualTo(i);
+            }
+            assertThatThrownBy(p::next).isInstanceOfSatisfying(FaultException.class,
+                    e -> assertThat(e.fault().errorMessage()).isEqualTo("pipeline failed at 3000"));
+        }
+        assertThat(src.closed).isTrue();
+    }
 }
