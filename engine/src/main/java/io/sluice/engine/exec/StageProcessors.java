@@ -72,6 +72,17 @@ public final class StageProcessors {
         return t;
     }
 
+    /** The class a value of a scalar type has after {@link Values#coerce}; null for other types. */
+    private static Class<?> scalarClass(ColumnType type) {
+        return switch (type) {
+            case STRING -> String.class;
+            case LONG -> Long.class;
+            case DOUBLE -> Double.class;
+            case FLOAT -> Float.class;
+            default -> null;
+        };
+    }
+
     private static CompiledExpr[] compileAll(List<NamedExpr> exprs, RowSignature sig) {
         CompiledExpr[] out = new CompiledExpr[exprs.size()];
         for (int i = 0; i < out.length; i++) {
@@ -88,6 +99,21 @@ public final class StageProcessors {
         CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
         CompiledExpr[] cols = compileAll(spec.columns(), in);
         ColumnType[] types = types(spec.columns());
+        // A column that is an input column of its own type is copied (no call through the expression), and coerced
+        // only when its value is not already of the type's class (a multi-value string, say).
+        int[] copyFrom = new int[cols.length];
+        Class<?>[] copyClass = new Class<?>[cols.length];
+        for (int i = 0; i < cols.length; i++) {
+            copyFrom[i] = -1;
+            if (spec.columns().get(i).expr() instanceof io.sluice.engine.expr.ColumnRef ref) {
+                int idx = in.indexOf(ref.column());
+                Class<?> c = scalarClass(types[i]);
+                if (idx >= 0 && in.type(idx) == types[i] && c != null) {
+                    copyFrom[i] = idx;
+                    copyClass[i] = c;
+                }
+            }
+        }
         long limit = spec.limit() == null ? Long.MAX_VALUE : spec.limit();
         return source -> new RowSource() {
             private final RowSource input = unnest == null ? source : unnest.transform(source);
@@ -105,7 +131,13 @@ public final class StageProcessors {
                     }
                     Object[] o = new Object[cols.length];
                     for (int i = 0; i < cols.length; i++) {
-                        o[i] = Values.coerce(cols[i].eval(row), types[i]);
+                        int from = copyFrom[i];
+                        if (from >= 0) {
+                            Object v = row[from];
+                            o[i] = v == null || v.getClass() == copyClass[i] ? v : Values.coerce(v, types[i]);
+                        } else {
+                            o[i] = Values.coerce(cols[i].eval(row), types[i]);
+                        }
                     }
                     emitted++;
                     return o;

@@ -53,6 +53,8 @@ final class JsonFastScanner {
     /** The same names with their closing quote as little-endian words, and the masks of their bytes. */
     private final long[][] nameWords = new long[64][];
     private final long[][] nameMasks = new long[64][];
+    /** The {@code \n} bytes in the block of the last successful {@link #scan} (a newline inside an object fails it). */
+    int newlines;
     /** Set by {@link #stringEnd}: whether the string holds an escape, and whether it is all ASCII. */
     private boolean escaped;
     private boolean ascii;
@@ -82,6 +84,7 @@ final class JsonFastScanner {
      * drops them).
      */
     int scan(byte[] b, int from, int to, ArrayDeque<Object[]> out) {
+        newlines = 0;
         int p = from;
         int lines = 0;
         boolean objectOnLine = false;
@@ -91,6 +94,7 @@ final class JsonFastScanner {
                 if (c == ' ' || c == '\t') {
                     p++;
                 } else if (c == '\n') {
+                    newlines++;
                     if (objectOnLine) {
                         lines++;
                         objectOnLine = false;

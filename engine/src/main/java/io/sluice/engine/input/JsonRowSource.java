@@ -129,6 +129,7 @@ final class JsonRowSource extends LineRowSource {
             int objectsLines = fast.scan(lines.buffer(), lines.start(), lines.start() + lines.length(), pending);
             if (objectsLines != JsonFastScanner.FAIL) {
                 records += objectsLines;
+                lines.blockNewlines(fast.newlines);
                 fastBlocks++;
                 return true;
             }

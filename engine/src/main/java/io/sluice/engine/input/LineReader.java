@@ -21,6 +21,8 @@ final class LineReader {
     private int start;
     private int length;
     private long lineNumber;
+    /** Whether the lines of the block from {@link #nextBlock()} are not yet in {@link #lineNumber}. */
+    private boolean blockUncounted;
     private long bytes;
     private boolean first;
 
@@ -45,6 +47,7 @@ final class LineReader {
      * line. False at the end of the stream. Blocks and single lines may be mixed.
      */
     boolean nextBlock() throws IOException {
+        countBlock(); // the previous block's lines, if nobody counted them (before its bytes move)
         while (true) {
             if (!eof && limit - pos < buf.length / 2) {
                 fill();
@@ -69,13 +72,9 @@ final class LineReader {
                 fill(); // one line longer than what is buffered
                 continue;
             }
-            int lines = countNewlines(buf, pos, end);
-            if (buf[end - 1] != '\n') {
-                lines++;
-            }
             start = pos;
             length = end - pos;
-            lineNumber += lines;
+            blockUncounted = true;
             pos = end;
             return true;
         }
@@ -136,6 +135,7 @@ final class LineReader {
 
     /** Advances to the next line; false at the end of the stream. */
     boolean next() throws IOException {
+        countBlock();
         int scan = pos;
         while (true) {
             for (int i = scan; i < limit; i++) {
@@ -203,7 +203,26 @@ final class LineReader {
 
     /** 1-based number of the current line. */
     long lineNumber() {
+        countBlock();
         return lineNumber;
+    }
+
+    /**
+     * Tells the number of {@code \n} bytes in the current block, counted by its reader on its way through it, so that
+     * {@link #lineNumber()} need not count them again. Ignored once the block's lines are counted.
+     */
+    void blockNewlines(int newlines) {
+        if (blockUncounted) {
+            blockUncounted = false;
+            lineNumber += newlines + (buf[start + length - 1] != '\n' ? 1 : 0);
+        }
+    }
+
+    /** Counts the current block's lines into {@link #lineNumber} if they are not yet. */
+    private void countBlock() {
+        if (blockUncounted) {
+            blockNewlines(countNewlines(buf, start, start + length));
+        }
     }
 
     /** Bytes consumed from the (decompressed) stream so far. */
