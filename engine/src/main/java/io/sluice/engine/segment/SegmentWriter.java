@@ -534,6 +534,7 @@ public final class SegmentWriter {
 
         /** Values in the UTF-8 dictionary so far (0 when the builder keeps strings). */
         int utf8DictionarySize() {
+            flushPending();
             return utf8 == null ? 0 : utf8.size();
         }
 
@@ -560,6 +561,19 @@ public final class SegmentWriter {
             return id;
         }
 
+        /**
+         * Strings and NULLs of encoded rows wait here, a batch at a time, to be interned together (their cache
+         * misses overlap): their bytes copied (the row's buffer may be reused), a NULL as length -1. Everything that
+         * reads the builder's rows first adds them ({@link #flushPending}).
+         */
+        private static final int PENDING = 256;
+        private byte[] pendingBytes;
+        private int[] pendingStarts;
+        private int[] pendingLengths;
+        private int[] pendingIds;
+        private int pendingCount;
+        private int pendingUsed;
+
         @Override
         void addEncoded(byte[] buf, int off, int row) {
             if (utf8 == null) {
@@ -567,23 +581,56 @@ public final class SegmentWriter {
                 return;
             }
             byte tag = buf[off];
-            if (tag == RowCodec.STRING) {
-                long at = RowCodec.stringAt(buf, off);
-                rowIds.add(utf8.intern(buf, (int) (at >>> 32), (int) at) + 1);
-            } else if (tag == RowCodec.NULL) {
-                rowIds.add(0);
+            if (tag == RowCodec.STRING || tag == RowCodec.NULL) {
+                if (pendingBytes == null) {
+                    pendingBytes = new byte[1 << 14];
+                    pendingStarts = new int[PENDING];
+                    pendingLengths = new int[PENDING];
+                    pendingIds = new int[PENDING];
+                }
+                if (tag == RowCodec.STRING) {
+                    long at = RowCodec.stringAt(buf, off);
+                    int len = (int) at;
+                    if (pendingUsed + len > pendingBytes.length) {
+                        pendingBytes = Arrays.copyOf(pendingBytes, Math.max(pendingBytes.length * 2, pendingUsed + len));
+                    }
+                    System.arraycopy(buf, (int) (at >>> 32), pendingBytes, pendingUsed, len);
+                    pendingStarts[pendingCount] = pendingUsed;
+                    pendingLengths[pendingCount] = len;
+                    pendingUsed += len;
+                } else {
+                    pendingLengths[pendingCount] = -1;
+                }
+                if (++pendingCount == PENDING) {
+                    flushPending();
+                }
             } else {
+                flushPending();
                 add(RowCodec.valueAt(buf, off), row); // a list, or a number in a string column
+            }
+        }
+
+        /** Adds the pending encoded values, in order. */
+        private void flushPending() {
+            int n = pendingCount;
+            if (n == 0) {
                 return;
             }
-            rows++;
-            if (ends != null) {
-                ends.add(rowIds.size());
+            pendingCount = 0;
+            pendingUsed = 0;
+            utf8.internBatch(pendingBytes, pendingStarts, pendingLengths, n, pendingIds);
+            for (int i = 0; i < n; i++) {
+                rowIds.add(pendingIds[i] + 1); // NULL: -1 + 1
+                rows++;
+                if (ends != null) {
+                    ends.add(rowIds.size());
+                }
             }
         }
 
         @Override
         ColumnBuilder permuted(int[] perm, int numRows) {
+            flushPending();
             int[] raw = rowIds.array();
             if (ends == null) {
                 IntList out = new IntList(numRows);
@@ -607,6 +654,7 @@ public final class SegmentWriter {
 
         @Override
         Object valueAt(int row) {
+            flushPending();
             if (ends == null) {
                 return valueOf(rowIds.get(row));
             }
@@ -628,6 +676,7 @@ public final class SegmentWriter {
 
         @Override
         long estimatedBytes() {
+            flushPending();
             return 4L * rowIds.array().length + (ends == null ? 0 : 4L * ends.array().length)
                     + (utf8 == null ? dictionaryBytes : utf8.memoryBytes());
         }
@@ -641,6 +690,7 @@ public final class SegmentWriter {
 
         @Override
         void add(Object value, int row) {
+            flushPending();
             if (value instanceof String s) {
                 rowIds.add(newId(s));
             } else if (value == null) {
@@ -669,11 +719,13 @@ public final class SegmentWriter {
 
         @Override
         boolean multiValue() {
+            flushPending();
             return ends != null;
         }
 
         @Override
         Map<String, ByteSink> finish(int numRows) {
+            flushPending();
             int distinct = utf8 == null ? ids.size() : utf8.size();
             int[] remap = new int[distinct + 1]; // builder id → sorted dictionary id (0 = null stays 0)
             ByteSink dict;

@@ -147,6 +147,37 @@ public final class Utf8Dictionary {
         touchSink = touched;
     }
 
+    /**
+     * Interns {@code n} values, value i being {@code bytes[starts[i], starts[i] + lengths[i])}, into {@code out[i]}
+     * (a negative length is no value: its id is -1): the hashes first, then the batch's table slots and bytes are
+     * loaded together (their cache misses overlap, as in {@link #internAll}), then the lookups. Each id is what
+     * {@link #intern(byte[], int, int)} gives, in order.
+     */
+    public void internBatch(byte[] bytes, int[] starts, int[] lengths, int n, int[] out) {
+        int[] hashes = out; // the hashes are replaced by the ids one by one
+        for (int i = 0; i < n; i++) {
+            hashes[i] = lengths[i] < 0 ? 0 : hash(bytes, starts[i], lengths[i]);
+        }
+        while ((size + (long) n) * 5L > (mask + 1L) * 3L) {
+            rehash();
+        }
+        long touched = 0;
+        for (int i = 0; i < n; i++) {
+            touched += table[2 * (hashes[i] & mask) + 1];
+        }
+        for (int i = 0; i < n; i++) {
+            int slot = 2 * (hashes[i] & mask);
+            int start = (int) (table[slot + 1] >>> 32);
+            if ((int) (table[slot] >>> 32) == hashes[i] && start < arena.length) {
+                touched += arena[start];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            out[i] = lengths[i] < 0 ? -1 : intern(hashes[i], bytes, starts[i], lengths[i]);
+        }
+        touchSink = touched;
+    }
+
     /** Lookups whose cache lines {@link #internAll} loads together. */
     private static final int TOUCH_BATCH = 64;
     /** Keeps the loads of {@link #internAll}'s first passes from being optimised away. */

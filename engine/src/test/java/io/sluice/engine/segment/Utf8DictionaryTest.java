@@ -130,4 +130,37 @@ class Utf8DictionaryTest {
         long arenaGrowth = sized.memoryBytes() - sizedBefore;
         assertThat(arenaGrowth).isLessThan(400_000L); // a doubled table alone would add 512 KiB
     }
+
+    @Test
+    void aBatchGetsTheIdsOneByOneInterningGivesAndNoValueGetsMinusOne() {
+        Random rnd = new Random(13);
+        Utf8Dictionary batched = new Utf8Dictionary();
+        Utf8Dictionary single = new Utf8Dictionary();
+        byte[] bytes = new byte[1 << 16];
+        int[] starts = new int[256];
+        int[] lengths = new int[256];
+        int[] out = new int[256];
+        for (int round = 0; round < 400; round++) { // grows the table many times
+            int n = 1 + rnd.nextInt(256);
+            int used = 0;
+            for (int i = 0; i < n; i++) {
+                if (rnd.nextInt(10) == 0) {
+                    lengths[i] = -1;
+                    continue;
+                }
+                byte[] v = ("v" + rnd.nextInt(round * 40 + 10) + (rnd.nextBoolean() ? "é日本" : "")).getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8);
+                System.arraycopy(v, 0, bytes, used, v.length);
+                starts[i] = used;
+                lengths[i] = v.length;
+                used += v.length;
+            }
+            batched.internBatch(bytes, starts, lengths, n, out);
+            for (int i = 0; i < n; i++) {
+                int expected = lengths[i] < 0 ? -1 : single.intern(bytes, starts[i], lengths[i]);
+                assertThat(out[i]).isEqualTo(expected);
+            }
+        }
+        assertThat(batched.size()).isEqualTo(single.size()).isGreaterThan(5_000);
+    }
 }
