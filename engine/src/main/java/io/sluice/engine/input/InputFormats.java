@@ -44,6 +44,16 @@ public final class InputFormats {
      */
     public static CountingRowSource open(InputSplit split, ObjectNode inputFormat, RowSignature signature,
             ParseErrorListener listener) {
+        return open(split, inputFormat, signature, listener, null);
+    }
+
+    /**
+     * As {@link #open(InputSplit, ObjectNode, RowSignature, ParseErrorListener)}, reading only the columns in
+     * {@code needed} (null: all): the others stay null. A JSON reader then skips their fields without making values
+     * of them; delimited formats read every column.
+     */
+    public static CountingRowSource open(InputSplit split, ObjectNode inputFormat, RowSignature signature,
+            ParseErrorListener listener, java.util.Set<String> needed) {
         requireNonNull(split, "split is null");
         requireNonNull(signature, "signature is null");
         requireNonNull(listener, "listener is null");
@@ -54,7 +64,7 @@ public final class InputFormats {
         Streams.Opened opened = Streams.open(split);
         try {
             CountingRowSource source = options == null
-                    ? new JsonRowSource(opened, split.description(), signature, listener)
+                    ? new JsonRowSource(opened, split.description(), signature, listener, true, needed)
                     : new DelimitedRowSource(opened, split.description(), signature, options, listener);
             return SystemFields.apply(source, split, signature);
         } catch (RuntimeException e) {

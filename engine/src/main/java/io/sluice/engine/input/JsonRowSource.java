@@ -49,12 +49,20 @@ final class JsonRowSource extends LineRowSource {
     private LineReader fallback;
 
     JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener) {
-        this(opened, description, signature, listener, true);
+        this(opened, description, signature, listener, true, null);
     }
 
-    /** @param fastPath whether blocks are first tried with {@link JsonFastScanner} (tests compare both ways) */
     JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener,
             boolean fastPath) {
+        this(opened, description, signature, listener, fastPath, null);
+    }
+
+    /**
+     * @param fastPath whether blocks are first tried with {@link JsonFastScanner} (tests compare both ways)
+     * @param needed the columns to read (null: all); the fields of the others are skipped, their values left null
+     */
+    JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener,
+            boolean fastPath, java.util.Set<String> needed) {
         super(opened);
         this.current = lines;
         this.description = description;
@@ -62,11 +70,17 @@ final class JsonRowSource extends LineRowSource {
         this.types = new ColumnType[signature.size()];
         this.index = new HashMap<>(signature.size() * 2);
         this.textCache = new TextCache(signature.size());
+        ColumnType[] read = new ColumnType[signature.size()];
         for (int i = 0; i < signature.size(); i++) {
             types[i] = signature.type(i);
-            index.put(signature.name(i), i);
+            if (needed == null || needed.contains(signature.name(i))) {
+                index.put(signature.name(i), i);
+                read[i] = types[i];
+            } else {
+                read[i] = ColumnType.STRING; // never read: any type the scanner takes
+            }
         }
-        this.fast = fastPath && JsonFastScanner.supports(types) ? new JsonFastScanner(types, index, textCache) : null;
+        this.fast = fastPath && JsonFastScanner.supports(read) ? new JsonFastScanner(types, index, textCache) : null;
     }
 
     @Override

@@ -508,6 +508,12 @@ public final class WorkerStageRunner implements AutoCloseable {
         input.totalFiles.set(e.totalFiles());
         Iterator<InputSplit> splits = e.splits().iterator();
         boolean refuseNul = !contextBoolean("removeNullBytes", false);
+        // Only the columns the processor reads are parsed, when it is known which (one input, no join).
+        java.util.Set<String> needed = order.inputs().size() == 1 && !(stage.processor()
+                        instanceof io.sluice.engine.plan.ScanProcessorSpec s && s.join() != null)
+                && !(stage.processor() instanceof GroupByPreShuffleSpec g && g.join() != null)
+                ? io.sluice.engine.plan.ReferencedColumns.of(stage.processor()).orElse(null)
+                : null;
         return new RowSource() {
             private io.sluice.engine.input.PrefetchingRowSource current;
             private long bytesBefore;
@@ -542,7 +548,8 @@ public final class WorkerStageRunner implements AutoCloseable {
                     currentSource = split.description();
                     currentInputSource = describe(split);
                     // parsed on a thread of its own, ahead of the stage's processing
-                    CountingRowSource parsed = InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy);
+                    CountingRowSource parsed =
+                            InputFormats.open(split, e.inputFormat(), e.signature(), parsePolicy, needed);
                     if (onParseThread == null) {
                         current = new io.sluice.engine.input.PrefetchingRowSource(parsed, "stage" + stage.stageNumber());
                     } else {

@@ -220,4 +220,31 @@ class JsonFastScannerTest {
         }
         return scalars[rnd.nextInt(scalars.length)];
     }
+
+    @Test
+    void onlyTheNeededColumnsAreReadTheOthersStayNull() {
+        RowSignature sig = RowSignature.builder()
+                .add("s", ColumnType.STRING)
+                .add("arr", ColumnType.STRING_ARRAY) // a type only Jackson's path reads, but not needed here
+                .add("l", ColumnType.LONG)
+                .build();
+        String data = "{\"s\": \"a\", \"arr\": [\"x\", \"y\"], \"l\": 7}\n{\"l\": \"oops\", \"s\": \"b\"}\n";
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        CountingInputStream raw = new CountingInputStream(new ByteArrayInputStream(bytes));
+        List<ParseError> errors = new ArrayList<>();
+        JsonRowSource source = new JsonRowSource(new Streams.Opened(raw, raw), "test", sig, errors::add, true,
+                java.util.Set.of("s"));
+        List<List<Object>> rows = new ArrayList<>();
+        for (Object[] row = source.next(); row != null; row = source.next()) {
+            rows.add(Arrays.asList(row));
+        }
+        assertThat(source.fastBlocks).isEqualTo(1);
+        source.close();
+        assertThat(rows).containsExactly(Arrays.asList("a", null, null), Arrays.asList("b", null, null));
+        assertThat(errors).isEmpty();
+        // all columns: the array column sends the block to Jackson
+        Read all = read(bytes, sig, true);
+        assertThat(all.fastBlocks()).isZero();
+        assertThat(all.rows()).containsExactly(Arrays.asList("a", List.of("x", "y"), 7L), Arrays.asList("b", null, null));
+    }
 }
