@@ -477,6 +477,15 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         } catch (SQLException | JsonProcessingException e) {
             throw new MetadataStoreException("Cannot publish segments of [" + dataSource + "]", e);
         }
+        // Loaded before the publish returns (and so before the task reports SUCCESS), as a Druid historical loads a
+        // segment before it is queryable: the first query of the new data does not read and parse every segment's
+        // payload, and work out which are visible, on its own time.
+        try {
+            dataSources(); // every datasource's visible segments, which planning any query asks for
+            signature(dataSource);
+        } catch (MetadataStoreException e) {
+            // the next query reads it
+        }
     }
 
     /**
