@@ -360,4 +360,27 @@ class SeedWorkflowTest {
         // the counts Apache Druid 27 returned for #en.wikipedia over the same sample (test 2)
         assertThat(rows.toString()).isEqualTo("[[11549,3045299,1]]");
     }
+
+    @Test
+    @Order(9)
+    void aRollupIngestCombinesOnTheParsingThreadAndMatchesDruid() {
+        // the pre-shuffle GROUP BY runs on the file's parsing thread: the groups still merge to Druid's figures
+        String sql = "INSERT INTO wiki_rollup\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time, channel,"
+                + " COUNT(*) AS cnt, SUM(added) AS added\nFROM " + externLocal()
+                + "\nGROUP BY 1, 2\nPARTITIONED BY DAY";
+        String id = client.submitOk(sql, Map.of("maxNumTasks", 2));
+        JsonNode status = client.await(id, Duration.ofSeconds(90));
+        JsonNode report = client.report(id);
+        assertThat(status.get("statusCode").asText()).as(report.toPrettyString()).isEqualTo("SUCCESS");
+        long inputRows = 0;
+        for (JsonNode worker : report.at("/multiStageQuery/payload/counters/0")) {
+            inputRows += worker.at("/input0/rows/0").asLong();
+        }
+        assertThat(inputRows).isEqualTo(SAMPLE_ROWS);
+        JsonNode rows = client.select("SELECT channel, SUM(cnt), SUM(added) FROM wiki_rollup GROUP BY 1"
+                + " ORDER BY 2 DESC LIMIT 2");
+        // the figures Apache Druid 27 returned for the raw sample (test 2)
+        assertThat(rows.toString()).isEqualTo("[[\"#en.wikipedia\",11549,3045299],[\"#vi.wikipedia\",9747,295972]]");
+        assertThat(client.select("SELECT SUM(cnt) FROM wiki_rollup").get(0).get(0).asLong()).isEqualTo(SAMPLE_ROWS);
+    }
 }

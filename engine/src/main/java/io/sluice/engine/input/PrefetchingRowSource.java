@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PrefetchingRowSource implements CountingRowSource {
     private static final int BATCH = 1024;
-    private static final int DEPTH = 8;
+    private static final int DEPTH = 48;
 
     private record Batch(Object[][] rows, int size, Throwable failure, long rowsRead, boolean end) {}
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ReadAheadInputStream extends InputStream {
     private static final int CHUNK = 1 << 18;
-    private static final int DEPTH = 4;
+    private static final int DEPTH = 16;
 
     private record Chunk(byte[] bytes, int length, IOException error) {}
 

@@ -143,11 +143,15 @@ public final class WorkerStageRunner implements AutoCloseable {
             }
         }
         // A plain scan of external data (no join, union, UNNEST or LIMIT) runs its filter, projection and NUL check
-        // on each file's parsing thread, row by row; this thread then only sorts and writes the rows.
+        // on each file's parsing thread, row by row; this thread then only sorts and writes the rows. So does a
+        // pre-shuffle GROUP BY (with dimensions, no join): it only combines partial groups, which the shuffle and the
+        // post-shuffle stage merge anyway, so combining each file's rows on their own is as good.
+        boolean rowwiseScan = stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan
+                && scan.join() == null && scan.unnest() == null && scan.limit() == null;
+        boolean perFileGroupBy = stage.processor() instanceof GroupByPreShuffleSpec g && g.join() == null
+                && !g.dimensions().isEmpty() && contextBoolean("groupByEnableMultiValueUnnesting", true);
         RowTransformer onParseThread = null;
-        if (primary instanceof InputSlice.External && order.inputs().size() == 1
-                && stage.processor() instanceof io.sluice.engine.plan.ScanProcessorSpec scan && scan.join() == null
-                && scan.unnest() == null && scan.limit() == null) {
+        if (primary instanceof InputSlice.External && order.inputs().size() == 1 && (rowwiseScan || perFileGroupBy)) {
             onParseThread = StageProcessors.create(
                     stage.processor(), inputSignature, stage.signature(), order.workerNumber());
         }
