@@ -232,10 +232,22 @@ final class SegmentFormat {
     }
 
     /** Compresses {@code raw[0, length)} as a sequence of LZ4 blocks (version 2). */
+    /** Per thread, the array sections are compressed into (kept up to {@link #MAX_SCRATCH} bytes). */
+    private static final ThreadLocal<byte[]> COMPRESS_SCRATCH = ThreadLocal.withInitial(() -> new byte[1 << 16]);
+    private static final int MAX_SCRATCH = 8 << 20;
+
     static byte[] compressBlocks(byte[] raw, int length) {
         int blocks = Math.max(1, (length + BLOCK_SIZE - 1) / BLOCK_SIZE);
         LZ4Compressor lz4 = LZ4.fastCompressor();
-        byte[] out = new byte[4 + blocks * (8 + lz4.maxCompressedLength(Math.min(BLOCK_SIZE, Math.max(0, length))))];
+        int bound = 4 + blocks * (8 + lz4.maxCompressedLength(Math.min(BLOCK_SIZE, Math.max(0, length))));
+        // compressed into this thread's scratch array, then copied out at its size: one array per section, not two
+        byte[] out = COMPRESS_SCRATCH.get();
+        if (out.length < bound) {
+            out = new byte[bound];
+            if (bound <= MAX_SCRATCH) {
+                COMPRESS_SCRATCH.set(out);
+            }
+        }
         INTS.set(out, 0, blocks);
         int at = 4;
         for (int b = 0; b < blocks; b++) {

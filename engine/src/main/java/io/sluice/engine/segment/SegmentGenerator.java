@@ -124,8 +124,8 @@ public final class SegmentGenerator {
         class Cutter {
             Pending pending;
             long bucket;
-            /** The UTF-8 dictionary sizes of the last segment handed over: the next one's dictionaries start there. */
-            int[] dictionarySizes;
+            /** The buffer sizes of the last segment handed over: the next one's start there. */
+            SegmentWriter.Columnar.Sizes previousSizes;
             int started; // segments begun so far: names their files (out lags while one is finishing)
 
             Pending segmentFor(long time) {
@@ -137,7 +137,7 @@ public final class SegmentGenerator {
                     Pending full = pending;
                     pending = null;
                     if (full.columnar != null) {
-                        dictionarySizes = full.columnar.dictionarySizes(); // read before another thread finishes it
+                        previousSizes = full.columnar.sizes(); // read before another thread finishes it
                     }
                     finisher.submit(full);
                 }
@@ -145,7 +145,7 @@ public final class SegmentGenerator {
                     String name = namePrefix == null ? UUID.randomUUID().toString() : namePrefix + "-" + started;
                     started++;
                     pending = new Pending(spec, stored, metricNames, order, rowBucket, version, name, tempDir,
-                            deepStorage, counters, maxBytesInMemory, columnar, encoded != null, dictionarySizes);
+                            deepStorage, counters, maxBytesInMemory, columnar, encoded != null, previousSizes);
                 }
                 bucket = rowBucket;
                 return pending;
@@ -390,7 +390,7 @@ public final class SegmentGenerator {
                 long maxBytesInMemory,
                 boolean columnar,
                 boolean encodedRows,
-                int[] dictionarySizes) {
+                SegmentWriter.Columnar.Sizes previousSizes) {
             this.spec = spec;
             this.uniqueName = uniqueName;
             this.maxBytesInMemory = maxBytesInMemory > 0 ? maxBytesInMemory : Long.MAX_VALUE;
@@ -403,7 +403,7 @@ public final class SegmentGenerator {
             this.deepStorage = deepStorage;
             this.counters = counters;
             this.maxRowsInMemory = spec.maxRowsInMemory() > 0 ? spec.maxRowsInMemory() : Integer.MAX_VALUE;
-            this.columnar = columnar ? new SegmentWriter.Columnar(stored, encodedRows, dictionarySizes) : null;
+            this.columnar = columnar ? new SegmentWriter.Columnar(stored, encodedRows, previousSizes) : null;
             // Column by column a row takes a few dozen bytes instead of a row object's ~1 KB, so maxRowsInMemory
             // (a bound on row objects) does not apply; the byte budget does.
             this.columnarLimit = maxBytesInMemory > 0 ? maxBytesInMemory : DEFAULT_COLUMNAR_LIMIT;

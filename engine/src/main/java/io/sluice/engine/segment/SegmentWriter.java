@@ -132,32 +132,43 @@ public final class SegmentWriter {
         }
 
         /**
-         * @param dictionarySizes per column, the number of values its UTF-8 dictionary is sized for (the previous
-         *     segment's, so that the dictionaries do not grow step by step); null: none
+         * @param previous what the previous segment's buffers held, so that this one's (rows, UTF-8 dictionaries)
+         *     start at that size instead of growing step by step (each step a copy, and on a small heap arrays this
+         *     large are humongous to G1); null: none
          */
-        Columnar(RowSignature signature, boolean forEncodedRows, int[] dictionarySizes) {
+        Columnar(RowSignature signature, boolean forEncodedRows, Sizes previous) {
             if (!supports(signature)) {
                 throw new IllegalArgumentException("Not a column-by-column signature: " + signature);
             }
             this.signature = signature;
             this.builders = new ColumnBuilder[signature.size()];
+            int expectedRows = previous == null ? 0 : previous.rows();
+            if (expectedRows > times.length) {
+                times = new long[expectedRows];
+            }
             for (int c = 1; c < builders.length; c++) {
+                boolean known = previous != null && c < previous.values().length;
                 builders[c] = signature.type(c) == ColumnType.STRING && forEncodedRows
-                        ? StringColumnBuilder.utf8(signature.name(c),
-                                dictionarySizes == null || c >= dictionarySizes.length ? 0 : dictionarySizes[c])
+                        ? StringColumnBuilder.utf8(signature.name(c), known ? previous.values()[c] : 0,
+                                known ? previous.bytes()[c] : 0, expectedRows)
                         : builderFor(signature.name(c), signature.type(c));
             }
         }
 
-        /** Per column, the values in its UTF-8 dictionary so far (0 for other columns). */
-        int[] dictionarySizes() {
-            int[] sizes = new int[builders.length];
+        /** The rows of a segment, and per column the values and bytes of its UTF-8 dictionary (0: not one). */
+        record Sizes(int rows, int[] values, int[] bytes) {}
+
+        /** What this segment's buffers hold now. */
+        Sizes sizes() {
+            int[] values = new int[builders.length];
+            int[] bytes = new int[builders.length];
             for (int c = 1; c < builders.length; c++) {
                 if (builders[c] instanceof StringColumnBuilder b) {
-                    sizes[c] = b.utf8DictionarySize();
+                    values[c] = b.utf8DictionarySize();
+                    bytes[c] = b.utf8DictionaryBytes();
                 }
             }
-            return sizes;
+            return new Sizes(rows, values, bytes);
         }
 
         /** True when every column after {@code __time} is STRING, LONG, DOUBLE or FLOAT. */
@@ -527,15 +538,22 @@ public final class SegmentWriter {
             this(name, new StringIds(), null, new IntList(), null, 0);
         }
 
-        /** A builder keeping its dictionary as UTF-8 bytes, for {@link #addEncoded}. */
-        static StringColumnBuilder utf8(String name, int expectedValues) {
-            return new StringColumnBuilder(name, null, new Utf8Dictionary(expectedValues), new IntList(), null, 0);
+        /** A builder keeping its dictionary as UTF-8 bytes, for {@link #addEncoded}, sized as told. */
+        static StringColumnBuilder utf8(String name, int expectedValues, int expectedBytes, int expectedRows) {
+            return new StringColumnBuilder(name, null, new Utf8Dictionary(expectedValues, expectedBytes),
+                    new IntList(expectedRows), null, 0);
         }
 
         /** Values in the UTF-8 dictionary so far (0 when the builder keeps strings). */
         int utf8DictionarySize() {
             flushPending();
             return utf8 == null ? 0 : utf8.size();
+        }
+
+        /** Bytes of the values in the UTF-8 dictionary so far (0 when the builder keeps strings). */
+        int utf8DictionaryBytes() {
+            flushPending();
+            return utf8 == null ? 0 : utf8.usedBytes();
         }
 
         private StringColumnBuilder(

@@ -29,6 +29,14 @@ public final class Utf8Dictionary {
 
     /** A dictionary sized for about {@code expectedValues} values (its table then need not grow until past them). */
     public Utf8Dictionary(int expectedValues) {
+        this(expectedValues, 0);
+    }
+
+    /** As {@link #Utf8Dictionary(int)}, its byte arena sized for {@code expectedBytes} of values. */
+    public Utf8Dictionary(int expectedValues, int expectedBytes) {
+        if (expectedBytes > arena.length) {
+            arena = new byte[Math.min(expectedBytes, Integer.MAX_VALUE - 16)];
+        }
         int slots = 512;
         while (slots < (1 << 29) && (long) expectedValues * 5L > slots * 3L) {
             slots <<= 1;
@@ -45,6 +53,11 @@ public final class Utf8Dictionary {
     }
 
     /** Approximate heap bytes held. */
+    /** Bytes of the values held. */
+    public int usedBytes() {
+        return end(size - 1);
+    }
+
     public long memoryBytes() {
         return arena.length + 4L * ends.length + 8L * table.length;
     }
