@@ -50,6 +50,12 @@ final class ByteSink {
         return b;
     }
 
+    void putShort(int v) {
+        ensure(2);
+        buf[size++] = (byte) v;
+        buf[size++] = (byte) (v >>> 8);
+    }
+
     void putBytes(byte[] b) {
         ensure(b.length);
         System.arraycopy(b, 0, buf, size, b.length);

@@ -823,6 +823,9 @@ public final class SegmentWriter {
             ByteSink bm = new ByteSink((int) Math.min(Integer.MAX_VALUE - 16, remap.length * 24L + 2L * total));
             RoaringBitmap b = new RoaringBitmap();
             for (int id = 0; id < remap.length; id++) {
+                if (SmallBitmaps.write(rowsById, counts[id], next[id] - counts[id], bm)) {
+                    continue;
+                }
                 b.clear();
                 b.addN(rowsById, counts[id], next[id] - counts[id]);
                 b.runOptimize();
