@@ -390,7 +390,7 @@ final class JsonFastScanner {
         }
         int end = stringEnd(b, p, to);
         if (end < 0 || end - p > MAX_STRING_BYTES
-                || ((escaped || !ascii) && (escaped ? unescape(b, p, end) : decode(b, p, end)) == null)) {
+                || (escaped ? unescape(b, p, end) == null : !ascii && !wellFormedUtf8(b, p, end))) {
             return FAIL;
         }
         return end + 1;
@@ -553,6 +553,54 @@ final class JsonFastScanner {
             p++;
         }
         return FAIL;
+    }
+
+    /**
+     * Whether {@code b[start, end)} is well-formed UTF-8, as strictly as the JDK's decoder takes it (no overlong forms,
+     * no surrogates, nothing past U+10FFFF): checked without decoding, for values that are skipped.
+     */
+    static boolean wellFormedUtf8(byte[] b, int start, int end) {
+        int i = start;
+        while (i < end) {
+            int c = b[i];
+            if (c >= 0) {
+                i++;
+                continue;
+            }
+            c &= 0xFF;
+            if (c < 0xC2) {
+                return false; // a continuation byte, or the lead of an overlong two-byte form
+            }
+            if (c < 0xE0) {
+                if (i + 1 >= end || (b[i + 1] & 0xC0) != 0x80) {
+                    return false;
+                }
+                i += 2;
+            } else if (c < 0xF0) {
+                if (i + 2 >= end) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xFF;
+                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80
+                        || (c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) {
+                    return false;
+                }
+                i += 3;
+            } else if (c < 0xF5) {
+                if (i + 3 >= end) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xFF;
+                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80 || (b[i + 3] & 0xC0) != 0x80
+                        || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) {
+                    return false;
+                }
+                i += 4;
+            } else {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code b[start, end)} decoded as UTF-8, or null when it is not well-formed (or holds U+FFFD: Jackson decides). */

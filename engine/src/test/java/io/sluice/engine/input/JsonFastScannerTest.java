@@ -247,4 +247,32 @@ class JsonFastScannerTest {
         assertThat(all.fastBlocks()).isZero();
         assertThat(all.rows()).containsExactly(Arrays.asList("a", List.of("x", "y"), 7L), Arrays.asList("b", null, null));
     }
+
+    @Test
+    void wellFormedUtf8IsWhatTheJdkDecoderTakes() throws Exception {
+        Random rnd = new Random(17);
+        int valid = 0;
+        for (int round = 0; round < 200_000; round++) {
+            byte[] b = new byte[rnd.nextInt(7)];
+            for (int i = 0; i < b.length; i++) {
+                // mostly bytes around the interesting boundaries
+                int[] picks = {0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF4, 0xF5,
+                    0xFF, 0x90, 0x9F, 0xA0};
+                b[i] = (byte) (rnd.nextInt(3) == 0 ? rnd.nextInt(256) : picks[rnd.nextInt(picks.length)]);
+            }
+            boolean expected;
+            try {
+                StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(java.nio.ByteBuffer.wrap(b));
+                expected = true;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                expected = false;
+            }
+            assertThat(JsonFastScanner.wellFormedUtf8(b, 0, b.length)).as("%s", Arrays.toString(b)).isEqualTo(expected);
+            valid += expected ? 1 : 0;
+        }
+        assertThat(valid).isGreaterThan(10_000);
+    }
 }
