@@ -347,15 +347,7 @@ class SeedWorkflowTest {
         // the filter and projection run on the file's parsing thread: the input counters still count every row read
         String sql = "INSERT INTO wiki_en\nSELECT TIME_PARSE(\"time\") AS __time, channel, page, added\nFROM "
                 + externLocal() + "\nWHERE channel = '#en.wikipedia'\nPARTITIONED BY DAY";
-        String id = client.submitOk(sql, Map.of("maxNumTasks", 2));
-        JsonNode status = client.await(id, Duration.ofSeconds(90));
-        JsonNode report = client.report(id);
-        assertThat(status.get("statusCode").asText()).as(report.toPrettyString()).isEqualTo("SUCCESS");
-        long inputRows = 0;
-        for (JsonNode worker : report.at("/multiStageQuery/payload/counters/0")) {
-            inputRows += worker.at("/input0/rows/0").asLong();
-        }
-        assertThat(inputRows).isEqualTo(SAMPLE_ROWS);
+        assertThat(ingestAndCountInputRows(sql)).isEqualTo(SAMPLE_ROWS);
         JsonNode rows = client.select("SELECT COUNT(*), SUM(added), COUNT(DISTINCT channel) FROM wiki_en");
         // the counts Apache Druid 27 returned for #en.wikipedia over the same sample (test 2)
         assertThat(rows.toString()).isEqualTo("[[11549,3045299,1]]");
@@ -368,6 +360,16 @@ class SeedWorkflowTest {
         String sql = "INSERT INTO wiki_rollup\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time, channel,"
                 + " COUNT(*) AS cnt, SUM(added) AS added\nFROM " + externLocal()
                 + "\nGROUP BY 1, 2\nPARTITIONED BY DAY";
+        assertThat(ingestAndCountInputRows(sql)).isEqualTo(SAMPLE_ROWS);
+        JsonNode rows = client.select("SELECT channel, SUM(cnt), SUM(added) FROM wiki_rollup GROUP BY 1"
+                + " ORDER BY 2 DESC LIMIT 2");
+        // the figures Apache Druid 27 returned for the raw sample (test 2)
+        assertThat(rows.toString()).isEqualTo("[[\"#en.wikipedia\",11549,3045299],[\"#vi.wikipedia\",9747,295972]]");
+        assertThat(client.select("SELECT SUM(cnt) FROM wiki_rollup").get(0).get(0).asLong()).isEqualTo(SAMPLE_ROWS);
+    }
+
+    /** Runs an ingestion to SUCCESS; the rows its first stage's workers read. */
+    private static long ingestAndCountInputRows(String sql) {
         String id = client.submitOk(sql, Map.of("maxNumTasks", 2));
         JsonNode status = client.await(id, Duration.ofSeconds(90));
         JsonNode report = client.report(id);
@@ -376,11 +378,6 @@ class SeedWorkflowTest {
         for (JsonNode worker : report.at("/multiStageQuery/payload/counters/0")) {
             inputRows += worker.at("/input0/rows/0").asLong();
         }
-        assertThat(inputRows).isEqualTo(SAMPLE_ROWS);
-        JsonNode rows = client.select("SELECT channel, SUM(cnt), SUM(added) FROM wiki_rollup GROUP BY 1"
-                + " ORDER BY 2 DESC LIMIT 2");
-        // the figures Apache Druid 27 returned for the raw sample (test 2)
-        assertThat(rows.toString()).isEqualTo("[[\"#en.wikipedia\",11549,3045299],[\"#vi.wikipedia\",9747,295972]]");
-        assertThat(client.select("SELECT SUM(cnt) FROM wiki_rollup").get(0).get(0).asLong()).isEqualTo(SAMPLE_ROWS);
+        return inputRows;
     }
 }
