@@ -390,4 +390,23 @@ class SegmentGroupByTest {
         });
         return out;
     }
+
+    @Test
+    void pairsSortAsArraysSortDoesWhateverTheirSizes() {
+        java.util.Random rnd = new java.util.Random(23);
+        for (int round = 0; round < 300; round++) {
+            int n = round % 3 == 0 ? rnd.nextInt(600) : rnd.nextInt(60_000);
+            int groups = 1 + rnd.nextInt(round % 2 == 0 ? 3_000_000 : 50);
+            int values = 1 + rnd.nextInt(round % 5 == 0 ? Integer.MAX_VALUE : 40_000);
+            long[] pairs = new long[n + rnd.nextInt(100)];
+            for (int i = 0; i < n; i++) {
+                pairs[i] = ((long) rnd.nextInt(groups) << 32) | (1 + rnd.nextInt(values));
+            }
+            long[] expected = java.util.Arrays.copyOf(pairs, n);
+            java.util.Arrays.sort(expected);
+            long[] sorted = SegmentGroupBy.sortPairs(pairs, n);
+            assertThat(sorted.length).isGreaterThanOrEqualTo(n);
+            assertThat(java.util.Arrays.copyOf(sorted, n)).isEqualTo(expected);
+        }
+    }
 }
