@@ -354,8 +354,9 @@ public final class WorkerStageRunner implements AutoCloseable {
         };
     }
 
-    /** Druid refuses NUL characters in strings read from external data unless removeNullBytes is set. */
     /**
+     * Druid refuses NUL characters in strings read from external data unless removeNullBytes is set.
+     *
      * @param source the input source's description, when a NUL is found
      * @param rowNumber the number of input rows read, the current one included, when a NUL is found
      */
