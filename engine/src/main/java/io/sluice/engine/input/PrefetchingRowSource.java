@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,8 +24,16 @@ import java.util.concurrent.TimeUnit;
 public final class PrefetchingRowSource implements CountingRowSource {
     private static final int BATCH = 1024;
     private static final int DEPTH = 48;
+    /**
+     * The input text (uncompressed bytes) the queued batches may come from, in KiB: deep enough that parsing goes on
+     * while the consumer sorts a spill, and bounded however wide the rows are.
+     */
+    private static final int MAX_QUEUED_KIB = 16 << 10;
 
-    private record Batch(Object[][] rows, int size, Throwable failure, long rowsRead, boolean end) {}
+    /** {@code kib}: the input text the batch came from, held from the queue's budget until the batch is taken. */
+    private record Batch(Object[][] rows, int size, Throwable failure, long rowsRead, boolean end, int kib) {}
+
+    private final Semaphore queuedKib = new Semaphore(MAX_QUEUED_KIB);
 
     private final CountingRowSource source;
     /** What the reading thread reads: the source, or the pipeline over it. */
@@ -58,6 +67,7 @@ public final class PrefetchingRowSource implements CountingRowSource {
     private void readLoop() {
         try {
             while (!closed) {
+                long bytesBefore = source.uncompressedBytesRead();
                 Object[][] batch = new Object[BATCH][];
                 int n = 0;
                 Throwable failure = null;
@@ -76,14 +86,17 @@ public final class PrefetchingRowSource implements CountingRowSource {
                 }
                 long read = source.rowsRead();
                 if (n > 0) {
-                    full.put(new Batch(batch, n, null, read, false));
+                    int kib = (int) Math.min(MAX_QUEUED_KIB,
+                            Math.max(1, (source.uncompressedBytesRead() - bytesBefore) >> 10));
+                    queuedKib.acquire(kib);
+                    full.put(new Batch(batch, n, null, read, false, kib));
                 }
                 if (failure != null) {
-                    full.put(new Batch(null, 0, failure, read, false));
+                    full.put(new Batch(null, 0, failure, read, false, 0));
                     return;
                 }
                 if (end) {
-                    full.put(new Batch(null, 0, null, read, true));
+                    full.put(new Batch(null, 0, null, read, true, 0));
                     return;
                 }
             }
@@ -104,6 +117,7 @@ public final class PrefetchingRowSource implements CountingRowSource {
                 return null;
             }
             Batch b = take();
+            queuedKib.release(b.kib());
             rowsDelivered = b.rowsRead();
             if (b.failure() != null) {
                 done = true;

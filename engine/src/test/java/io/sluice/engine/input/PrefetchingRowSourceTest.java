@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class PrefetchingRowSourceTest {
     /** Rows 0..n-1, then a fault (when failAt >= 0, instead of row failAt). */
-    private static final class Numbers implements CountingRowSource {
+    private static class Numbers implements CountingRowSource {
         private final int n;
         private final int failAt;
         final AtomicBoolean closed = new AtomicBoolean();
@@ -154,5 +154,27 @@ class PrefetchingRowSourceTest {
                     e -> assertThat(e.fault().errorMessage()).isEqualTo("pipeline failed at 3000"));
         }
         assertThat(src.closed).isTrue();
+    }
+
+    @Test
+    void wideRowsAreQueuedAheadOnlyUpToABoundedAmountOfInput() throws Exception {
+        // every row stands for 1 MiB of input text: the reader may queue one batch and fill the next, no more
+        Numbers src = new Numbers(1_000_000, -1) {
+            @Override
+            public long uncompressedBytesRead() {
+                return rowsRead() << 20;
+            }
+        };
+        try (PrefetchingRowSource p = new PrefetchingRowSource(src, "t")) {
+            assertThat(p.next()[0]).isEqualTo(0L);
+            Thread.sleep(300);
+            // the batch taken, one queued, one being filled (without the bound: 48 queued)
+            assertThat(src.rowsRead()).isLessThanOrEqualTo(3 * 1024L);
+            long n = 1;
+            while (p.next() != null && n < 10_000) {
+                n++;
+            }
+            assertThat(n).isEqualTo(10_000);
+        }
     }
 }
