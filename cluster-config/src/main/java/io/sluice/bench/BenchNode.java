@@ -78,6 +78,26 @@ final class BenchNode implements AutoCloseable {
         throw new IOException(name + " not healthy after " + deadline + ": " + tailOfLog());
     }
 
+    /**
+     * Waits until the node's log says its start-up warm-up ran (or failed: it logs that too); returns the seconds
+     * waited, or -1 when the deadline passed first.
+     */
+    double awaitWarmedUp(Duration deadline) throws IOException {
+        long start = System.nanoTime();
+        long end = start + deadline.toNanos();
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with " + process.exitValue() + ": " + tailOfLog());
+            }
+            String text = Files.readString(log);
+            if (text.contains("Execution warmed up") || text.contains("Execution warm-up:")) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            BenchClient.sleep(100);
+        }
+        return -1;
+    }
+
     String tailOfLog() {
         try {
             List<String> lines = Files.readAllLines(log);

@@ -247,7 +247,7 @@ public final class BenchRunner {
         meta.put("peakRssResetPerWorkload", node.resetPeakRss());
 
         if (only.contains("W0")) {
-            ingest(node, client, "W0-ingest", "W0 sample ingest (39,244 rows), cold node, submit->SUCCESS",
+            ingest(node, client, "W0-ingest", "W0 sample ingest (39,244 rows), first on a new node, submit->SUCCESS",
                     "wiki_sample", extern(sample.getParent(), sample.getFileName().toString()), false,
                     DataGenerator.SAMPLE_ROWS, Map.of("maxNumTasks", 2), "<= 1 s", 1.0);
             ingest(node, client, "W0-ingest-warm", "W0 sample ingest again (warm JVM)",
@@ -417,6 +417,11 @@ public final class BenchRunner {
         running.add(node);
         log("started %s (pid %d, http %d, -Xmx%s)", name, node.pid(), node.httpPort, xmx);
         node.awaitHealthy(new BenchClient(node.httpPort), Duration.ofSeconds(90));
+        // The node warms its code up in the background once it serves (sluice.warm-up.execution): the workloads
+        // start after that, as they would on a node that has been up for a while.
+        double warm = node.awaitWarmedUp(Duration.ofSeconds(120));
+        meta.put("warmUpSecondsAfterHealthy-" + name, warm);
+        log("%s warmed up %.1f s after it answered /status/health", name, warm);
         return node;
     }
 

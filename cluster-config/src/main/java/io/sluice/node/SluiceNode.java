@@ -43,6 +43,11 @@ public final class SluiceNode implements AutoCloseable {
     private final MetadataStore metadata;
     private final ServerBinding binding;
     private final Path dataDir;
+    /** Set by {@link #close}: a running execution warm-up stops at its next statement. */
+    private volatile boolean closing;
+    private volatile Thread warmUp;
+    /** Completed with what the execution warm-up did (null when it is off or stopped early). */
+    private final CompletableFuture<ExecutionWarmup.Result> warmedUp = new CompletableFuture<>();
 
     private SluiceNode(ActorSystem<Void> system, MetadataStore metadata, ServerBinding binding, Path dataDir) {
         this.system = system;
@@ -113,6 +118,7 @@ public final class SluiceNode implements AutoCloseable {
             // location, worker host); the routes reach the TaskMaster singleton once its proxy exists, a moment later.
             CompletableFuture<ActorRef<TaskMaster.Command>> taskMasterRef = new CompletableFuture<>();
             ServerBinding binding = null;
+            CompletableFuture<Void> plannerWarmedUp = CompletableFuture.completedFuture(null);
             if (roles.contains("broker")) {
                 List<Path> exportBaseDirs = config.getStringList("sluice.export.base-dirs").stream()
                         .map(d -> Path.of(d).toAbsolutePath().normalize())
@@ -121,7 +127,7 @@ public final class SluiceNode implements AutoCloseable {
                         new TaskServiceImpl(system, taskMasterRef, metadata, blocking, exportBaseDirs);
                 binding = HttpApi.start(system, host, httpPort, service).toCompletableFuture().get(30, TimeUnit.SECONDS);
                 if (config.getBoolean("sluice.planner.warm-up")) {
-                    warmUp(system, service.planner(), blocking);
+                    plannerWarmedUp = warmUp(system, service.planner(), blocking);
                 }
             }
             int boundHttpPort = binding == null ? httpPort : binding.localAddress().getPort();
@@ -157,7 +163,14 @@ public final class SluiceNode implements AutoCloseable {
                 awaitListed(system, workerHost);
                 preloadSegmentHeaders(system, metadata, deepStorage, blocking);
             }
-            return new SluiceNode(system, metadata, binding, dataDir);
+            SluiceNode node = new SluiceNode(system, metadata, binding, dataDir);
+            // a private node beside the real one needs some room: a small heap keeps it for the users' queries
+            if (config.getBoolean("sluice.warm-up.execution") && Runtime.getRuntime().maxMemory() >= (384L << 20)) {
+                node.warmUpExecution(tmp.resolve("warm-up"), config.getInt("sluice.warm-up.rounds"), plannerWarmedUp);
+            } else {
+                node.warmedUp.complete(null);
+            }
+            return node;
         } catch (Exception e) {
             system.terminate();
             metadata.close();
@@ -165,9 +178,44 @@ public final class SluiceNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@link ExecutionWarmup} on a thread of its own once the planner's warm-up is done; the node serves
+     * meanwhile, and {@link #close} stops it.
+     */
+    private void warmUpExecution(Path workDir, int rounds, CompletableFuture<Void> after) {
+        Thread t = new Thread(() -> {
+            try {
+                after.join();
+            } catch (RuntimeException e) {
+                // the planner's warm-up logs its own trouble
+            }
+            if (closing) {
+                warmedUp.complete(null);
+                return;
+            }
+            ExecutionWarmup.Result r = new ExecutionWarmup(workDir, rounds, () -> closing).run();
+            if (closing) {
+                warmedUp.complete(null);
+                return;
+            }
+            if (r.failures().isEmpty()) {
+                system.log().info("Execution warmed up: {} statements on a private node in {} ms", r.statements(),
+                        r.millis());
+            } else {
+                system.log().warn("Execution warm-up: {} statements in {} ms, {} failed: {}", r.statements(),
+                        r.millis(), r.failures().size(), r.failures());
+            }
+            warmedUp.complete(r);
+        }, "sluice-warm-up");
+        t.setDaemon(true);
+        warmUp = t;
+        t.start();
+    }
+
     /** Plans the warm-up statements on the blocking pool, in the background; the node serves meanwhile. */
-    private static void warmUp(ActorSystem<?> system, io.sluice.planner.SqlPlanner planner, Executor blocking) {
-        CompletableFuture.runAsync(() -> {
+    private static CompletableFuture<Void> warmUp(
+            ActorSystem<?> system, io.sluice.planner.SqlPlanner planner, Executor blocking) {
+        return CompletableFuture.runAsync(() -> {
             io.sluice.planner.PlannerWarmup.Result inline = io.sluice.planner.PlannerWarmup.run(planner);
             io.sluice.planner.PlannerWarmup.Result tables = io.sluice.planner.PlannerWarmup.runTableShapes();
             List<String> failures = new java.util.ArrayList<>(inline.failures());
@@ -250,6 +298,11 @@ public final class SluiceNode implements AutoCloseable {
         }
     }
 
+    /** What the execution warm-up did once it is done: null when it was off, or stopped by {@link #close}. */
+    CompletableFuture<ExecutionWarmup.Result> warmedUp() {
+        return warmedUp;
+    }
+
     /** Bound HTTP port (useful with port 0), or -1 without the broker role. */
     public int httpPort() {
         return binding == null ? -1 : binding.localAddress().getPort();
@@ -270,6 +323,15 @@ public final class SluiceNode implements AutoCloseable {
     /** Leaves the cluster and stops, waiting up to 30 s. */
     @Override
     public void close() {
+        closing = true;
+        Thread t = warmUp;
+        if (t != null) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             if (binding != null) {
                 binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -63,6 +63,7 @@ final class ClusterNodes {
                 // several members share this JVM and two cores: their planner warm-ups at start (seconds of CPU each)
                 // would compete with the first queries and the failure detector's 3 s heartbeat pause
                 "sluice.planner.warm-up = false",
+                "sluice.warm-up.execution = false",
                 "");
     }
 

@@ -34,7 +34,7 @@ class SmallHeapTest {
     @BeforeAll
     static void start() throws Exception {
         Path config = temp.resolve("node.conf");
-        Files.writeString(config, "akka.loglevel = WARNING\n");
+        Files.writeString(config, "akka.loglevel = WARNING\nsluice.warm-up.execution = false\n");
         int akka = ClusterNodes.freePort();
         node = NodeProcess.launch("small", temp.resolve("small"), akka, akka, "overlord,broker,worker", config, HEAP);
         node.awaitUp(Duration.ofSeconds(60));

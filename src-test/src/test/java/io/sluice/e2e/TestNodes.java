@@ -28,7 +28,9 @@ final class TestNodes {
                 "akka.actor.serialize-messages", "on",
                 "akka.coordinated-shutdown.exit-jvm", "off",
                 "akka.coordinated-shutdown.run-by-jvm-shutdown-hook", "off",
-                "akka.loglevel", "WARNING")));
+                "akka.loglevel", "WARNING",
+                // a test's first queries need no compiled code, and its node must not spend seconds of CPU at start
+                "sluice.warm-up.execution", false)));
         NodeOptions o = new NodeOptions(null, null, dataDir, null, List.of(), List.of(), null);
         return SluiceNode.start(overrides.withFallback(SluiceNode.config(o)).resolve());
     }

@@ -67,6 +67,8 @@ public final class SegmentGroupBy {
     private Utf8Dictionary keys = new Utf8Dictionary();
     private final State[] states;
     private boolean emittedAny;
+    /** Segments {@link #addByKey} folded (for tests). */
+    private int foldedByKey;
 
     /**
      * Guards the dictionaries ({@link #keys}, and the values of COUNT(DISTINCT) states) and the states array: prefetch
@@ -191,6 +193,11 @@ public final class SegmentGroupBy {
     /** A broadcast join folded into the grouping: the table's key column, the broadcast rows by key. */
     private record Join(String keyColumn, Map<String, List<Object[]>> lookup, boolean left, int rightDimension) {}
 
+    /** How many segments were folded by their key column's dictionary ids rather than row by row. */
+    int segmentsFoldedByKey() {
+        return foldedByKey;
+    }
+
     /** False when {@link #add} reads no column of a segment that lies in the time range (an unfiltered COUNT(*)). */
     public boolean readsColumns() {
         return !countOnly;
@@ -221,12 +228,12 @@ public final class SegmentGroupBy {
      * Interns the group keys and COUNT(DISTINCT) values that {@link #add} will meet in the segment's rows with
      * {@code start <= __time < end}, so that another thread does it while this processor folds an earlier segment;
      * {@code add} then only looks the ids up. Does nothing for the shapes whose rows are not a plain range of the
-     * segment (a WHERE with conditions, a join, rows to check against the time range): {@code add} interns those
-     * itself. Thread-safe; may run for several segments at once.
+     * segment (a WHERE with conditions, a join, rows to check against the time range), nor for a segment {@link
+     * #addByKey} folds: {@code add} interns those itself. Thread-safe; may run for several segments at once.
      */
     public void internAhead(SegmentReader segment, long start, long end) {
-        if (dimension == null || join != null || filter.hasCondition()) {
-            return;
+        if (dimension == null || join != null || filter.hasCondition() || foldsByKey(segment)) {
+            return; // addByKey finds the keys with rows in its first pass: interning them needs no pass of its own
         }
         int[] range = plainRange(segment, start, end);
         if (range == null) {
@@ -376,6 +383,11 @@ public final class SegmentGroupBy {
             }
             return rowsRead;
         }
+        if (!checkTime && !filter.hasCondition() && foldsByKey(segment)) {
+            addByKey(segment, range, pre);
+            foldedByKey++;
+            return rowsRead;
+        }
         SegmentReader.DictionaryColumn dim = dimension == null ? null : segment.dictionaryColumn(dimension).orElseThrow();
         int[] dimIds = dim == null ? null : dim.ids();
         int[] localToGlobal = new int[dim == null ? 1 : dim.dictionarySize()];
@@ -450,6 +462,188 @@ public final class SegmentGroupBy {
             b.finish();
         }
         return rowsRead;
+    }
+
+    /**
+     * True when {@link #addByKey} can fold the segment: every row of a range goes to the groups of one key column's
+     * value (the dimension, or a join's key when the dimension is on the broadcast side or there is none), and every
+     * aggregator is a count or a LONG SUM/MIN/MAX over a column without NULLs in this segment.
+     */
+    private boolean foldsByKey(SegmentReader segment) {
+        if (join != null && dimension != null) {
+            return false; // grouped by a table column, joined on another: the rows' groups need both
+        }
+        for (AggDef d : defs) {
+            switch (d.kind) {
+                case COUNT_ALL -> { }
+                case COUNT_NOT_NULL -> {
+                    if (d.columnType != ColumnType.STRING && !segment.nullRows(d.column).orElseThrow().isEmpty()) {
+                        return false;
+                    }
+                }
+                case LONG_SUM, LONG_MIN, LONG_MAX -> {
+                    if (!segment.nullRows(d.column).orElseThrow().isEmpty()) {
+                        return false;
+                    }
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Folds a range of rows by the key column's dictionary ids first — one pass per aggregator into arrays as long as
+     * the segment's dictionary, with no group looked up per row — then each key id's partial into the groups it goes
+     * to: its own group, or for a join the group of each matching broadcast row. Counts and LONG sums, minima and
+     * maxima come out the same in any order, so the result equals the row-by-row fold's.
+     */
+    private void addByKey(SegmentReader segment, int[] range, Ahead pre) {
+        String keyColumn = join != null ? join.keyColumn() : dimension;
+        SegmentReader.DictionaryColumn key = keyColumn == null ? null : segment.dictionaryColumn(keyColumn).orElseThrow();
+        int[] ids = key == null ? null : key.ids();
+        int size = key == null ? 1 : key.dictionarySize();
+        int from = range[0];
+        int to = range[1];
+        long[] rowsByKey = new long[size];
+        if (ids == null) {
+            rowsByKey[0] = to - from;
+        } else {
+            for (int r = from; r < to; r++) {
+                rowsByKey[ids[r]]++;
+            }
+        }
+        long[][] partial = new long[defs.length][];
+        for (int a = 0; a < defs.length; a++) {
+            AggDef d = defs[a];
+            switch (d.kind) {
+                case COUNT_ALL -> partial[a] = rowsByKey;
+                case COUNT_NOT_NULL -> {
+                    if (d.columnType != ColumnType.STRING) {
+                        partial[a] = rowsByKey; // no NULL in this segment (foldsByKey)
+                        break;
+                    }
+                    int[] v = segment.dictionaryColumn(d.column).orElseThrow().ids();
+                    long[] c = new long[size];
+                    for (int r = from; r < to; r++) {
+                        if (v[r] != 0) {
+                            c[ids == null ? 0 : ids[r]]++;
+                        }
+                    }
+                    partial[a] = c;
+                }
+                case LONG_SUM, LONG_MIN, LONG_MAX -> partial[a] = foldLongs(d.kind, segment.longValues(d.column)
+                        .orElseThrow(), ids, size, from, to);
+                default -> throw new IllegalStateException(d.kind.name());
+            }
+        }
+        int[][] targets = keyGroups(key, rowsByKey, pre);
+        for (int k = 0; k < size; k++) {
+            if (rowsByKey[k] == 0) {
+                continue;
+            }
+            for (int g : targets[k]) {
+                for (int a = 0; a < defs.length; a++) {
+                    long x = partial[a][k];
+                    if (states[a] instanceof Counts c) {
+                        c.counts[g] += x;
+                        continue;
+                    }
+                    Longs st = (Longs) states[a];
+                    if (!st.seen[g]) {
+                        st.seen[g] = true;
+                        st.values[g] = x;
+                    } else if (st.kind == Kind.LONG_SUM) {
+                        st.values[g] += x;
+                    } else if (st.kind == Kind.LONG_MIN ? x < st.values[g] : x > st.values[g]) {
+                        st.values[g] = x;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A LONG column's rows {@code [from, to)} summed, or their minimum or maximum, by key id. */
+    private static long[] foldLongs(Kind kind, long[] v, int[] ids, int size, int from, int to) {
+        long[] out = new long[size];
+        if (kind == Kind.LONG_SUM) {
+            if (ids == null) {
+                long sum = 0;
+                for (int r = from; r < to; r++) {
+                    sum += v[r];
+                }
+                out[0] = sum;
+            } else {
+                for (int r = from; r < to; r++) {
+                    out[ids[r]] += v[r];
+                }
+            }
+            return out;
+        }
+        boolean min = kind == Kind.LONG_MIN;
+        Arrays.fill(out, min ? Long.MAX_VALUE : Long.MIN_VALUE);
+        for (int r = from; r < to; r++) {
+            int k = ids == null ? 0 : ids[r];
+            out[k] = min ? Math.min(out[k], v[r]) : Math.max(out[k], v[r]);
+        }
+        return out;
+    }
+
+    /**
+     * The groups each key id with rows goes to (sized and marked folded): its own group without a join; with one, the
+     * group of each matching broadcast row's dimension, or the one group as many times as rows match when there is
+     * no dimension; an unmatched key goes to the NULL group of a LEFT join and nowhere for an inner one.
+     */
+    private int[][] keyGroups(SegmentReader.DictionaryColumn key, long[] rowsByKey, Ahead pre) {
+        int size = rowsByKey.length;
+        int[][] targets = new int[size][];
+        if (join == null) {
+            int[] map;
+            synchronized (dictionaries) {
+                if (pre != null && pre.generation() == generation) {
+                    map = pre.keyMap();
+                } else {
+                    map = new int[size];
+                    Arrays.fill(map, -1);
+                    if (key != null) {
+                        boolean[] used = new boolean[size];
+                        for (int k = 0; k < size; k++) {
+                            used[k] = rowsByKey[k] > 0;
+                        }
+                        keys.internAll(key, used, map);
+                    }
+                }
+            }
+            for (int k = 0; k < size; k++) {
+                if (rowsByKey[k] > 0) {
+                    int g = map[k] >= 0 ? held(map[k]) : group(key, k);
+                    targets[k] = new int[] {g};
+                }
+            }
+            return targets;
+        }
+        for (int k = 0; k < size; k++) {
+            if (rowsByKey[k] == 0) {
+                continue;
+            }
+            String value = k == 0 ? null : key.value(k);
+            List<Object[]> found = value == null ? List.of() : join.lookup().getOrDefault(value, List.of());
+            if (found.isEmpty()) {
+                targets[k] = join.left() ? new int[] {join.rightDimension() >= 0 ? group(null) : group(null, 0)}
+                        : new int[0];
+            } else if (join.rightDimension() >= 0) {
+                targets[k] = new int[found.size()];
+                for (int x = 0; x < found.size(); x++) {
+                    targets[k][x] = group((String) found.get(x)[join.rightDimension()]);
+                }
+            } else {
+                targets[k] = new int[found.size()];
+                Arrays.fill(targets[k], group(null, 0));
+            }
+        }
+        return targets;
     }
 
     /** Rows of a batch repeated once per joined row, with the group of each joined row. */

@@ -40,12 +40,15 @@ class SegmentGroupByTest {
             .add("d", ColumnType.DOUBLE)
             .add("mv", ColumnType.STRING)
             .add("hc", ColumnType.STRING)
+            .add("n", ColumnType.LONG) // never NULL
             .build();
 
     @TempDir
     Path dir;
 
     private final List<Path> segments = new ArrayList<>();
+    /** The columnar processor of the last comparison. */
+    private SegmentGroupBy lastColumnar;
 
     @BeforeEach
     void writeSegments() {
@@ -64,7 +67,8 @@ class SegmentGroupByTest {
                     rnd.nextInt(7) == 0 ? null : (long) rnd.nextInt(1000) - 300,
                     rnd.nextInt(7) == 0 ? null : rnd.nextDouble() * 100 - 20,
                     "m" + rnd.nextInt(3),
-                    "h" + rnd.nextInt(3000) // beyond an HLL's exact modes: its estimate depends on update order
+                    "h" + rnd.nextInt(3000), // beyond an HLL's exact modes: its estimate depends on update order
+                    (long) rnd.nextInt(2000) - 1000
                 });
             }
             Path file = dir.resolve("seg" + seg + ".sluice");
@@ -169,7 +173,7 @@ class SegmentGroupByTest {
             assertThat(mv.canRead(r)).isTrue(); // single-value in these segments
         }
         Path multi = dir.resolve("multi.sluice");
-        Iterator<Object[]> it = List.<Object[]>of(new Object[] {1L, "x", "v1", 1L, 1.0, List.of("m1", "m2"), "h"}).iterator();
+        Iterator<Object[]> it = List.<Object[]>of(new Object[] {1L, "x", "v1", 1L, 1.0, List.of("m1", "m2"), "h", 1L}).iterator();
         SegmentWriter.write(multi, SIG, () -> it.hasNext() ? it.next() : null);
         try (SegmentReader r = SegmentReader.open(multi)) {
             assertThat(mv.canRead(r)).isFalse();
@@ -211,8 +215,51 @@ class SegmentGroupByTest {
         }
     }
 
+    /** Counts and LONG sums, minima and maxima over columns without NULLs: folded by the key's dictionary ids. */
+    private static List<AggregatorSpec> keyedAggs() {
+        return List.of(
+                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
+                agg("a1", AggKind.SUM, "n", ColumnType.LONG, false),
+                agg("a2", AggKind.MIN, "n", ColumnType.LONG, false),
+                agg("a3", AggKind.MAX, "n", ColumnType.LONG, false),
+                agg("a4", AggKind.COUNT, "n", ColumnType.LONG, false),
+                agg("a5", AggKind.COUNT, "s2", ColumnType.LONG, false));
+    }
+
+    @Test
+    void foldsCountsAndLongsByDictionaryIdsLikeTheRowProcessor() {
+        // s1 holds NULL and "" besides values; segment 1 is not sorted by time (its rows are checked one by one)
+        for (String dim : java.util.Arrays.asList("s1", "s2", "hc", null)) {
+            assertSame(spec(dim, null, keyedAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+            assertSame(spec(dim, null, keyedAggs()), 1_020_000L, 3_030_000L, 1);
+            assertSame(spec(dim, null, List.of(keyedAggs().get(1))), Long.MIN_VALUE, Long.MAX_VALUE, 0);
+        }
+        assertThat(lastColumnar.segmentsFoldedByKey()).isEqualTo(segments.size());
+        // a column with NULLs in the segment takes the row-by-row fold
+        assertSame(spec("s1", null, List.of(agg("a0", AggKind.SUM, "l", ColumnType.LONG, false))),
+                Long.MIN_VALUE, Long.MAX_VALUE, 0);
+        assertThat(lastColumnar.segmentsFoldedByKey()).isZero();
+    }
+
+    @Test
+    void foldsJoinedCountsAndLongsByTheJoinKeyLikeTheRowJoinAndProcessor() {
+        for (String type : List.of("INNER", "LEFT")) {
+            io.sluice.engine.plan.JoinSpec join = new io.sluice.engine.plan.JoinSpec(1, "j0.", List.of(col("s2")),
+                    List.of("key"), type);
+            for (String dim : java.util.Arrays.asList("j0.lang", null, "s1")) {
+                List<NamedExpr> dims = dim == null
+                        ? List.of()
+                        : List.of(new NamedExpr("d0", col(dim), ColumnType.STRING));
+                assertSameJoined(new GroupByPreShuffleSpec(null, dims, keyedAggs(), join), 0);
+                // grouped by a table column and joined on another: the rows' groups need both columns
+                assertThat(lastColumnar.segmentsFoldedByKey()).isEqualTo("s1".equals(dim) ? 0 : segments.size());
+            }
+        }
+    }
+
     private void assertSameJoined(GroupByPreShuffleSpec spec, int worker) {
         SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, RIGHT, rightRows(), worker).orElseThrow();
+        lastColumnar = columnar;
         List<Object[]> fast = new ArrayList<>();
         for (Path p : segments) {
             try (SegmentReader r = SegmentReader.open(p)) {
@@ -247,7 +294,7 @@ class SegmentGroupByTest {
             for (int i = 0; i < 4000; i++) {
                 rows.add(new Object[] {
                     10_000_000L + seg * 100_000L + i, "x", "v" + rnd.nextInt(60), (long) i, 1.0, "m",
-                    "h" + rnd.nextInt(seg % 2 == 0 ? 5000 : 800)
+                    "h" + rnd.nextInt(seg % 2 == 0 ? 5000 : 800), (long) i
                 });
             }
             Path file = dir.resolve("many" + seg + ".sluice");
@@ -316,6 +363,7 @@ class SegmentGroupByTest {
     /** Runs both processors over the segments and asserts equal finalized groups and rows read. */
     private List<Object[]> assertSame(GroupByPreShuffleSpec spec, long start, long end, int worker) {
         SegmentGroupBy columnar = SegmentGroupBy.plan(spec, SIG, worker).orElseThrow();
+        lastColumnar = columnar;
         List<Object[]> fast = new ArrayList<>();
         long fastRead = 0;
         for (Path p : segments) {
