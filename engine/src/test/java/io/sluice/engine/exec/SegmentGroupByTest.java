@@ -86,12 +86,18 @@ class SegmentGroupByTest {
         return new AggregatorSpec(name, kind, column == null ? null : col(column), null, out, distinct);
     }
 
-    private static List<AggregatorSpec> allAggs() {
+    /** COUNT(*) as a0, then SUM, MIN and MAX of a LONG column as a1..a3. */
+    private static List<AggregatorSpec> countAndLongs(String column) {
         return List.of(
                 agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
-                agg("a1", AggKind.SUM, "l", ColumnType.LONG, false),
-                agg("a2", AggKind.MIN, "l", ColumnType.LONG, false),
-                agg("a3", AggKind.MAX, "l", ColumnType.LONG, false),
+                agg("a1", AggKind.SUM, column, ColumnType.LONG, false),
+                agg("a2", AggKind.MIN, column, ColumnType.LONG, false),
+                agg("a3", AggKind.MAX, column, ColumnType.LONG, false));
+    }
+
+    private static List<AggregatorSpec> allAggs() {
+        List<AggregatorSpec> aggs = new ArrayList<>(countAndLongs("l"));
+        aggs.addAll(List.of(
                 agg("a4", AggKind.SUM, "d", ColumnType.DOUBLE, false),
                 agg("a5", AggKind.MIN, "d", ColumnType.DOUBLE, false),
                 agg("a6", AggKind.MAX, "d", ColumnType.DOUBLE, false),
@@ -101,7 +107,8 @@ class SegmentGroupByTest {
                 agg("a10", AggKind.APPROX_COUNT_DISTINCT_HLL, "s2", ColumnType.LONG, false),
                 agg("a11", AggKind.APPROX_COUNT_DISTINCT_THETA, "s2", ColumnType.LONG, false),
                 agg("a12", AggKind.APPROX_COUNT_DISTINCT_HLL, "hc", ColumnType.LONG, false),
-                agg("a13", AggKind.COUNT, "hc", ColumnType.LONG, true));
+                agg("a13", AggKind.COUNT, "hc", ColumnType.LONG, true)));
+        return aggs;
     }
 
     private static GroupByPreShuffleSpec spec(String dimension, Expr filter, List<AggregatorSpec> aggs) {
@@ -217,13 +224,10 @@ class SegmentGroupByTest {
 
     /** Counts and LONG sums, minima and maxima over columns without NULLs: folded by the key's dictionary ids. */
     private static List<AggregatorSpec> keyedAggs() {
-        return List.of(
-                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
-                agg("a1", AggKind.SUM, "n", ColumnType.LONG, false),
-                agg("a2", AggKind.MIN, "n", ColumnType.LONG, false),
-                agg("a3", AggKind.MAX, "n", ColumnType.LONG, false),
-                agg("a4", AggKind.COUNT, "n", ColumnType.LONG, false),
-                agg("a5", AggKind.COUNT, "s2", ColumnType.LONG, false));
+        List<AggregatorSpec> aggs = new ArrayList<>(countAndLongs("n"));
+        aggs.add(agg("a4", AggKind.COUNT, "n", ColumnType.LONG, false));
+        aggs.add(agg("a5", AggKind.COUNT, "s2", ColumnType.LONG, false));
+        return aggs;
     }
 
     @Test
