@@ -129,7 +129,7 @@ final class ExecutionWarmup {
                     statements++;
                     run(http, base, sql, Map.of(), failures);
                 }
-                for (int round = 0; round < rounds && failures.isEmpty(); round++) {
+                for (int round = 0; round < rounds && failures.isEmpty() && !stopped.getAsBoolean(); round++) {
                     for (Map.Entry<String, Map<String, Object>> q : queries().entrySet()) {
                         if (stopped.getAsBoolean()) {
                             break;

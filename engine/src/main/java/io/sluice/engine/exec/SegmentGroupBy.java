@@ -384,7 +384,7 @@ public final class SegmentGroupBy {
             return rowsRead;
         }
         if (!checkTime && !filter.hasCondition() && foldsByKey(segment)) {
-            addByKey(segment, range, pre);
+            addByKey(segment, range); // internAhead skipped this segment: nothing was interned ahead for it
             foldedByKey++;
             return rowsRead;
         }
@@ -500,7 +500,7 @@ public final class SegmentGroupBy {
      * to: its own group, or for a join the group of each matching broadcast row. Counts and LONG sums, minima and
      * maxima come out the same in any order, so the result equals the row-by-row fold's.
      */
-    private void addByKey(SegmentReader segment, int[] range, Ahead pre) {
+    private void addByKey(SegmentReader segment, int[] range) {
         String keyColumn = join != null ? join.keyColumn() : dimension;
         SegmentReader.DictionaryColumn key = keyColumn == null ? null : segment.dictionaryColumn(keyColumn).orElseThrow();
         int[] ids = key == null ? null : key.ids();
@@ -539,7 +539,7 @@ public final class SegmentGroupBy {
                 default -> throw new IllegalStateException(d.kind.name());
             }
         }
-        int[][] targets = keyGroups(key, rowsByKey, pre);
+        int[][] targets = keyGroups(key, rowsByKey);
         for (int k = 0; k < size; k++) {
             if (rowsByKey[k] == 0) {
                 continue;
@@ -596,24 +596,19 @@ public final class SegmentGroupBy {
      * group of each matching broadcast row's dimension, or the one group as many times as rows match when there is
      * no dimension; an unmatched key goes to the NULL group of a LEFT join and nowhere for an inner one.
      */
-    private int[][] keyGroups(SegmentReader.DictionaryColumn key, long[] rowsByKey, Ahead pre) {
+    private int[][] keyGroups(SegmentReader.DictionaryColumn key, long[] rowsByKey) {
         int size = rowsByKey.length;
         int[][] targets = new int[size][];
         if (join == null) {
-            int[] map;
-            synchronized (dictionaries) {
-                if (pre != null && pre.generation() == generation) {
-                    map = pre.keyMap();
-                } else {
-                    map = new int[size];
-                    Arrays.fill(map, -1);
-                    if (key != null) {
-                        boolean[] used = new boolean[size];
-                        for (int k = 0; k < size; k++) {
-                            used[k] = rowsByKey[k] > 0;
-                        }
-                        keys.internAll(key, used, map);
-                    }
+            int[] map = new int[size];
+            Arrays.fill(map, -1);
+            if (key != null) {
+                boolean[] used = new boolean[size];
+                for (int k = 0; k < size; k++) {
+                    used[k] = rowsByKey[k] > 0;
+                }
+                synchronized (dictionaries) {
+                    keys.internAll(key, used, map);
                 }
             }
             for (int k = 0; k < size; k++) {
