@@ -166,7 +166,8 @@ public final class SluiceNode implements AutoCloseable {
             SluiceNode node = new SluiceNode(system, metadata, binding, dataDir);
             // a private node beside the real one needs some room: a small heap keeps it for the users' queries
             if (config.getBoolean("sluice.warm-up.execution") && Runtime.getRuntime().maxMemory() >= (384L << 20)) {
-                node.warmUpExecution(tmp.resolve("warm-up"), config.getInt("sluice.warm-up.rounds"), plannerWarmedUp);
+                node.warmUpExecution(tmp.resolve("warm-up"), config.getInt("sluice.warm-up.rounds"),
+                        config.getInt("sluice.warm-up.light-rounds"), plannerWarmedUp);
             } else {
                 node.warmedUp.complete(null);
             }
@@ -182,7 +183,7 @@ public final class SluiceNode implements AutoCloseable {
      * Runs {@link ExecutionWarmup} on a thread of its own once the planner's warm-up is done; the node serves
      * meanwhile, and {@link #close} stops it.
      */
-    private void warmUpExecution(Path workDir, int rounds, CompletableFuture<Void> after) {
+    private void warmUpExecution(Path workDir, int rounds, int lightRounds, CompletableFuture<Void> after) {
         Thread t = new Thread(() -> {
             try {
                 after.join();
@@ -193,7 +194,7 @@ public final class SluiceNode implements AutoCloseable {
                 warmedUp.complete(null);
                 return;
             }
-            ExecutionWarmup.Result r = new ExecutionWarmup(workDir, rounds, () -> closing).run();
+            ExecutionWarmup.Result r = new ExecutionWarmup(workDir, rounds, lightRounds, () -> closing).run();
             if (closing) {
                 warmedUp.complete(null);
                 return;

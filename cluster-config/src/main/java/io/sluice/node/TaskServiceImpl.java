@@ -54,6 +54,25 @@ final class TaskServiceImpl implements TaskService {
         this.planner = new CalcitePlanner(metadata, exportBaseDirs);
     }
 
+    /**
+     * An ask's answer as a plain future whose continuations run on the thread that completes it. Akka's javadsl ask
+     * answers with a future that runs even a plain {@code thenApply} asynchronously on the JDK's default executor,
+     * and on a machine of two cores that executor starts a new thread for every continuation (the common pool has
+     * fewer than two threads there): a thread started per submitted query, status poll and report. The
+     * continuations here only map the answer, so they run where it arrives.
+     */
+    static <T> CompletableFuture<T> replied(CompletionStage<T> ask) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        ask.whenCompleteAsync((v, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(v);
+            }
+        }, Runnable::run);
+        return out;
+    }
+
     /** The singleton proxy; set while the node starts, right after the HTTP API binds. */
     private ActorRef<TaskMaster.Command> taskMaster() {
         return taskMasterRef.join();
@@ -66,8 +85,8 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<String> submit(String taskId, QuerySpec spec) {
-        return AskPattern.<TaskMaster.Command, TaskMaster.SubmitReply>ask(
-                        taskMaster(), r -> new TaskMaster.Submit(taskId, spec, r), TIMEOUT, system.scheduler())
+        return replied(AskPattern.<TaskMaster.Command, TaskMaster.SubmitReply>ask(
+                        taskMaster(), r -> new TaskMaster.Submit(taskId, spec, r), TIMEOUT, system.scheduler()))
                 .thenApply(reply -> {
                     if (reply.error() != null) {
                         throw DruidSqlException.invalidInput(reply.error());
@@ -77,8 +96,8 @@ final class TaskServiceImpl implements TaskService {
     }
 
     private CompletionStage<Boolean> isRunning(String taskId) {
-        return AskPattern.<TaskMaster.Command, TaskMaster.RunningReply>ask(
-                        taskMaster(), r -> new TaskMaster.IsRunning(taskId, r), TIMEOUT, system.scheduler())
+        return replied(AskPattern.<TaskMaster.Command, TaskMaster.RunningReply>ask(
+                        taskMaster(), r -> new TaskMaster.IsRunning(taskId, r), TIMEOUT, system.scheduler()))
                 .thenApply(TaskMaster.RunningReply::running)
                 .exceptionally(e -> false);
     }
@@ -93,10 +112,12 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<Optional<JsonNode>> status(String taskId) {
-        // a task whose controller runs on this node: answered from memory (polls are frequent; they need no read)
-        Optional<TaskHeader> here = LiveTasks.get(system).running(taskId);
+        // a task whose controller runs on this node, or that just ended here: answered from memory (polls are
+        // frequent; they need no read)
+        Optional<TaskHeader> here = LiveTasks.get(system).header(taskId);
         if (here.isPresent()) {
-            return CompletableFuture.completedFuture(Optional.of(TaskJson.status(here.get(), true)));
+            return CompletableFuture.completedFuture(
+                    Optional.of(TaskJson.status(here.get(), "RUNNING".equals(here.get().status()))));
         }
         return find(taskId).thenCompose(rec -> {
             if (rec.isEmpty()) {
@@ -111,12 +132,16 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<Optional<JsonNode>> report(String taskId) {
+        Optional<JsonNode> ended = LiveTasks.get(system).endedReport(taskId);
+        if (ended.isPresent()) {
+            return CompletableFuture.completedFuture(ended);
+        }
         return storedReport(taskId).thenCompose(stored -> {
             if (stored.isPresent()) {
                 return CompletableFuture.completedFuture(Optional.of(TaskJson.parse(stored.get())));
             }
-            return AskPattern.<TaskMaster.Command, TaskMaster.LiveReportReply>ask(
-                            taskMaster(), r -> new TaskMaster.GetLiveReport(taskId, r), TIMEOUT, system.scheduler())
+            return replied(AskPattern.<TaskMaster.Command, TaskMaster.LiveReportReply>ask(
+                            taskMaster(), r -> new TaskMaster.GetLiveReport(taskId, r), TIMEOUT, system.scheduler()))
                     .thenCompose(live -> {
                         if (live.report() != null) {
                             return CompletableFuture.completedFuture(Optional.of(live.report()));
@@ -135,8 +160,8 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<Void> shutdown(String taskId) {
-        return AskPattern.<TaskMaster.Command, TaskMaster.ShutdownReply>ask(
-                        taskMaster(), r -> new TaskMaster.Shutdown(taskId, r), TIMEOUT, system.scheduler())
+        return replied(AskPattern.<TaskMaster.Command, TaskMaster.ShutdownReply>ask(
+                        taskMaster(), r -> new TaskMaster.Shutdown(taskId, r), TIMEOUT, system.scheduler()))
                 .thenApply(r -> null);
     }
 
@@ -167,14 +192,14 @@ final class TaskServiceImpl implements TaskService {
 
     @Override
     public CompletionStage<JsonNode> workers() {
-        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-                        system.receptionist(), r -> Receptionist.find(WorkerHost.KEY, r), TIMEOUT, system.scheduler())
+        return replied(AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                        system.receptionist(), r -> Receptionist.find(WorkerHost.KEY, r), TIMEOUT, system.scheduler()))
                 .thenCompose(listing -> {
                     Set<ActorRef<WorkerHost.Command>> hosts = listing.getServiceInstances(WorkerHost.KEY);
                     List<CompletableFuture<WorkerHost.Capacity>> asks = new ArrayList<>();
                     for (ActorRef<WorkerHost.Command> h : hosts) {
-                        asks.add(AskPattern.<WorkerHost.Command, WorkerHost.Capacity>ask(
-                                        h, WorkerHost.GetCapacity::new, TIMEOUT, system.scheduler())
+                        asks.add(replied(AskPattern.<WorkerHost.Command, WorkerHost.Capacity>ask(
+                                        h, WorkerHost.GetCapacity::new, TIMEOUT, system.scheduler()))
                                 .toCompletableFuture());
                     }
                     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {

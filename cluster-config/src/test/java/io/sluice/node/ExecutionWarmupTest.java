@@ -22,11 +22,11 @@ class ExecutionWarmupTest {
     @Test
     void runsEveryStatementToSuccessOnAPrivateNodeAndDeletesItsDirectory() {
         Path work = temp.resolve("warm-up");
-        ExecutionWarmup.Result r = new ExecutionWarmup(work, 2, () -> false).run();
+        ExecutionWarmup.Result r = new ExecutionWarmup(work, 2, 3, () -> false).run();
 
         assertThat(r.failures()).isEmpty();
         assertThat(r.statements()).isEqualTo(ExecutionWarmup.ingestion(work).size()
-                + 2 * ExecutionWarmup.queries().size());
+                + 2 * ExecutionWarmup.queries().size() + 3 * ExecutionWarmup.lightQueries().size());
         assertThat(work).doesNotExist();
     }
 
@@ -34,7 +34,7 @@ class ExecutionWarmupTest {
     void stopsAtTheNextStatementOnceAskedTo() {
         Path work = temp.resolve("warm-up");
         AtomicInteger asked = new AtomicInteger();
-        ExecutionWarmup.Result r = new ExecutionWarmup(work, 50, () -> asked.incrementAndGet() > 2).run();
+        ExecutionWarmup.Result r = new ExecutionWarmup(work, 50, 50, () -> asked.incrementAndGet() > 2).run();
 
         assertThat(r.statements()).isEqualTo(2);
         assertThat(r.failures()).isEmpty();
@@ -77,6 +77,7 @@ class ExecutionWarmupTest {
         over.put("sluice.planner.warm-up", false);
         over.put("sluice.warm-up.execution", true);
         over.put("sluice.warm-up.rounds", rounds);
+        over.put("sluice.warm-up.light-rounds", rounds);
         NodeOptions o = new NodeOptions(null, null, dataDir, null, List.of(), List.of(), null);
         return ConfigFactory.parseMap(over).withFallback(SluiceNode.config(o)).resolve();
     }

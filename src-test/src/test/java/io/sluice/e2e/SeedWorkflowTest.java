@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.sluice.engine.storage.TaskHeader;
 import io.sluice.node.SluiceNode;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -274,10 +276,7 @@ class SeedWorkflowTest {
     @Test
     @Order(6)
     void executionFaultsEndTheTaskFailedWithTheirCode() {
-        String nullTime = "INSERT INTO t_null_time SELECT TIME_PARSE(\"nosuch\") AS __time, channel FROM "
-                + "TABLE(EXTERN('{\"type\":\"inline\",\"data\":\"{\\\"channel\\\":\\\"a\\\"}\"}', '{\"type\":\"json\"}',"
-                + " '[{\"name\":\"channel\",\"type\":\"string\"},{\"name\":\"nosuch\",\"type\":\"string\"}]'))"
-                + " PARTITIONED BY DAY";
+        String nullTime = nullTimeInsert("t_null_time");
         String id = client.submitOk(nullTime, Map.of());
         JsonNode status = client.await(id, Duration.ofSeconds(30));
         assertThat(status.get("statusCode").asText()).isEqualTo("FAILED");
@@ -366,6 +365,37 @@ class SeedWorkflowTest {
         // the figures Apache Druid 27 returned for the raw sample (test 2)
         assertThat(rows.toString()).isEqualTo("[[\"#en.wikipedia\",11549,3045299],[\"#vi.wikipedia\",9747,295972]]");
         assertThat(client.select("SELECT SUM(cnt) FROM wiki_rollup").get(0).get(0).asLong()).isEqualTo(SAMPLE_ROWS);
+    }
+
+    @Test
+    @Order(10)
+    void anEndedTaskAnswersFromMemoryWithTheTextItsStoredRecordGives() {
+        String ok = client.submitOk("SELECT channel, COUNT(*) AS cnt FROM wikipedia GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
+                Map.of());
+        String failed = client.submitOk(nullTimeInsert("t_ended_null_time"), Map.of());
+        for (String id : List.of(ok, failed)) {
+            JsonNode status = client.await(id, Duration.ofSeconds(30));
+            // kept on the node that ran it, after its record was stored
+            io.sluice.engine.actor.LiveTasks live = io.sluice.engine.actor.LiveTasks.get(node.system());
+            assertThat(live.header(id)).isPresent();
+            assertThat(live.endedReport(id)).isPresent();
+            TaskHeader stored = node.metadata().findTaskHeader(id).orElseThrow();
+            assertThat(status.toString()).isEqualTo(io.sluice.engine.task.TaskJson.status(stored, false).toString());
+            String storedReport = node.metadata().findReport(id).orElseThrow();
+            assertThat(client.get("/druid/indexer/v1/task/" + id + "/reports").body())
+                    .isEqualTo(io.sluice.engine.task.TaskJson.parse(storedReport).toString());
+        }
+        assertThat(client.status(ok).get("statusCode").asText()).isEqualTo("SUCCESS");
+        assertThat(client.status(failed).get("statusCode").asText()).isEqualTo("FAILED");
+        assertThat(client.status(failed).get("errorMsg").asText()).isNotBlank();
+    }
+
+    /** An INSERT into {@code table} whose {@code __time} is NULL: it fails with InsertTimeNull as it runs. */
+    private static String nullTimeInsert(String table) {
+        return "INSERT INTO " + table + " SELECT TIME_PARSE(\"nosuch\") AS __time, channel FROM "
+                + "TABLE(EXTERN('{\"type\":\"inline\",\"data\":\"{\\\"channel\\\":\\\"a\\\"}\"}', '{\"type\":\"json\"}',"
+                + " '[{\"name\":\"channel\",\"type\":\"string\"},{\"name\":\"nosuch\",\"type\":\"string\"}]'))"
+                + " PARTITIONED BY DAY";
     }
 
     /** Runs an ingestion to SUCCESS; the rows its first stage's workers read. */

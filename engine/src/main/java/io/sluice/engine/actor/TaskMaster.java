@@ -147,8 +147,15 @@ public final class TaskMaster extends AbstractBehavior<TaskMaster.Command> {
             return this;
         }
         ActorRef<Command> self = ctx.getSelf();
-        TaskStore store = (taskId, status, durationMs, fault, report) ->
-                settings.metadata().completeTask(taskId, status, durationMs, errorMsg(fault), report.toString());
+        TaskHeader started = msg.header();
+        LiveTasks live = LiveTasks.get(ctx.getSystem());
+        TaskStore store = (taskId, status, durationMs, fault, report) -> {
+            String text = report.toString();
+            settings.metadata().completeTask(taskId, status, durationMs, errorMsg(fault), text);
+            // stored: status polls and the report read that follow answer from memory
+            live.ended(new TaskHeader(taskId, started.type(), started.dataSource(), started.createdTime(), status,
+                    durationMs, errorMsg(fault), started.locationHost(), started.locationPort()), report, text.length());
+        };
         ControllerContext cc = new ControllerContext(
                 settings.metadata(),
                 store,
