@@ -47,7 +47,7 @@ import java.util.zip.GZIPOutputStream;
  * warm-up must never stop a node.
  */
 final class ExecutionWarmup {
-    static final int ROWS = 12_000;
+    static final int ROWS = 120_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String EVENTS_SIGNATURE = "[{\"name\":\"time\",\"type\":\"string\"},"
             + "{\"name\":\"channel\",\"type\":\"string\"},{\"name\":\"page\",\"type\":\"string\"},"

@@ -39,7 +39,7 @@ public final class SegmentReader implements AutoCloseable {
     private final long dataStart;
     private final long size;
     private final int version; // SegmentFormat.VERSION or VERSION_ZSTD
-    private ByteBuffer mapped; // the whole file, mapped on first use (files under 2 GB)
+    private final Mapping mapping; // the whole file, mapped on first use (files under 2 GB), kept with the header
     private final SegmentFormat.Header header;
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries; // shared with the cached header: read-only
@@ -53,6 +53,30 @@ public final class SegmentReader implements AutoCloseable {
         this.header = h.header();
         this.entries = h.entries();
         this.signature = h.signature();
+        this.mapping = h.mapping();
+    }
+
+    /**
+     * The whole file mapped once, kept with its cached header for every later reader of the file (as a Druid historical
+     * keeps the segments it serves mapped): each query used to map every segment it read, fault its pages in again and
+     * leave the mapping for the garbage collector to unmap. It goes with the header — when the file changes, when
+     * {@link #forget} is told the file is gone, or when the cache is cleared — and is unmapped once unreachable.
+     */
+    private static final class Mapping {
+        private ByteBuffer whole;
+
+        synchronized ByteBuffer get(Path file, long size) throws IOException {
+            if (whole == null) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+                }
+            }
+            return whole;
+        }
+
+        synchronized boolean isMapped() {
+            return whole != null;
+        }
     }
 
     /**
@@ -60,9 +84,10 @@ public final class SegmentReader implements AutoCloseable {
      * (the signature and the columns by name): a query opens every segment it reads, often twice.
      */
     private record CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header,
-                                RowSignature signature, Map<String, SegmentFormat.ColumnEntry> entries) {
+                                RowSignature signature, Map<String, SegmentFormat.ColumnEntry> entries,
+                                Mapping mapping) {
         CachedHeader(long size, long modified, int version, long dataStart, SegmentFormat.Header header) {
-            this(size, modified, version, dataStart, header, signatureOf(header), entriesOf(header));
+            this(size, modified, version, dataStart, header, signatureOf(header), entriesOf(header), new Mapping());
         }
 
         private static RowSignature signatureOf(SegmentFormat.Header header) {
@@ -141,6 +166,20 @@ public final class SegmentReader implements AutoCloseable {
             n++;
         }
         return n;
+    }
+
+    /**
+     * Drops what is kept of {@code file} (its header and mapping): for a segment file about to be deleted, so that a
+     * mapping kept for it does not hold its disk space until the cache is cleared.
+     */
+    public static void forget(Path file) {
+        HEADERS.remove(file.toAbsolutePath().normalize());
+    }
+
+    /** True when the file is kept mapped with its header (for tests). */
+    static boolean mappingKept(Path file) {
+        CachedHeader h = HEADERS.get(file.toAbsolutePath().normalize());
+        return h != null && h.mapping().isMapped();
     }
 
     /** True when the header of {@code file} is kept (for tests). */
@@ -867,14 +906,12 @@ public final class SegmentReader implements AutoCloseable {
             if (size > Integer.MAX_VALUE) {
                 return channel().map(FileChannel.MapMode.READ_ONLY, dataStart + at[0], at[1]);
             }
-            // One mapping per reader: a column has a few sections, a row read touches every column's.
-            ByteBuffer whole;
             synchronized (this) {
-                if (mapped == null) {
-                    mapped = channel().map(FileChannel.MapMode.READ_ONLY, 0, size);
+                if (closed) {
+                    throw new IllegalStateException("Segment " + file + " is closed");
                 }
-                whole = mapped;
             }
+            ByteBuffer whole = mapping.get(file, size);
             return whole.slice(Math.toIntExact(dataStart + at[0]), Math.toIntExact(at[1]));
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot read segment " + file, ex);
@@ -1015,7 +1052,6 @@ public final class SegmentReader implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        mapped = null;
         if (channel == null) {
             return;
         }

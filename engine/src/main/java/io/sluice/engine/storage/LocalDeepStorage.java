@@ -76,6 +76,7 @@ public final class LocalDeepStorage implements DeepStorage {
     @Override
     public void delete(String loadSpecPath) {
         Path p = localPath(loadSpecPath);
+        io.sluice.engine.segment.SegmentReader.forget(p);
         try {
             Files.deleteIfExists(p);
             // prune now-empty directories up to the root

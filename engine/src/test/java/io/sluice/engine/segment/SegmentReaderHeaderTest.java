@@ -52,6 +52,29 @@ class SegmentReaderHeaderTest {
     }
 
     @Test
+    void theFileStaysMappedForLaterReadersUntilForgotten() throws Exception {
+        Path file = dir.resolve("m.sluice");
+        write(file, 4);
+        try (SegmentReader r = SegmentReader.open(file)) {
+            assertThat(SegmentReader.mappingKept(file)).as("mapped on first column read, not on open").isFalse();
+            assertThat(r.dictionaryColumn("s").orElseThrow().value(1)).isEqualTo("v0");
+        }
+        assertThat(SegmentReader.mappingKept(file)).as("kept after the reader closed").isTrue();
+        SegmentReader closed = SegmentReader.open(file);
+        closed.close();
+        assertThatThrownBy(() -> closed.dictionaryColumn("s")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is closed");
+        try (SegmentReader again = SegmentReader.open(file)) {
+            assertThat(again.dictionaryColumn("s").orElseThrow().value(4)).isEqualTo("v3");
+        }
+        SegmentReader.forget(file);
+        assertThat(SegmentReader.headerKept(file)).isFalse();
+        assertThat(SegmentReader.mappingKept(file)).isFalse();
+        Files.delete(file);
+        assertThatThrownBy(() -> SegmentReader.open(file)).isInstanceOf(UncheckedIOException.class);
+    }
+
+    @Test
     void preloadKeepsTheHeadersOfReadableSegmentsAndSkipsTheRest() throws Exception {
         Path a = dir.resolve("a.sluice");
         Path b = dir.resolve("b.sluice");
