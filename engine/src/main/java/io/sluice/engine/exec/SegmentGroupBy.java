@@ -211,13 +211,19 @@ public final class SegmentGroupBy {
         if (join != null) {
             segment.dictionaryColumn(join.keyColumn());
         }
+        // the values addByKey folds are read packed; a segment at the edge of the time range still decodes its own
+        boolean packed = !filter.hasCondition() && foldsByKey(segment);
         for (AggDef d : defs) {
             if (d.column == null) {
                 continue;
             }
             switch (d.columnType) {
                 case STRING -> segment.dictionaryColumn(d.column);
-                case LONG -> segment.longValues(d.column);
+                case LONG -> {
+                    if (!packed || segment.packedLongs(d.column).isEmpty()) {
+                        segment.longValues(d.column);
+                    }
+                }
                 case DOUBLE -> segment.doubleValues(d.column);
                 default -> segment.nullRows(d.column);
             }
@@ -534,8 +540,12 @@ public final class SegmentGroupBy {
                     }
                     partial[a] = c;
                 }
-                case LONG_SUM, LONG_MIN, LONG_MAX -> partial[a] = foldLongs(d.kind, segment.longValues(d.column)
-                        .orElseThrow(), ids, size, from, to);
+                case LONG_SUM, LONG_MIN, LONG_MAX -> {
+                    java.util.Optional<io.sluice.engine.segment.PackedLongs> packed = segment.packedLongs(d.column);
+                    partial[a] = packed.isPresent()
+                            ? foldPacked(d.kind, packed.get(), ids, rowsByKey, from, to)
+                            : foldLongs(d.kind, segment.longValues(d.column).orElseThrow(), ids, size, from, to);
+                }
                 default -> throw new IllegalStateException(d.kind.name());
             }
         }
@@ -563,6 +573,20 @@ public final class SegmentGroupBy {
                 }
             }
         }
+    }
+
+    /** {@link #foldLongs} straight from the stored bytes. */
+    private static long[] foldPacked(Kind kind, io.sluice.engine.segment.PackedLongs v, int[] ids, long[] rowsByKey,
+            int from, int to) {
+        long[] out = new long[rowsByKey.length];
+        if (kind == Kind.LONG_SUM) {
+            v.sumByKey(ids, rowsByKey, out, from, to);
+            return out;
+        }
+        boolean min = kind == Kind.LONG_MIN;
+        Arrays.fill(out, min ? Long.MAX_VALUE : Long.MIN_VALUE);
+        v.extremeByKey(min, ids, out, from, to);
+        return out;
     }
 
     /** A LONG column's rows {@code [from, to)} summed, or their minimum or maximum, by key id. */

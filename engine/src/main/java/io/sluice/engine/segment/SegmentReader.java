@@ -44,6 +44,8 @@ public final class SegmentReader implements AutoCloseable {
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries; // shared with the cached header: read-only
     private final Map<String, Column> decoded = new HashMap<>();
+    private final Map<String, RoaringBitmap> nulls = new HashMap<>(); // of numeric columns, decoded or not
+    private final Map<String, PackedLongs> packed = new HashMap<>();
 
     private SegmentReader(Path file, CachedHeader h) {
         this.file = file;
@@ -805,6 +807,10 @@ public final class SegmentReader implements AutoCloseable {
         if (e == null || column.equals("__time")) {
             return Optional.empty();
         }
+        ColumnType type = ColumnType.fromString(e.type());
+        if (type == ColumnType.LONG || type == ColumnType.DOUBLE || type == ColumnType.FLOAT) {
+            return Optional.of(nullsOf(e)); // without decoding the values
+        }
         Column c = column(column);
         if (c instanceof LongColumn l) {
             return Optional.of(l.nulls);
@@ -1002,8 +1008,41 @@ public final class SegmentReader implements AutoCloseable {
         return new StringColumn(e, d, starts, lengths, ids, offsets);
     }
 
+    /** The NULL rows of a numeric column, decoded once (shared, do not modify). */
+    private RoaringBitmap nullsOf(SegmentFormat.ColumnEntry e) {
+        synchronized (nulls) {
+            RoaringBitmap b = nulls.get(e.name());
+            if (b == null) {
+                b = bitmap(raw(e, "nulls"));
+                nulls.put(e.name(), b);
+            }
+            return b;
+        }
+    }
+
+    /**
+     * The values of a LONG column decompressed but not unpacked (shared; see {@link PackedLongs}); empty if not a LONG
+     * column, or in a segment of the first format (which stores values unpacked).
+     */
+    public Optional<PackedLongs> packedLongs(String column) {
+        SegmentFormat.ColumnEntry e = entries.get(column);
+        if (e == null || ColumnType.fromString(e.type()) != ColumnType.LONG || column.equals("__time")
+                || version == SegmentFormat.VERSION_ZSTD) {
+            return Optional.empty();
+        }
+        synchronized (packed) {
+            PackedLongs p = packed.get(column);
+            if (p == null) {
+                p = new PackedLongs(SegmentFormat.decompressBlocks(section(e, "values"), version),
+                        Math.toIntExact(header.numRows()));
+                packed.put(column, p);
+            }
+            return Optional.of(p);
+        }
+    }
+
     private Column decodeNumeric(SegmentFormat.ColumnEntry e, ColumnType type, int n) {
-        RoaringBitmap nulls = bitmap(raw(e, "nulls"));
+        RoaringBitmap nulls = nullsOf(e);
         if (type == ColumnType.LONG) {
             return new LongColumn(longs(e, "values", n), nulls);
         }
