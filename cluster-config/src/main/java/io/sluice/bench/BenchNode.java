@@ -138,6 +138,29 @@ final class BenchNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the node has been quiet — under 10% of a core over 300 ms — or {@code max} has passed, and returns
+     * the seconds waited. After an ingestion the node goes on for a few seconds (the JIT compiles what the ingestion
+     * ran, the collector and the metadata store tidy up); a query's first run measured then measures that too.
+     */
+    double awaitQuiet(java.time.Duration max) {
+        long start = System.nanoTime();
+        long end = start + max.toNanos();
+        double before = cpuSeconds();
+        if (before < 0) {
+            return 0;
+        }
+        while (System.nanoTime() < end) {
+            BenchClient.sleep(300);
+            double now = cpuSeconds();
+            if (now - before < 0.03) {
+                break;
+            }
+            before = now;
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     /** The 1-minute load average of the machine (other processes compete for the cores), or -1. */
     static double loadAverage() {
         try {

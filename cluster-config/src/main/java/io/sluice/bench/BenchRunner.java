@@ -499,6 +499,7 @@ public final class BenchRunner {
         f.unit = "ms";
         f.target = targetMs == null ? "" : "first run <= " + fmt(targetMs) + " ms";
         log("%s", id);
+        f.extra.put("quietWaitSeconds", node.awaitQuiet(Duration.ofSeconds(20)));
         node.resetPeakRss();
         f.extra.put("loadAverageBefore", BenchNode.loadAverage());
         List<Double> times = new ArrayList<>();
