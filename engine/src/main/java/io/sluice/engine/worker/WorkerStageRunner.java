@@ -694,9 +694,12 @@ public final class WorkerStageRunner implements AutoCloseable {
         List<Path> files = new ArrayList<>();
         for (String p : t.segmentPaths()) {
             Path file = resources.deepStorage().localPath(p);
-            try (SegmentReader r = SegmentReader.open(file)) {
-                if (!groupBy.canRead(r)) {
-                    return null;
+            // one that reads no column (COUNT(*) alone, no filter) reads any segment: no open only to ask
+            if (groupBy.readsColumns()) {
+                try (SegmentReader r = SegmentReader.open(file)) {
+                    if (!groupBy.canRead(r)) {
+                        return null;
+                    }
                 }
             }
             files.add(file);
