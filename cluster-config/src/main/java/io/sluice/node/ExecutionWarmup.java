@@ -43,8 +43,9 @@ import java.util.zip.GZIPOutputStream;
  * users — no task, datasource or segment — and the directory is deleted afterwards. It ingests {@value #ROWS} rows
  * of generated events (JSON, a rollup, a CSV lookup), then sends the common query shapes through the HTTP task API
  * a few rounds over: a constant, counts, grouping with top-N, exact and approximate distinct counts, time and value
- * filters, rows ordered with a limit, a lookup join, a plain scan. A statement that fails is counted, not thrown: a
- * warm-up must never stop a node.
+ * filters, rows ordered with a limit, a lookup join, a plain scan — then the three lightest shapes many more rounds,
+ * for the code every statement runs once. A statement that fails is counted, not thrown: a warm-up must never stop a
+ * node.
  */
 final class ExecutionWarmup {
     static final int ROWS = 120_000;

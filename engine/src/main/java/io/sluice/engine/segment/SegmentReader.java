@@ -28,9 +28,10 @@ import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Reads a segment file written by {@link SegmentWriter}. Only the header is read on open; a column's sections are
- * memory-mapped, decompressed and cached the first time a scan or a bitmap lookup needs them. Thread-safe for
- * concurrent scans; each returned {@link RowSource} is single-threaded.
+ * Reads a segment file written by {@link SegmentWriter}. Only the header is read on open (and kept per file); the
+ * file is memory-mapped the first time a column is read (and the mapping kept with the header, for later readers);
+ * a column's sections are decompressed and cached in the reader the first time a scan or a bitmap lookup needs them.
+ * Thread-safe for concurrent scans; each returned {@link RowSource} is single-threaded.
  */
 public final class SegmentReader implements AutoCloseable {
     private final Path file;
@@ -44,7 +45,7 @@ public final class SegmentReader implements AutoCloseable {
     private final RowSignature signature;
     private final Map<String, SegmentFormat.ColumnEntry> entries; // shared with the cached header: read-only
     private final Map<String, Column> decoded = new HashMap<>();
-    private final Map<String, RoaringBitmap> nulls = new HashMap<>(); // of numeric columns, decoded or not
+    private final Map<String, RoaringBitmap> numericNulls = new HashMap<>(); // decoded with the values or not
     private final Map<String, PackedLongs> packed = new HashMap<>();
 
     private SegmentReader(Path file, CachedHeader h) {
@@ -1010,11 +1011,11 @@ public final class SegmentReader implements AutoCloseable {
 
     /** The NULL rows of a numeric column, decoded once (shared, do not modify). */
     private RoaringBitmap nullsOf(SegmentFormat.ColumnEntry e) {
-        synchronized (nulls) {
-            RoaringBitmap b = nulls.get(e.name());
+        synchronized (numericNulls) {
+            RoaringBitmap b = numericNulls.get(e.name());
             if (b == null) {
                 b = bitmap(raw(e, "nulls"));
-                nulls.put(e.name(), b);
+                numericNulls.put(e.name(), b);
             }
             return b;
         }
