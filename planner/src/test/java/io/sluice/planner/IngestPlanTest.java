@@ -157,14 +157,21 @@ class IngestPlanTest {
 
     @Test
     void rollupGroupByKeepsAggregatorsAsMetricsWhenNotFinalizing() {
-        QuerySpec spec = f.plan("SET finalizeAggregations = false;\nINSERT INTO r SELECT FLOOR(__time TO HOUR) AS "
+        String sql = "SET finalizeAggregations = false;\nINSERT INTO r SELECT FLOOR(__time TO HOUR) AS "
                 + "__time, channel, SUM(added) AS added, COUNT(*) AS cnt FROM wikipedia GROUP BY 1, 2 "
-                + "PARTITIONED BY DAY");
+                + "PARTITIONED BY DAY";
+        QuerySpec spec = f.plan(sql, Map.of("maxNumTasks", 3));
         List<StageDefinition> stages = spec.queryDefinition().stages();
         assertThat(stages).hasSize(3);
         GroupByPostShuffleSpec post = (GroupByPostShuffleSpec) stages.get(1).processor();
         assertThat(post.finalizeAggregations()).isFalse();
         assertThat(stages.get(1).shuffleSpec()).isInstanceOf(ShuffleSpec.TargetSize.class);
+        // one worker: the GROUP BY stage finishes its groups and is shuffled for the segments itself
+        List<StageDefinition> one = f.plan(sql).queryDefinition().stages();
+        assertThat(one).hasSize(2);
+        assertThat(((io.sluice.engine.plan.GroupByPreShuffleSpec) one.get(0).processor()).complete()).isEqualTo(post);
+        assertThat(one.get(0).shuffleSpec()).isEqualTo(stages.get(1).shuffleSpec());
+        assertThat(one.get(1).processor()).isEqualTo(stages.get(2).processor());
         SegmentGeneratorSpec sg = (SegmentGeneratorSpec) stages.get(2).processor();
         assertThat(sg.dimensions()).containsExactly(new ColumnSignature("channel", ColumnType.STRING));
         assertThat(sg.metrics()).extracting(m -> m.name() + ":" + m.kind())

@@ -34,10 +34,13 @@ import org.junit.jupiter.api.Test;
 class SelectPlanTest {
     private final PlannerFixtures f = new PlannerFixtures();
 
+    /** Two workers or more: the pre-shuffle stage's groups are partial, a post-shuffle stage combines them. */
+    private static final Map<String, Object> TWO_WORKERS = Map.of("maxNumTasks", 3);
+
     @Test
     void groupByOrderByLimitPlansPreShufflePostShuffleLimit() {
         QuerySpec spec = f.plan("SELECT channel, COUNT(*) AS cnt, SUM(added) AS s FROM wikipedia "
-                + "WHERE page <> 'x' GROUP BY channel ORDER BY cnt DESC LIMIT 5");
+                + "WHERE page <> 'x' GROUP BY channel ORDER BY cnt DESC LIMIT 5", TWO_WORKERS);
         List<StageDefinition> stages = spec.queryDefinition().stages();
         assertThat(stages).extracting(s -> (Object) s.processor().getClass())
                 .containsExactly(GroupByPreShuffleSpec.class, GroupByPostShuffleSpec.class, LimitProcessorSpec.class);
@@ -75,10 +78,33 @@ class SelectPlanTest {
     }
 
     @Test
+    void oneWorkerFinishesTheGroupsInTheGroupByStage() {
+        String sql = "SELECT channel, COUNT(*) AS cnt, SUM(added) AS s FROM wikipedia "
+                + "WHERE page <> 'x' GROUP BY channel ORDER BY cnt DESC LIMIT 5";
+        List<StageDefinition> split = f.plan(sql, TWO_WORKERS).queryDefinition().stages();
+        QuerySpec spec = f.plan(sql); // maxNumTasks 2: one worker
+        List<StageDefinition> stages = spec.queryDefinition().stages();
+        assertThat(stages).extracting(s -> (Object) s.processor().getClass())
+                .containsExactly(GroupByPreShuffleSpec.class, LimitProcessorSpec.class);
+        StageDefinition whole = stages.get(0);
+        GroupByPreShuffleSpec g = (GroupByPreShuffleSpec) whole.processor();
+        GroupByPreShuffleSpec splitPre = (GroupByPreShuffleSpec) split.get(0).processor();
+        // the pre-shuffle stage's work, finished as the post-shuffle stage would, with its output and shuffle
+        assertThat(g.completedBy(null)).isEqualTo(splitPre);
+        assertThat(g.complete()).isEqualTo(split.get(1).processor());
+        assertThat(whole.signature()).isEqualTo(split.get(1).signature());
+        assertThat(whole.shuffleSpec()).isEqualTo(split.get(1).shuffleSpec());
+        assertThat(whole.maxWorkerCount()).isEqualTo(1);
+        assertThat(g.intermediateSignature()).isEqualTo(split.get(0).signature());
+        assertThat(stages.get(1).inputs()).containsExactly(new StageInputSpec(0));
+        assertThat(spec.columnMappings()).isEqualTo(f.plan(sql, TWO_WORKERS).columnMappings());
+    }
+
+    @Test
     void avgBecomesSumOverCountAndHavingGoesPostShuffle() {
         QuerySpec spec = f.plan("SELECT channel, AVG(added) AS a FROM wikipedia GROUP BY channel HAVING COUNT(*) > 1");
         GroupByPostShuffleSpec post =
-                (GroupByPostShuffleSpec) spec.queryDefinition().stage(1).processor();
+                ((GroupByPreShuffleSpec) spec.queryDefinition().stage(0).processor()).complete();
         assertThat(post.aggregations()).extracting(AggregatorSpec::kind)
                 .containsExactly(AggKind.SUM, AggKind.COUNT, AggKind.COUNT);
         assertThat(post.having()).isEqualTo(Call.of(Fn.GT, new ColumnRef("a2"), Literal.of(1L)));

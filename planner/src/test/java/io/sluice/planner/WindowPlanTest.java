@@ -62,7 +62,8 @@ class WindowPlanTest {
     @Test
     void windowOverGroupByShufflesThePostAggregationByThePartitionColumns() {
         QuerySpec spec = f.plan("SELECT channel, page, SUM(added) AS s, "
-                + "RANK() OVER (PARTITION BY channel ORDER BY SUM(added)) AS r FROM wikipedia GROUP BY channel, page");
+                + "RANK() OVER (PARTITION BY channel ORDER BY SUM(added)) AS r FROM wikipedia GROUP BY channel, page",
+                java.util.Map.of("maxNumTasks", 3));
         List<StageDefinition> stages = spec.queryDefinition().stages();
         assertThat(processors(spec)).containsExactly(
                 GroupByPreShuffleSpec.class, GroupByPostShuffleSpec.class, WindowProcessorSpec.class);

@@ -12,7 +12,7 @@ import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.segment.SegmentReader;
-import io.sluice.engine.segment.Utf8Dictionary;
+import io.sluice.engine.segment.StripedUtf8Dictionary;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
@@ -25,6 +25,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.roaringbitmap.BatchIterator;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -41,7 +42,8 @@ import org.roaringbitmap.RoaringBitmap;
  * more than {@link #MAX_GROUPS} groups or the {@link #limitMemory memory limit} of state are held; the shuffle
  * combines them), and for a query without dimensions on worker 0 one row of empty aggregates when no row matched.
  * Group keys and COUNT(DISTINCT) values are interned by their UTF-8 bytes in worker-wide dictionaries ({@link
- * Utf8Dictionary}), so a segment's dictionary maps to them without making a {@code String} per value; a drain gives
+ * StripedUtf8Dictionary}: prefetch threads intern two segments at once), so a segment's dictionary maps to them
+ * without making a {@code String} per value; a drain gives
  * the groups in key order, so that the stage's sorter can write them through without sorting.
  */
 public final class SegmentGroupBy {
@@ -64,17 +66,19 @@ public final class SegmentGroupBy {
     private MemoryLoan loan = MemoryLoan.NONE;
 
     // Groups held: the dictionary of keys (group = key id); per aggregator, its state arrays by group.
-    private Utf8Dictionary keys = new Utf8Dictionary();
+    private StripedUtf8Dictionary keys = new StripedUtf8Dictionary();
     private final State[] states;
     private boolean emittedAny;
     /** Segments {@link #addByKey} folded (for tests). */
     private int foldedByKey;
 
     /**
-     * Guards the dictionaries ({@link #keys}, and the values of COUNT(DISTINCT) states) and the states array: prefetch
-     * threads intern a segment's values ahead ({@link #internAhead}) while this processor folds the one before.
+     * Prefetch threads intern a segment's values ahead ({@link #internAhead}, holding the read lock) into the
+     * dictionaries ({@link #keys}, and the values of COUNT(DISTINCT) states) while this processor folds the one
+     * before; a drain swaps the dictionaries and states holding the write lock, so no thread interns into those it
+     * drains. {@link #add}, {@link #full} and {@link #drain} run on one thread at a time (the processor's).
      */
-    private final Object dictionaries = new Object();
+    private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
     /** Bumped by every drain: what was interned ahead for an earlier generation is stale. */
     private int generation;
     /** Maps interned ahead, by segment (taken by {@link #add}). */
@@ -83,6 +87,12 @@ public final class SegmentGroupBy {
     private int ensured;
     /** Groups with rows folded since the last drain; keys interned ahead have none until their segment is added. */
     private BitSet folded = new BitSet();
+    /** Set by {@link #wholeGroups}: how a first drain that is also the last gives its groups. */
+    private boolean whole;
+    private boolean wholeOrdered;
+    private boolean wholeFinalized;
+    private int drains;
+    private boolean drainedWhole;
 
     /** A segment's dictionary ids mapped ahead: to group ids, and per aggregator (COUNT(DISTINCT) only) to value ids. */
     private record Ahead(int generation, int[] keyMap, int[][] valueMaps) {}
@@ -263,7 +273,8 @@ public final class SegmentGroupBy {
                 Arrays.fill(valueMaps[a], -1);
             }
         }
-        synchronized (dictionaries) {
+        swap.readLock().lock();
+        try {
             keys.internAll(dim, used, keyMap);
             for (int a = 0; a < defs.length; a++) {
                 if (valueColumns[a] != null) {
@@ -271,6 +282,8 @@ public final class SegmentGroupBy {
                 }
             }
             ahead.put(segment, new Ahead(generation, keyMap, valueMaps));
+        } finally {
+            swap.readLock().unlock();
         }
     }
 
@@ -321,15 +334,12 @@ public final class SegmentGroupBy {
      * more of them fit than in the row processor's map, and a worker emits each group once in the usual case.
      */
     public boolean full() {
-        long bytes;
-        synchronized (dictionaries) {
-            if (keys.size() >= MAX_GROUPS || loan.recalled()) {
-                return true;
-            }
-            bytes = keys.memoryBytes();
-            for (State s : states) {
-                bytes += s.memoryBytes();
-            }
+        if (keys.count() >= MAX_GROUPS || loan.recalled()) {
+            return true;
+        }
+        long bytes = keys.memoryBytes();
+        for (State s : states) {
+            bytes += s.memoryBytes();
         }
         // past the own limit, borrow (up to MAX_BYTES in all) rather than drain: each drain splits groups into
         // more output rows that the stage's sorter and the next stage must merge again
@@ -350,6 +360,24 @@ public final class SegmentGroupBy {
     public SegmentGroupBy borrowing(MemoryLoan loan) {
         this.loan = java.util.Objects.requireNonNull(loan, "loan is null");
         return this;
+    }
+
+    /**
+     * For a GROUP BY this processor computes whole (one worker reads all of the input): when the first drain is the
+     * last one, its rows are the whole groups, with finalized aggregator values when {@code finalized}, and in key
+     * order only when {@code ordered} (sorting a few million keys is not free). {@link #drainedWhole} tells which
+     * happened. Returns this processor.
+     */
+    public SegmentGroupBy wholeGroups(boolean ordered, boolean finalized) {
+        this.whole = true;
+        this.wholeOrdered = ordered;
+        this.wholeFinalized = finalized;
+        return this;
+    }
+
+    /** True when the groups were drained once, at the end, as {@link #wholeGroups} says. */
+    public boolean drainedWhole() {
+        return drainedWhole;
     }
 
     /** Bounds the state held to about {@code bytes} (the worker's memory share); returns this processor. */
@@ -398,31 +426,29 @@ public final class SegmentGroupBy {
         int[] dimIds = dim == null ? null : dim.ids();
         int[] localToGlobal = new int[dim == null ? 1 : dim.dictionarySize()];
         Arrays.fill(localToGlobal, -1);
-        synchronized (dictionaries) {
-            if (pre != null && pre.generation() != generation) {
-                pre = null; // interned before a drain, into dictionaries that are gone
-            }
-            if (dim != null && join == null && !checkTime && !filter.hasCondition()) {
-                // the rows are a range: intern the values they hold all at once (NULL, id 0, when met), unless a
-                // prefetch thread did it ahead
-                if (pre != null) {
-                    localToGlobal = pre.keyMap();
-                } else {
-                    keys.internAll(dim, usedIds(dimIds, localToGlobal.length, range), localToGlobal);
-                }
-                for (int id = 1; id < localToGlobal.length; id++) {
-                    if (localToGlobal[id] >= 0) {
-                        folded.set(localToGlobal[id]);
-                    }
-                }
-            }
-            ensureHeld();
+        if (pre != null && pre.generation() != generation) {
+            pre = null; // interned before a drain, into dictionaries that are gone
         }
+        if (dim != null && join == null && !checkTime && !filter.hasCondition()) {
+            // the rows are a range: intern the values they hold all at once (NULL, id 0, when met), unless a
+            // prefetch thread did it ahead
+            if (pre != null) {
+                localToGlobal = pre.keyMap();
+            } else {
+                keys.internAll(dim, usedIds(dimIds, localToGlobal.length, range), localToGlobal);
+            }
+            for (int id = 1; id < localToGlobal.length; id++) {
+                if (localToGlobal[id] >= 0) {
+                    folded.set(localToGlobal[id]);
+                }
+            }
+        }
+        ensureHeld();
         Binding[] bound = new Binding[defs.length];
         for (int a = 0; a < defs.length; a++) {
             bound[a] = defs[a].kind == Kind.DISTINCT
                     ? ((Distinct) states[a]).bind(segment.dictionaryColumn(defs[a].column).orElseThrow(),
-                            dictionaries, pre == null ? null : pre.valueMaps()[a])
+                            pre == null ? null : pre.valueMaps()[a])
                     : defs[a].bind(segment, states[a]);
         }
         long[] time = checkTime ? segment.timeValues() : null;
@@ -631,9 +657,7 @@ public final class SegmentGroupBy {
                 for (int k = 0; k < size; k++) {
                     used[k] = rowsByKey[k] > 0;
                 }
-                synchronized (dictionaries) {
-                    keys.internAll(key, used, map);
-                }
+                keys.internAll(key, used, map);
             }
             for (int k = 0; k < size; k++) {
                 if (rowsByKey[k] > 0) {
@@ -772,19 +796,26 @@ public final class SegmentGroupBy {
      */
     public Iterator<Object[]> drain(boolean last) {
         int nd = dimension == null && (join == null || join.rightDimension() < 0) ? 0 : 1;
+        boolean wholeDrain = whole && last && drains == 0;
+        drains++;
+        drainedWhole = wholeDrain;
+        boolean finalized = wholeDrain && wholeFinalized;
         int keyCount;
-        Utf8Dictionary heldKeys;
+        StripedUtf8Dictionary heldKeys;
         State[] held;
-        synchronized (dictionaries) {
-            keyCount = keys.size();
+        swap.writeLock().lock();
+        try {
+            keyCount = keys.idBound();
             heldKeys = keys;
             held = states.clone();
-            keys = new Utf8Dictionary();
+            keys = new StripedUtf8Dictionary();
             for (int a = 0; a < defs.length; a++) {
                 states[a] = defs[a].newState();
             }
             generation++;
             ahead.clear();
+        } finally {
+            swap.writeLock().unlock();
         }
         BitSet foldedKeys = folded;
         folded = new BitSet();
@@ -795,12 +826,14 @@ public final class SegmentGroupBy {
         }
         // in key order, so that the stage's sorter gets its input sorted (it then writes it through unsorted); only
         // groups with rows folded (keys interned ahead for a segment not added yet are not groups yet)
-        int[] order = nd == 1 && keyCount > 1 ? heldKeys.sortedIds() : null;
-        int count = keyCount;
-        if (foldedKeys.cardinality() < keyCount) {
+        // (the ids are not dense: sortedIds gives those in use)
+        int[] order = nd == 1 && keyCount > 1 && (!wholeDrain || wholeOrdered) ? heldKeys.sortedIds() : null;
+        int count = order == null ? keyCount : order.length;
+        if (foldedKeys.cardinality() < count) {
             int[] kept = new int[foldedKeys.cardinality()];
             int m = 0;
-            for (int i = 0; i < keyCount; i++) {
+            int total = count;
+            for (int i = 0; i < total; i++) {
                 int group = order == null ? i : order[i];
                 if (foldedKeys.get(group)) {
                     kept[m++] = group;
@@ -838,7 +871,7 @@ public final class SegmentGroupBy {
                         row[0] = heldKeys.value(group);
                     }
                     for (int a = 0; a < defs.length; a++) {
-                        row[nd + a] = held[a].intermediate(group);
+                        row[nd + a] = finalized ? held[a].finalValue(group, generic[a]) : held[a].intermediate(group);
                     }
                     g++;
                     return row;
@@ -849,7 +882,9 @@ public final class SegmentGroupBy {
                 extra = false;
                 Object[] row = new Object[defs.length];
                 for (int a = 0; a < defs.length; a++) {
-                    row[a] = generic[a].emptyIntermediate();
+                    row[a] = finalized
+                            ? generic[a].finalizeValue(generic[a].emptyIntermediate())
+                            : generic[a].emptyIntermediate();
                 }
                 return row;
             }
@@ -857,27 +892,19 @@ public final class SegmentGroupBy {
     }
 
     private int group(String key) {
-        int g;
-        synchronized (dictionaries) {
-            g = keys.intern(key);
-        }
-        return held(g);
+        return held(keys.intern(key));
     }
 
     /** The group of a segment's dictionary id, found by the value's bytes. */
     private int group(SegmentReader.DictionaryColumn dim, int local) {
-        int g;
-        synchronized (dictionaries) {
-            g = dim == null || local == 0
-                    ? keys.internNull()
-                    : keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local));
-        }
-        return held(g);
+        return held(dim == null || local == 0
+                ? keys.internNull()
+                : keys.intern(dim.utf8Bytes(), dim.utf8Offset(local), dim.utf8Length(local)));
     }
 
-    /** Sizes the states for every key interned so far (called holding {@link #dictionaries}). */
+    /** Sizes the states for every key interned so far. */
     private void ensureHeld() {
-        int n = keys.size();
+        int n = keys.idBound();
         if (n > ensured) {
             for (State s : states) {
                 s.ensure(n);
@@ -1091,8 +1118,8 @@ public final class SegmentGroupBy {
                     Doubles st = (Doubles) state;
                     return (rows, gids, n) -> st.fold(v, nulls.isEmpty() ? null : nulls, rows, gids, n);
                 }
-                case DISTINCT: // bound by the processor, which holds the dictionaries' lock
-                    throw new IllegalStateException("COUNT(DISTINCT) is bound with its dictionary's lock");
+                case DISTINCT: // bound by the processor, with the values it interned ahead
+                    throw new IllegalStateException("COUNT(DISTINCT) is bound with the values interned ahead");
                 case SKETCH: {
                     SegmentReader.DictionaryColumn c = s.dictionaryColumn(column).orElseThrow();
                     return ((Sketch) state).bind(c);
@@ -1122,6 +1149,11 @@ public final class SegmentGroupBy {
 
         /** The intermediate value of a group, as the row-by-row aggregator gives it. */
         Object intermediate(int group);
+
+        /** The finalized value of a group ({@code generic} is the row-by-row aggregator). */
+        default Object finalValue(int group, Aggregator generic) {
+            return generic.finalizeValue(intermediate(group));
+        }
     }
 
     private static int grow(int have, int need) {
@@ -1262,7 +1294,7 @@ public final class SegmentGroupBy {
         /** The type tag {@link RowCodec} writes before a STRING value (a value list is: count, then tagged values). */
         private static final byte STRING_TAG = stringTag();
 
-        final Utf8Dictionary values = new Utf8Dictionary();
+        final StripedUtf8Dictionary values = new StripedUtf8Dictionary();
         long[] pairs = new long[1 << 12];
         int size;
         /** Share of the pairs the last compaction kept (compacting again pays only when it drops many). */
@@ -1289,11 +1321,8 @@ public final class SegmentGroupBy {
                     + values.memoryBytes();
         }
 
-        /**
-         * @param lock guards {@link #values} (values are interned ahead by other threads)
-         * @param ahead the column's ids mapped to value ids ahead (-1: not mapped), or null
-         */
-        Binding bind(SegmentReader.DictionaryColumn column, Object lock, int[] ahead) {
+        /** @param ahead the column's ids mapped to value ids ahead (-1: not mapped), or null */
+        Binding bind(SegmentReader.DictionaryColumn column, int[] ahead) {
             byte[] utf8 = column.utf8Bytes();
             int[] toGlobal;
             if (ahead != null) {
@@ -1318,9 +1347,7 @@ public final class SegmentGroupBy {
                         return; // all interned ahead
                     }
                     int[] found = new int[used.length];
-                    synchronized (lock) {
-                        values.internAll(column, missing, found);
-                    }
+                    values.internAll(column, missing, found);
                     for (int id = 1; id < used.length; id++) {
                         if (missing[id]) {
                             toGlobal[id] = found[id];
@@ -1332,9 +1359,7 @@ public final class SegmentGroupBy {
                 void accept(int group, int local) {
                     int global = toGlobal[local];
                     if (global < 0) {
-                        synchronized (lock) {
-                            global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
-                        }
+                        global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
                         toGlobal[local] = global;
                     }
                     if (size == pairs.length) {
@@ -1354,7 +1379,7 @@ public final class SegmentGroupBy {
         private void makeRoom(int extra) {
             if (lastKept < 0.75 || growths >= 4) {
                 int before = size;
-                Arrays.parallelSort(pairs, 0, size);
+                pairs = sortPairs(pairs, size); // by radix: a comparison sort of millions of pairs took most of a compaction
                 int m = 0;
                 for (int i = 0; i < size; i++) {
                     if (m == 0 || pairs[i] != pairs[m - 1]) {
@@ -1406,18 +1431,22 @@ public final class SegmentGroupBy {
         }
 
         @Override
+        public Object finalValue(int group, Aggregator generic) {
+            return (long) (starts[group + 1] - starts[group]); // the values of a group, each once
+        }
+
+        @Override
         public Object intermediate(int group) {
             int from = starts[group];
             int to = starts[group + 1];
             ByteSink sink = new ByteSink(8 + 24 * (to - from));
             sink.writeVarLong(to - from);
-            byte[] arena = values.arena();
             for (int i = from; i < to; i++) {
                 int v = grouped[i];
                 int length = values.length(v);
                 sink.write(STRING_TAG);
                 sink.writeVarLong(length);
-                sink.write(arena, values.start(v), length);
+                sink.write(values.arena(v), values.start(v), length);
             }
             return sink.toByteArray();
         }

@@ -13,6 +13,7 @@ import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.KeyColumn;
 import io.sluice.engine.plan.ShuffleSpec;
 import io.sluice.engine.plan.StageDefinition;
+import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -69,6 +70,13 @@ public final class StageOutput implements AutoCloseable {
     private final boolean collectStatistics;
     /** With a limit hint: the first rows in (key, arrival) order seen so far, largest on top; else null. */
     private final TopRows top;
+    /**
+     * With {@link #top}: the signature position of the first key column when it is a LONG (else -1), and whether it
+     * sorts descending. A row whose value there is strictly worse than the worst kept row's is dropped without
+     * encoding its key (most rows of a top-N over millions of groups).
+     */
+    private final int topLongKey;
+    private final boolean topLongKeyDescending;
     private final ChannelCounters output = new ChannelCounters();
     private final ChannelCounters shuffle = new ChannelCounters();
     private final Path dir;
@@ -107,6 +115,8 @@ public final class StageOutput implements AutoCloseable {
         if (spec == null || spec instanceof ShuffleSpec.Mix) {
             mode = Mode.DIRECT;
             top = null;
+            topLongKey = -1;
+            topLongKeyDescending = false;
             keyCodec = null;
             sorter = null;
             hashPartitioner = null;
@@ -119,14 +129,18 @@ public final class StageOutput implements AutoCloseable {
             top = spec instanceof ShuffleSpec.MaxCount mc && mc.limitHint() != null && combiner == null
                     ? new TopRows(mc.limitHint())
                     : null;
+            KeyColumn first = clusterBy.columns().isEmpty() ? null : clusterBy.columns().get(0);
+            int at = first == null ? -1 : signature.indexOf(first.columnName());
+            topLongKey = top != null && at >= 0 && signature.type(at) == ColumnType.LONG ? at : -1;
+            topLongKeyDescending = first != null && first.order() == io.sluice.engine.plan.KeyOrder.DESCENDING;
             sorter = new ExternalSorter(signature, null, dir, memoryBudgetBytes, maxFrameBytes,
                     ExternalSorter.DEFAULT_MAX_FAN_IN, combiner);
         }
     }
 
     private static RowCombiner combinerFor(StageDefinition stage, ShuffleSpec spec) {
-        if (!(stage.processor() instanceof GroupByPreShuffleSpec g)) {
-            return null;
+        if (!(stage.processor() instanceof GroupByPreShuffleSpec g) || g.complete() != null) {
+            return null; // a complete GROUP BY's output is finished groups, shuffled by the query's next keys
         }
         boolean aggregating = (spec instanceof ShuffleSpec.MaxCount mc && mc.aggregate()) || spec instanceof ShuffleSpec.Hash;
         if (!aggregating) {
@@ -202,14 +216,27 @@ public final class StageOutput implements AutoCloseable {
                 sorter.add(key, row, encoded);
             }
             case RANGE -> {
-                byte[] key = keyCodec.encode(row);
                 if (top != null) {
-                    top.offer(key, row);
+                    if (!surelyDropped(row)) {
+                        top.offer(keyCodec.encode(row), row);
+                    }
                 } else {
-                    sortRange(key, row, encoded);
+                    sortRange(keyCodec.encode(row), row, encoded);
                 }
             }
         }
+    }
+
+    /** True when the top-N is full and the row's leading LONG key is strictly worse than its worst kept row's. */
+    private boolean surelyDropped(Object[] row) {
+        if (topLongKey < 0 || !(row[topLongKey] instanceof Long v)) {
+            return false;
+        }
+        Object[] worst = top.worstKept();
+        if (worst == null || !(worst[topLongKey] instanceof Long w)) {
+            return false;
+        }
+        return topLongKeyDescending ? v < w : v > w;
     }
 
     private void sortRange(byte[] key, Object[] row, ByteSink encoded) {

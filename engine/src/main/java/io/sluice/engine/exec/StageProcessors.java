@@ -350,7 +350,7 @@ public final class StageProcessors {
     }
 
     /** Combines the intermediate aggregator columns of pre-shuffle rows with equal dimensions. */
-    static RowCombiner preShuffleCombiner(GroupByPreShuffleSpec spec, RowSignature in) {
+    public static RowCombiner preShuffleCombiner(GroupByPreShuffleSpec spec, RowSignature in) {
         Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
         int nd = spec.dimensions().size();
         return (a, b) -> {
@@ -362,6 +362,21 @@ public final class StageProcessors {
     }
 
     private static RowTransformer postShuffle(GroupByPostShuffleSpec spec, RowSignature in, RowSignature out) {
+        return postShuffle(spec, in, false);
+    }
+
+    /**
+     * The post-shuffle stage's work over rows that are one per group already (a {@link
+     * GroupByPreShuffleSpec#complete complete} GROUP BY whose groups were drained once): no combining, and their
+     * aggregator columns are taken as they are — finalized by their producer when the spec finalizes — then HAVING
+     * and the projection; in any order.
+     */
+    public static RowTransformer finishWholeGroups(GroupByPostShuffleSpec spec, RowSignature in) {
+        return postShuffle(spec, in, true);
+    }
+
+    /** {@link #postShuffle}, or {@link #finishWholeGroups} when {@code whole}. */
+    private static RowTransformer postShuffle(GroupByPostShuffleSpec spec, RowSignature in, boolean whole) {
         List<String> dimNames = spec.dimensions();
         int nd = dimNames.size();
         int[] dimPos = new int[nd];
@@ -406,6 +421,21 @@ public final class StageProcessors {
             }
 
             private Object[] nextGroup() {
+                if (whole) {
+                    Object[] r = input.next();
+                    if (r != null) {
+                        emittedAny = true;
+                        Object[] g = new Object[nd + aggs.length];
+                        for (int i = 0; i < nd; i++) {
+                            g[i] = r[dimPos[i]];
+                        }
+                        for (int a = 0; a < aggs.length; a++) {
+                            g[nd + a] = r[aggPos[a]];
+                        }
+                        return g;
+                    }
+                    started = true; // no more rows: as below, an empty aggregate row when there were none at all
+                }
                 if (!started) {
                     started = true;
                     pending = input.next();

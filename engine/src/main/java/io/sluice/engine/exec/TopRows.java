@@ -49,7 +49,12 @@ final class TopRows {
         }
     }
 
-    /** The kept rows in (key, arrival) order; the heap is empty afterwards. */
+    /** When {@code limit} rows are kept: the last of them in (key, arrival) order (the next to go); else null. */
+    Object[] worstKept() {
+        return limit > 0 && heap.size() >= limit ? heap.peek().row() : null;
+    }
+
+        /** The kept rows in (key, arrival) order; the heap is empty afterwards. */
     List<Entry> drainInOrder() {
         List<Entry> out = new ArrayList<>(heap);
         heap.clear();

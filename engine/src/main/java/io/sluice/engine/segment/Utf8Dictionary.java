@@ -84,7 +84,8 @@ public final class Utf8Dictionary {
         return intern(hash(bytes, from, length), bytes, from, length);
     }
 
-    private int intern(int h, byte[] bytes, int from, int length) {
+    /** {@link #intern(byte[], int, int)} of a value whose {@link #hash} is {@code h}. */
+    int intern(int h, byte[] bytes, int from, int length) {
         int i = h & mask;
         while (true) {
             long slot = table[2 * i];
@@ -133,26 +134,35 @@ public final class Utf8Dictionary {
                 hashes[m++] = hash(bytes, column.utf8Offset(id), column.utf8Length(id));
             }
         }
-        while ((size + (long) m) * 5L > (mask + 1L) * 3L) {
+        internAll(column, ids, hashes, 0, m, out);
+    }
+
+    /**
+     * Interns the column's values {@code ids[from, to)}, whose {@link #hash hashes} are {@code hashes[from, to)}, into
+     * {@code out[id]}, as {@link #internAll(SegmentReader.DictionaryColumn, boolean[], int[])} does.
+     */
+    void internAll(SegmentReader.DictionaryColumn column, int[] ids, int[] hashes, int from, int to, int[] out) {
+        byte[] bytes = column.utf8Bytes();
+        while ((size + (long) (to - from)) * 5L > (mask + 1L) * 3L) {
             rehash();
         }
         long touched = 0;
-        for (int from = 0; from < m; from += TOUCH_BATCH) {
-            int to = Math.min(m, from + TOUCH_BATCH);
+        for (int batch = from; batch < to; batch += TOUCH_BATCH) {
+            int end = Math.min(to, batch + TOUCH_BATCH);
             // In a large dictionary every lookup misses the cache twice: its slot, then the bytes to compare. Loading
             // a batch's slots, then their bytes, in loops of independent loads lets those misses overlap instead of
             // each lookup waiting for its own; the lookups then find the lines in the cache.
-            for (int i = from; i < to; i++) {
+            for (int i = batch; i < end; i++) {
                 touched += table[2 * (hashes[i] & mask) + 1];
             }
-            for (int i = from; i < to; i++) {
+            for (int i = batch; i < end; i++) {
                 int slot = 2 * (hashes[i] & mask);
                 int start = (int) (table[slot + 1] >>> 32);
                 if ((int) (table[slot] >>> 32) == hashes[i] && start < arena.length) {
                     touched += arena[start];
                 }
             }
-            for (int i = from; i < to; i++) {
+            for (int i = batch; i < end; i++) {
                 int id = ids[i];
                 out[id] = intern(hashes[i], bytes, column.utf8Offset(id), column.utf8Length(id));
             }
@@ -279,7 +289,7 @@ public final class Utf8Dictionary {
             }
         }
         int from = nullId >= 0 ? 1 : 0;
-        sortRange(ids, from, size, 0, new long[size - from], utf16Order);
+        sortRange(new Utf8Dictionary[] {this}, 0, ids, from, size, 0, new long[size - from], utf16Order);
         return ids;
     }
 
@@ -288,16 +298,24 @@ public final class Utf8Dictionary {
     /** Most values {@link #sortedIds} can sort (their ids are packed into the sort keys). */
     public static final int MAX_SORTABLE = (int) ID_MASK + 1;
 
-    /** Sorts ids[from, to), whose values agree on their first {@code depth} bytes. */
-    private void sortRange(int[] ids, int from, int to, int depth, long[] scratch, boolean utf16Order) {
+    /**
+     * Sorts ids[from, to), whose values agree on their first {@code depth} bytes; id {@code i} is value {@code i >>>
+     * stripeBits} of {@code stripes[i & (2^stripeBits - 1)]} (one dictionary: stripeBits 0).
+     */
+    static void sortRange(Utf8Dictionary[] stripes, int stripeBits, int[] ids, int from, int to, int depth,
+            long[] scratch, boolean utf16Order) {
         int n = to - from;
         if (n < 2) {
             return;
         }
+        int stripeMask = (1 << stripeBits) - 1;
         for (int i = 0; i < n; i++) {
             int id = ids[from + i];
-            int start = start(id) + depth;
-            int remaining = ends[id] - start;
+            Utf8Dictionary d = stripes[id & stripeMask];
+            int local = id >>> stripeBits;
+            int start = d.start(local) + depth;
+            int remaining = d.ends[local] - start;
+            byte[] arena = d.arena;
             long digit = 0;
             for (int k = 0; k < 4; k++) {
                 int b = k < remaining ? arena[start + k] & 0xFF : 0;
@@ -328,7 +346,7 @@ public final class Utf8Dictionary {
             }
             if (j - i > 1 && (head & 7) == 5) {
                 // the recursion overwrites scratch[0, j - i): this loop reads only scratch[j, n) from now on
-                sortRange(ids, from + i, from + j, depth + 4, scratch, utf16Order);
+                sortRange(stripes, stripeBits, ids, from + i, from + j, depth + 4, scratch, utf16Order);
             }
             i = j;
         }

@@ -199,8 +199,14 @@ public final class WorkerStageRunner implements AutoCloseable {
                                 stage.processor(), inputSignature, stage.signature(), order.workerNumber())
                         .transform(source);
                 if (primary instanceof InputSlice.External && !contextBoolean("removeNullBytes", false)) {
-                    processed = refuseNullBytes(processed, stage.signature(), () -> currentInputSource, input.rows::get);
+                    RowSignature produced = stage.processor() instanceof GroupByPreShuffleSpec g && g.complete() != null
+                            ? g.intermediateSignature()
+                            : stage.signature();
+                    processed = refuseNullBytes(processed, produced, () -> currentInputSource, input.rows::get);
                 }
+            }
+            if (stage.processor() instanceof GroupByPreShuffleSpec g && g.complete() != null) {
+                processed = completeGroups(g, processed, () -> false);
             }
             Object[] row;
             while ((row = processed.next()) != null) {
@@ -691,6 +697,9 @@ public final class WorkerStageRunner implements AutoCloseable {
         // every slot of the node may run such a GROUP BY at once, and the shares are what the heap was split into.
         SegmentGroupBy groupBy = planned.get().limitMemory(
                 Math.min(SegmentGroupBy.MAX_BYTES, resources.memoryPerWorkerBytes()));
+        if (g.complete() != null) {
+            groupBy.wholeGroups(!sortsWholeGroups(g), g.complete().finalizeAggregations());
+        }
         List<Path> files = new ArrayList<>();
         for (String p : t.segmentPaths()) {
             Path file = resources.deepStorage().localPath(p);
@@ -721,7 +730,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             loan.close();
             throw e;
         }
-        return new RowSource() {
+        RowSource partial = new RowSource() {
             private Iterator<Object[]> out = java.util.Collections.emptyIterator();
             private boolean done;
 
@@ -759,6 +768,102 @@ public final class WorkerStageRunner implements AutoCloseable {
                     segments.close();
                 } finally {
                     loan.close();
+                }
+            }
+        };
+        return g.complete() == null ? partial : completeGroups(g, partial, groupBy::drainedWhole);
+    }
+
+    /**
+     * True when the stage's output shuffle sorts by keys that include every dimension of a complete GROUP BY (through
+     * its projection): no two groups tie, so the order the groups come in does not show in the output.
+     */
+    private boolean sortsWholeGroups(GroupByPreShuffleSpec g) {
+        if (!stage.doesSort()) {
+            return false;
+        }
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        stage.shuffleSpec().clusterBy().columns().forEach(k -> keys.add(k.columnName()));
+        for (io.sluice.engine.expr.NamedExpr d : g.dimensions()) {
+            boolean keyed = g.complete().postProjection() == null
+                    ? keys.contains(d.name())
+                    : g.complete().postProjection().stream().anyMatch(p -> keys.contains(p.name())
+                            && p.expr() instanceof io.sluice.engine.expr.ColumnRef c && c.column().equals(d.name()));
+            if (!keyed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A complete GROUP BY ({@link GroupByPreShuffleSpec#complete}): the partial groups this worker made, finished as
+     * the post-shuffle stage would. When {@code whole} says (once the first row is read) that they are one row per
+     * group already, they are only filtered and projected; else they are first sorted and combined by their
+     * dimensions, spilling to disk past a quarter of this worker's memory share.
+     */
+    private RowSource completeGroups(GroupByPreShuffleSpec g, RowSource partial, java.util.function.BooleanSupplier whole) {
+        RowSignature groups = g.intermediateSignature();
+        return new RowSource() {
+            private RowSource finished;
+            private io.sluice.engine.exec.ExternalSorter sorter;
+
+            @Override
+            public Object[] next() {
+                if (finished == null) {
+                    finished = start();
+                }
+                return finished.next();
+            }
+
+            private RowSource start() {
+                Object[] first = partial.next();
+                if (whole.getAsBoolean()) {
+                    RowSource all = new RowSource() {
+                        private Object[] held = first;
+
+                        @Override
+                        public Object[] next() {
+                            if (held != null) {
+                                Object[] r = held;
+                                held = null;
+                                return r;
+                            }
+                            return partial.next();
+                        }
+
+                        @Override
+                        public void close() {
+                            partial.close();
+                        }
+                    };
+                    return StageProcessors.finishWholeGroups(g.complete(), groups).transform(all);
+                }
+                List<io.sluice.engine.plan.KeyColumn> keys = new ArrayList<>();
+                g.dimensions().forEach(d -> keys.add(io.sluice.engine.plan.KeyColumn.asc(d.name())));
+                sorter = new io.sluice.engine.exec.ExternalSorter(groups, new io.sluice.engine.frame.KeyCodec(groups, keys),
+                        workDir, resources.memoryPerWorkerBytes() / 4, MAX_FRAME_BYTES,
+                        io.sluice.engine.exec.ExternalSorter.DEFAULT_MAX_FAN_IN, StageProcessors.preShuffleCombiner(g, groups));
+                for (Object[] r = first; r != null; r = partial.next()) {
+                    sorter.add(r);
+                }
+                partial.close();
+                return StageProcessors.create(g.complete(), groups, stage.signature(), order.workerNumber())
+                        .transform(sorter.sorted());
+            }
+
+            @Override
+            public void close() {
+                try {
+                    if (finished != null) {
+                        finished.close();
+                    } else {
+                        partial.close();
+                    }
+                } finally {
+                    if (sorter != null) {
+                        sorter.close();
+                    }
                 }
             }
         };

@@ -312,6 +312,50 @@ class SegmentGroupByTest {
     }
 
     @Test
+    void wholeGroupsComeFinalizedWhenDrainedOnceAndPartialAfterSeveralDrains() {
+        GroupByPreShuffleSpec spec = spec("hc", null, List.of(
+                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
+                agg("a1", AggKind.COUNT, "s2", ColumnType.LONG, true)));
+        SegmentGroupBy plain = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow();
+        segments.forEach(p -> addSegment(plain, segments.indexOf(p)));
+        List<Object[]> partial = new ArrayList<>();
+        plain.drain(true).forEachRemaining(partial::add);
+        Map<List<Object>, List<Object>> expected = finalized(spec, partial);
+
+        for (boolean ordered : new boolean[] {false, true}) {
+            SegmentGroupBy whole = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().wholeGroups(ordered, true);
+            segments.forEach(p -> addSegment(whole, segments.indexOf(p)));
+            List<Object[]> rows = new ArrayList<>();
+            whole.drain(true).forEachRemaining(rows::add);
+            assertThat(whole.drainedWhole()).isTrue();
+            Map<List<Object>, List<Object>> got = new HashMap<>();
+            for (Object[] r : rows) {
+                assertThat(got.put(List.of(r[0]), Arrays.asList(r[1], r[2]))).as("one row per group").isNull();
+            }
+            assertThat(got).isEqualTo(expected); // finalized: the distinct count as a number
+            if (ordered) {
+                assertThat(rows).extracting(r -> (String) r[0]).isSortedAccordingTo(String::compareTo);
+            }
+        }
+
+        // drained before the end: the rows are partial groups with their intermediate states, as without wholeGroups
+        SegmentGroupBy split = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().limitMemory(1024)
+                .wholeGroups(false, true);
+        List<Object[]> rows = new ArrayList<>();
+        for (int seg = 0; seg < segments.size(); seg++) {
+            addSegment(split, seg);
+            if (seg == 0) {
+                assertThat(split.full()).isTrue();
+                split.drain(false).forEachRemaining(rows::add);
+                assertThat(split.drainedWhole()).isFalse();
+            }
+        }
+        split.drain(true).forEachRemaining(rows::add);
+        assertThat(split.drainedWhole()).isFalse();
+        assertThat(finalized(spec, rows)).isEqualTo(expected);
+    }
+
+    @Test
     void borrowsPastItsLimitInsteadOfDrainingAndDrainsOnceTheLoanIsRecalled() {
         GroupByPreShuffleSpec spec = spec("hc", null, List.of(
                 agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),

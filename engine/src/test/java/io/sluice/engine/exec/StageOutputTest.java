@@ -128,6 +128,39 @@ class StageOutputTest {
     }
 
     @Test
+    void aLimitHintedSortKeepsWhatAFullSortPutsFirst() {
+        Random rnd = new Random(17);
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            // many ties on the leading LONG key (and some NULLs), broken by the string
+            rows.add(new Object[] {"k" + rnd.nextInt(5_000), rnd.nextInt(50) == 0 ? null : (long) rnd.nextInt(300)});
+        }
+        for (KeyColumn lead : List.of(KeyColumn.desc("v"), KeyColumn.asc("v"))) {
+            ClusterBy by = new ClusterBy(List.of(lead, KeyColumn.asc("k")), 0);
+            List<Object[]> full;
+            try (StageOutput out = new StageOutput(stage(new ShuffleSpec.MaxCount(by, 1, false)), tmp.resolve("f"),
+                    1 << 24, 4096)) {
+                rows.forEach(r -> out.add(r.clone()));
+                out.finishAndCollectStatistics();
+                out.partition(PartitionBoundaries.single());
+                full = read(out, 0, SIG);
+            }
+            try (StageOutput out = new StageOutput(stage(new ShuffleSpec.MaxCount(by, 1, false).withLimitHint(10)),
+                    tmp.resolve("t"), 1 << 24, 4096)) {
+                rows.forEach(r -> out.add(r.clone()));
+                out.finishAndCollectStatistics();
+                out.partition(PartitionBoundaries.single());
+                List<Object[]> top = read(out, 0, SIG);
+                assertThat(top).hasSize(10);
+                for (int i = 0; i < 10; i++) {
+                    assertThat(top.get(i)).as("%s row %d", lead, i).containsExactly(full.get(i));
+                }
+                assertThat(out.output().totalRows()).isEqualTo(rows.size()); // dropped rows still count as output
+            }
+        }
+    }
+
+    @Test
     void noShuffleKeepsArrivalOrderInOnePartition() {
         StageDefinition st = stage(null);
         try (StageOutput out = new StageOutput(st, tmp, 1 << 20, 1024)) {

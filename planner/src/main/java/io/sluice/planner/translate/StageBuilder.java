@@ -446,7 +446,8 @@ public final class StageBuilder {
         Set<String> all = new java.util.LinkedHashSet<>(g.expressionDimensions());
         all.addAll(used);
         stages.set(p.preStage, new StageDefinition(pre.stageNumber(), pre.id(), pre.inputs(), pre.broadcastInputs(),
-                new GroupByPreShuffleSpec(g.filter(), g.dimensions(), g.aggregations(), g.join(), List.copyOf(all)),
+                new GroupByPreShuffleSpec(g.filter(), g.dimensions(), g.aggregations(), g.join(), List.copyOf(all),
+                        g.complete()),
                 pre.signature(), pre.shuffleSpec(), pre.maxWorkerCount()));
     }
 
@@ -993,8 +994,19 @@ public final class StageBuilder {
                     sig.add(c.name(), c.type());
                 }
             }
-            processor = new GroupByPostShuffleSpec(p.dims, p.aggs, context.finalizeAggregations(), p.filter,
-                    identity ? null : ordered);
+            GroupByPostShuffleSpec post = new GroupByPostShuffleSpec(p.dims, p.aggs, context.finalizeAggregations(),
+                    p.filter, identity ? null : ordered);
+            StageDefinition pre = stages.get(p.preStage);
+            if (pre.maxWorkerCount() == 1 && p.preStage == n - 1 && p.inputs.size() == 1
+                    && p.inputs.get(0) instanceof StageInputSpec in && in.stage() == p.preStage
+                    && pre.processor() instanceof GroupByPreShuffleSpec g && g.complete() == null) {
+                // one worker reads all of the GROUP BY's input: it finishes the groups itself (no shuffle of every
+                // group to a post-shuffle stage); the stage takes the post-shuffle stage's place and output
+                stages.set(p.preStage, new StageDefinition(p.preStage, pre.id(), pre.inputs(), pre.broadcastInputs(),
+                        g.completedBy(post), sig.build(), shuffle, pre.maxWorkerCount()));
+                return new Emitted(p.preStage, names);
+            }
+            processor = post;
         } else {
             for (NamedExpr c : ordered) {
                 sig.add(c.name(), c.type());
