@@ -145,12 +145,7 @@ public final class StripedUtf8Dictionary {
     public int count() {
         int n = 0;
         for (int s = 0; s < STRIPES; s++) {
-            locks[s].lock();
-            try {
-                n += stripes[s].size();
-            } finally {
-                locks[s].unlock();
-            }
+            n += size(s);
         }
         return n;
     }
@@ -159,18 +154,22 @@ public final class StripedUtf8Dictionary {
     public int idBound() {
         int bound = 0;
         for (int s = 0; s < STRIPES; s++) {
-            int size;
-            locks[s].lock();
-            try {
-                size = stripes[s].size();
-            } finally {
-                locks[s].unlock();
-            }
+            int size = size(s);
             if (size > 0) {
                 bound = Math.max(bound, id(size - 1, s) + 1);
             }
         }
         return bound;
+    }
+
+    /** Values held in stripe {@code s}. */
+    private int size(int s) {
+        locks[s].lock();
+        try {
+            return stripes[s].size();
+        } finally {
+            locks[s].unlock();
+        }
     }
 
     /** Approximate heap bytes held. */
