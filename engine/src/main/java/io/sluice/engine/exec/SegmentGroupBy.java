@@ -43,8 +43,8 @@ import org.roaringbitmap.RoaringBitmap;
  * combines them), and for a query without dimensions on worker 0 one row of empty aggregates when no row matched.
  * Group keys and COUNT(DISTINCT) values are interned by their UTF-8 bytes in worker-wide dictionaries ({@link
  * StripedUtf8Dictionary}: prefetch threads intern two segments at once), so a segment's dictionary maps to them
- * without making a {@code String} per value; a drain gives
- * the groups in key order, so that the stage's sorter can write them through without sorting.
+ * without making a {@code String} per value; a drain gives the groups in key order, so that the stage's sorter can
+ * write them through without sorting (unless {@link #wholeGroups} says the order does not matter).
  */
 public final class SegmentGroupBy {
     private static final int BATCH = 4096;
@@ -832,8 +832,7 @@ public final class SegmentGroupBy {
         if (foldedKeys.cardinality() < count) {
             int[] kept = new int[foldedKeys.cardinality()];
             int m = 0;
-            int total = count;
-            for (int i = 0; i < total; i++) {
+            for (int i = 0; i < count; i++) {
                 int group = order == null ? i : order[i];
                 if (foldedKeys.get(group)) {
                     kept[m++] = group;
@@ -1379,7 +1378,7 @@ public final class SegmentGroupBy {
         private void makeRoom(int extra) {
             if (lastKept < 0.75 || growths >= 4) {
                 int before = size;
-                pairs = sortPairs(pairs, size); // by radix: a comparison sort of millions of pairs took most of a compaction
+                pairs = sortPairs(pairs, size); // by radix: a comparison sort of millions of pairs cost most of this
                 int m = 0;
                 for (int i = 0; i < size; i++) {
                     if (m == 0 || pairs[i] != pairs[m - 1]) {

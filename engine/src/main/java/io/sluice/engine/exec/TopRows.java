@@ -54,7 +54,7 @@ final class TopRows {
         return limit > 0 && heap.size() >= limit ? heap.peek().row() : null;
     }
 
-        /** The kept rows in (key, arrival) order; the heap is empty afterwards. */
+    /** The kept rows in (key, arrival) order; the heap is empty afterwards. */
     List<Entry> drainInOrder() {
         List<Entry> out = new ArrayList<>(heap);
         heap.clear();

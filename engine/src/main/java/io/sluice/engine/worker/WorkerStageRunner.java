@@ -802,7 +802,8 @@ public final class WorkerStageRunner implements AutoCloseable {
      * group already, they are only filtered and projected; else they are first sorted and combined by their
      * dimensions, spilling to disk past a quarter of this worker's memory share.
      */
-    private RowSource completeGroups(GroupByPreShuffleSpec g, RowSource partial, java.util.function.BooleanSupplier whole) {
+    private RowSource completeGroups(
+            GroupByPreShuffleSpec g, RowSource partial, java.util.function.BooleanSupplier whole) {
         RowSignature groups = g.intermediateSignature();
         return new RowSource() {
             private RowSource finished;
@@ -841,9 +842,11 @@ public final class WorkerStageRunner implements AutoCloseable {
                 }
                 List<io.sluice.engine.plan.KeyColumn> keys = new ArrayList<>();
                 g.dimensions().forEach(d -> keys.add(io.sluice.engine.plan.KeyColumn.asc(d.name())));
-                sorter = new io.sluice.engine.exec.ExternalSorter(groups, new io.sluice.engine.frame.KeyCodec(groups, keys),
-                        workDir, resources.memoryPerWorkerBytes() / 4, MAX_FRAME_BYTES,
-                        io.sluice.engine.exec.ExternalSorter.DEFAULT_MAX_FAN_IN, StageProcessors.preShuffleCombiner(g, groups));
+                sorter = new io.sluice.engine.exec.ExternalSorter(groups,
+                        new io.sluice.engine.frame.KeyCodec(groups, keys), workDir,
+                        resources.memoryPerWorkerBytes() / 4, MAX_FRAME_BYTES,
+                        io.sluice.engine.exec.ExternalSorter.DEFAULT_MAX_FAN_IN,
+                        StageProcessors.preShuffleCombiner(g, groups));
                 for (Object[] r = first; r != null; r = partial.next()) {
                     sorter.add(r);
                 }
