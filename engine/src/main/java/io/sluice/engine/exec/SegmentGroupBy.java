@@ -93,6 +93,11 @@ public final class SegmentGroupBy {
     private boolean wholeFinalized;
     private int drains;
     private boolean drainedWhole;
+    /** Set by {@link #keepTop}: a whole, finalized drain gives only the groups that may rank in a top-N. */
+    private int topAggregator = -1;
+    private long topLimit;
+    private boolean topDescending;
+    private java.util.function.LongConsumer topPruned;
 
     /** A segment's dictionary ids mapped ahead: to group ids, and per aggregator (COUNT(DISTINCT) only) to value ids. */
     private record Ahead(int generation, int[] keyMap, int[][] valueMaps) {}
@@ -373,6 +378,87 @@ public final class SegmentGroupBy {
         this.wholeOrdered = ordered;
         this.wholeFinalized = finalized;
         return this;
+    }
+
+    /**
+     * For whole, finalized groups ({@link #wholeGroups}) that feed a sort keeping only its first {@code limit} rows,
+     * led by aggregator {@code aggregator}'s value (descending when {@code descending}): a whole drain gives only the
+     * groups whose value ties or beats the {@code limit}-th best, a superset of those the sort keeps, without making
+     * rows of the others (their dimension values are never decoded). {@code pruned} is told how many it left out.
+     * Only for aggregators whose finalized values are never-NULL LONGs (counts, COUNT(DISTINCT)); returns false (and
+     * prunes nothing) for others.
+     */
+    public boolean keepTop(int aggregator, long limit, boolean descending, java.util.function.LongConsumer pruned) {
+        if (aggregator < 0 || aggregator >= defs.length || !states[aggregator].longValued() || limit < 0) {
+            return false;
+        }
+        this.topAggregator = aggregator;
+        this.topLimit = limit;
+        this.topDescending = descending;
+        this.topPruned = requireNonNull(pruned, "pruned is null");
+        return true;
+    }
+
+    /**
+     * Of {@code groups[0, count)}, those whose value of aggregator {@link #topAggregator} ties or beats the {@link
+     * #topLimit}-th best, in the same order; {@code groups} itself when none can be left out.
+     */
+    private int[] keptTop(State state, int[] groups, int count) {
+        if (topLimit >= count || topLimit > Integer.MAX_VALUE / 4) {
+            return groups;
+        }
+        int limit = (int) topLimit;
+        if (limit == 0) {
+            topPruned.accept(count);
+            return new int[0];
+        }
+        // a min-heap of the best `limit` ranks seen (rank: larger is better; ~v reverses the order without overflow)
+        long[] heap = new long[limit];
+        int size = 0;
+        for (int i = 0; i < count; i++) {
+            long v = state.finalLong(groups == null ? i : groups[i]);
+            long rank = topDescending ? v : ~v;
+            if (size < limit) {
+                int at = size++;
+                while (at > 0 && heap[(at - 1) >>> 1] > rank) {
+                    heap[at] = heap[(at - 1) >>> 1];
+                    at = (at - 1) >>> 1;
+                }
+                heap[at] = rank;
+            } else if (rank > heap[0]) {
+                int at = 0;
+                while (true) {
+                    int child = 2 * at + 1;
+                    if (child >= limit) {
+                        break;
+                    }
+                    if (child + 1 < limit && heap[child + 1] < heap[child]) {
+                        child++;
+                    }
+                    if (heap[child] >= rank) {
+                        break;
+                    }
+                    heap[at] = heap[child];
+                    at = child;
+                }
+                heap[at] = rank;
+            }
+        }
+        long threshold = heap[0];
+        int[] kept = new int[limit];
+        int m = 0;
+        for (int i = 0; i < count; i++) {
+            int group = groups == null ? i : groups[i];
+            long v = state.finalLong(group);
+            if ((topDescending ? v : ~v) >= threshold) {
+                if (m == kept.length) {
+                    kept = Arrays.copyOf(kept, Math.min(count, m * 2));
+                }
+                kept[m++] = group;
+            }
+        }
+        topPruned.accept(count - m);
+        return Arrays.copyOf(kept, m);
     }
 
     /** True when the groups were drained once, at the end, as {@link #wholeGroups} says. */
@@ -841,6 +927,13 @@ public final class SegmentGroupBy {
             order = kept;
             count = m;
         }
+        if (finalized && topAggregator >= 0 && nd == 1) {
+            int[] kept = keptTop(held[topAggregator], order, count);
+            if (kept != order) {
+                order = kept;
+                count = kept.length;
+            }
+        }
         emittedAny |= count > 0;
         boolean emptyRow = last && !emittedAny && nd == 0 && workerNumber == 0;
         emittedAny |= emptyRow;
@@ -1153,6 +1246,16 @@ public final class SegmentGroupBy {
         default Object finalValue(int group, Aggregator generic) {
             return generic.finalizeValue(intermediate(group));
         }
+
+        /** True when every finalized value is a LONG, never NULL, that {@link #finalLong} gives. */
+        default boolean longValued() {
+            return false;
+        }
+
+        /** The finalized value of a group, when {@link #longValued}. */
+        default long finalLong(int group) {
+            throw new UnsupportedOperationException("not a LONG-valued state");
+        }
     }
 
     private static int grow(int have, int need) {
@@ -1176,6 +1279,16 @@ public final class SegmentGroupBy {
 
         @Override
         public Object intermediate(int group) {
+            return counts[group];
+        }
+
+        @Override
+        public boolean longValued() {
+            return true;
+        }
+
+        @Override
+        public long finalLong(int group) {
             return counts[group];
         }
     }
@@ -1431,7 +1544,17 @@ public final class SegmentGroupBy {
 
         @Override
         public Object finalValue(int group, Aggregator generic) {
-            return (long) (starts[group + 1] - starts[group]); // the values of a group, each once
+            return finalLong(group);
+        }
+
+        @Override
+        public boolean longValued() {
+            return true;
+        }
+
+        @Override
+        public long finalLong(int group) {
+            return starts[group + 1] - starts[group]; // the values of a group, each once
         }
 
         @Override

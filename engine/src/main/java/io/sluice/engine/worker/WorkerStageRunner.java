@@ -699,6 +699,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 Math.min(SegmentGroupBy.MAX_BYTES, resources.memoryPerWorkerBytes()));
         if (g.complete() != null) {
             groupBy.wholeGroups(!sortsWholeGroups(g), g.complete().finalizeAggregations());
+            keepTopGroups(g, groupBy);
         }
         List<Path> files = new ArrayList<>();
         for (String p : t.segmentPaths()) {
@@ -772,6 +773,35 @@ public final class WorkerStageRunner implements AutoCloseable {
             }
         };
         return g.complete() == null ? partial : completeGroups(g, partial, groupBy::drainedWhole);
+    }
+
+    /**
+     * When a complete GROUP BY feeds a limit-hinted sort led by one of its aggregators (ORDER BY COUNT(DISTINCT x)
+     * DESC LIMIT 10), with no HAVING: its whole drain leaves out the groups that cannot rank, counting them as output
+     * rows the sort dropped.
+     */
+    private void keepTopGroups(GroupByPreShuffleSpec g, SegmentGroupBy groupBy) {
+        io.sluice.engine.plan.GroupByPostShuffleSpec post = g.complete();
+        if (!post.finalizeAggregations() || post.having() != null
+                || !(stage.shuffleSpec() instanceof io.sluice.engine.plan.ShuffleSpec.MaxCount mc)
+                || mc.limitHint() == null || mc.clusterBy().columns().isEmpty()) {
+            return;
+        }
+        io.sluice.engine.plan.KeyColumn first = mc.clusterBy().columns().get(0);
+        String column = first.columnName();
+        if (post.postProjection() != null) {
+            column = post.postProjection().stream()
+                    .filter(p -> p.name().equals(first.columnName()))
+                    .map(p -> p.expr() instanceof io.sluice.engine.expr.ColumnRef c ? c.column() : null)
+                    .findFirst().orElse(null);
+        }
+        for (int a = 0; column != null && a < g.aggregations().size(); a++) {
+            if (g.aggregations().get(a).name().equals(column)) {
+                groupBy.keepTop(a, mc.limitHint(),
+                        first.order() == io.sluice.engine.plan.KeyOrder.DESCENDING, n -> output.countUnframed(n));
+                return;
+            }
+        }
     }
 
     /**

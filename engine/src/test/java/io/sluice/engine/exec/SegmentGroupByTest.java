@@ -356,6 +356,65 @@ class SegmentGroupByTest {
     }
 
     @Test
+    void keepTopGivesTheGroupsThatTieOrBeatTheNthBestAndCountsTheOthers() {
+        GroupByPreShuffleSpec spec = spec("hc", null, List.of(
+                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
+                agg("a1", AggKind.COUNT, "s2", ColumnType.LONG, true)));
+        SegmentGroupBy plain = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow();
+        segments.forEach(p -> addSegment(plain, segments.indexOf(p)));
+        List<Object[]> partial = new ArrayList<>();
+        plain.drain(true).forEachRemaining(partial::add);
+        Map<List<Object>, List<Object>> all = finalized(spec, partial);
+        assertThat(all).hasSizeGreaterThan(3);
+
+        for (int a = 0; a < 2; a++) {
+            for (boolean descending : new boolean[] {true, false}) {
+                for (int limit : new int[] {0, 1, 2, 3, all.size() - 1, all.size(), all.size() + 5}) {
+                    int agg = a;
+                    List<Long> values = new ArrayList<>();
+                    all.values().forEach(v -> values.add((Long) v.get(agg)));
+                    values.sort(descending ? java.util.Comparator.reverseOrder() : java.util.Comparator.naturalOrder());
+                    Map<List<Object>, List<Object>> expected = new HashMap<>();
+                    if (limit > 0) {
+                        long nth = values.get(Math.min(limit, values.size()) - 1);
+                        all.forEach((k, v) -> {
+                            long x = (Long) v.get(agg);
+                            if (descending ? x >= nth : x <= nth) {
+                                expected.put(k, v);
+                            }
+                        });
+                    }
+                    for (boolean ordered : new boolean[] {false, true}) {
+                        SegmentGroupBy top = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().wholeGroups(ordered, true);
+                        long[] pruned = {0};
+                        assertThat(top.keepTop(a, limit, descending, n -> pruned[0] += n)).isTrue();
+                        segments.forEach(p -> addSegment(top, segments.indexOf(p)));
+                        Map<List<Object>, List<Object>> got = new HashMap<>();
+                        List<String> keys = new ArrayList<>();
+                        top.drain(true).forEachRemaining(r -> {
+                            got.put(List.of(r[0]), Arrays.asList(r[1], r[2]));
+                            keys.add((String) r[0]);
+                        });
+                        String what = "aggregator " + a + (descending ? " desc" : " asc") + " limit " + limit;
+                        assertThat(got).as(what).isEqualTo(expected);
+                        assertThat(pruned[0]).as(what).isEqualTo(all.size() - expected.size());
+                        if (ordered) {
+                            assertThat(keys).isSortedAccordingTo(String::compareTo);
+                        }
+                    }
+                }
+            }
+        }
+        // partial groups (not finalized) are never pruned: the shuffle still combines them
+        SegmentGroupBy partialTop = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().wholeGroups(false, false);
+        assertThat(partialTop.keepTop(0, 1, true, n -> {})).isTrue();
+        segments.forEach(p -> addSegment(partialTop, segments.indexOf(p)));
+        List<Object[]> rows = new ArrayList<>();
+        partialTop.drain(true).forEachRemaining(rows::add);
+        assertThat(rows).hasSize(all.size());
+    }
+
+    @Test
     void borrowsPastItsLimitInsteadOfDrainingAndDrainsOnceTheLoanIsRecalled() {
         GroupByPreShuffleSpec spec = spec("hc", null, List.of(
                 agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
