@@ -110,6 +110,8 @@ public final class ExternalSorter implements AutoCloseable {
         this.combiner = combiner;
         List<io.sluice.engine.types.ColumnSignature> cols = new ArrayList<>();
         cols.add(new io.sluice.engine.types.ColumnSignature("\u0000key", ColumnType.COMPLEX_STATE));
+        // the length of the row's values, so that a merge steps over rows it does not decode without walking them
+        cols.add(new io.sluice.engine.types.ColumnSignature("\u0000length", ColumnType.LONG));
         for (int i = 0; i < signature.size(); i++) {
             cols.add(new io.sluice.engine.types.ColumnSignature("\u0000c" + i, signature.type(i)));
         }
@@ -476,7 +478,7 @@ public final class ExternalSorter implements AutoCloseable {
     private final class RunWriter implements AutoCloseable {
         private final DataOutputStream out;
         private final FrameWriter writer = new FrameWriter(runSignature, maxFrameBytes);
-        private final Object[] scratch = new Object[runSignature.size()];
+        private final ByteSink rowBytes = new ByteSink(256);
         private final ByteSink encoded = new ByteSink(256);
 
         RunWriter(Path file) {
@@ -488,17 +490,9 @@ public final class ExternalSorter implements AutoCloseable {
         }
 
         void write(byte[] key, Object[] row) {
-            scratch[0] = key;
-            System.arraycopy(row, 0, scratch, 1, Math.min(row.length, scratch.length - 1));
-            if (!writer.add(scratch)) {
-                flush();
-                if (!writer.add(scratch)) {
-                    throw new IllegalStateException("row does not fit an empty frame");
-                }
-            }
-            if (writer.sizeBytes() >= runFrameBytes) {
-                flush();
-            }
+            rowBytes.reset();
+            RowCodec.writeRow(rowBytes, row, signature.size());
+            writeEncoded(key, rowBytes.array(), 0, rowBytes.size());
         }
 
         /** The source's current row, copied in its encoding when the source has it. */
@@ -520,6 +514,7 @@ public final class ExternalSorter implements AutoCloseable {
         void writeEncoded(byte[] key, byte[] bytes, int off, int len) {
             encoded.reset();
             RowCodec.writeValue(encoded, key);
+            RowCodec.writeValue(encoded, (long) len);
             encoded.write(bytes, off, len);
             if (!writer.addEncoded(encoded.array(), 0, encoded.size())) {
                 flush();
@@ -555,7 +550,6 @@ public final class ExternalSorter implements AutoCloseable {
 
     /** Reads a run back; a row is decoded only when asked for, and is otherwise available in its encoding. */
     private static final class RunReader implements KeyedRowSource {
-        private static final int[] NO_OFFSETS = new int[0];
         private final DataInputStream in;
         private final int columns;
         private byte[] frame;
@@ -584,9 +578,14 @@ public final class ExternalSorter implements AutoCloseable {
                 if (left > 0) {
                     left--;
                     key = (byte[]) RowCodec.readValue(src);
-                    rowStart = src.position();
-                    rowEnd = RowCodec.valueOffsets(frame, rowStart, frameEnd, columns, NO_OFFSETS);
-                    src.skip(rowEnd - rowStart);
+                    int at = src.position();
+                    long length = RowCodec.longAt(frame, at);
+                    rowStart = RowCodec.valueEnd(frame, at, frameEnd);
+                    if (length < 0 || length > frameEnd - rowStart) {
+                        throw new IllegalStateException("Corrupt run: row length " + length);
+                    }
+                    rowEnd = rowStart + (int) length;
+                    src.skip(rowEnd - at);
                     row = null;
                     return true;
                 }
