@@ -81,6 +81,13 @@ public final class Values {
         if (v == null) {
             return null;
         }
+        // the usual case first, by exact class (no interface checks): a value already of the type
+        Class<?> c = v.getClass();
+        if (c == String.class ? type == ColumnType.STRING
+                : c == Long.class ? type == ColumnType.LONG
+                : c == Double.class && type == ColumnType.DOUBLE) {
+            return v;
+        }
         switch (type) {
             case LONG:
                 return v instanceof Long ? v : toLong(v);
@@ -94,13 +101,10 @@ public final class Values {
                 return n == null ? null : n.floatValue();
             }
             case STRING:
-                if (v instanceof String || v instanceof List) {
-                    if (v instanceof List<?> l) {
-                        return stringList(l);
-                    }
+                if (v instanceof String) {
                     return v;
                 }
-                return toStr(v);
+                return v instanceof List<?> l ? stringList(l) : toStr(v);
             case STRING_ARRAY:
                 return v instanceof List<?> l ? stringList(l) : List.of(toStr(v));
             case LONG_ARRAY:
