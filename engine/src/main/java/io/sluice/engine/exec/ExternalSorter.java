@@ -29,7 +29,8 @@ import java.util.PriorityQueue;
 /**
  * External merge sort of rows by a byte-comparable key within an approximate memory budget. Rows are buffered in
  * memory as bytes ({@link SortBuffer}); when the buffer passes the budget it is sorted (stable), optionally combined
- * (equal keys folded by the {@link RowCombiner}), and spilled as a run of frames to a file. Rows stay in their
+ * (equal keys folded by the {@link RowCombiner}), and spilled as a run of frames to a file (each row: its key, the
+ * length of its values' encoding, its values). Rows stay in their
  * encoding through the sort and merges and are decoded only where asked for ({@link KeyedRowSource#row()}) or
  * combined. {@link #sortedWithKeys()}
  * merges the runs k-way with a priority queue, first in intermediate levels of at most {@code maxFanIn} runs when

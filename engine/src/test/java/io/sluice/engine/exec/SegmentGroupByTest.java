@@ -311,16 +311,26 @@ class SegmentGroupByTest {
                 agg("a1", AggKind.COUNT, null, ColumnType.LONG, false))), Long.MIN_VALUE, Long.MAX_VALUE, 0);
     }
 
-    @Test
-    void wholeGroupsComeFinalizedWhenDrainedOnceAndPartialAfterSeveralDrains() {
-        GroupByPreShuffleSpec spec = spec("hc", null, List.of(
+    /** GROUP BY hc with COUNT(*) and COUNT(DISTINCT s2). */
+    private static GroupByPreShuffleSpec countAndDistinctByHc() {
+        return spec("hc", null, List.of(
                 agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
                 agg("a1", AggKind.COUNT, "s2", ColumnType.LONG, true)));
+    }
+
+    /** Every group of the spec over all the segments, finalized: key -> aggregator values. */
+    private Map<List<Object>, List<Object>> allGroupsFinalized(GroupByPreShuffleSpec spec) {
         SegmentGroupBy plain = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow();
         segments.forEach(p -> addSegment(plain, segments.indexOf(p)));
         List<Object[]> partial = new ArrayList<>();
         plain.drain(true).forEachRemaining(partial::add);
-        Map<List<Object>, List<Object>> expected = finalized(spec, partial);
+        return finalized(spec, partial);
+    }
+
+    @Test
+    void wholeGroupsComeFinalizedWhenDrainedOnceAndPartialAfterSeveralDrains() {
+        GroupByPreShuffleSpec spec = countAndDistinctByHc();
+        Map<List<Object>, List<Object>> expected = allGroupsFinalized(spec);
 
         for (boolean ordered : new boolean[] {false, true}) {
             SegmentGroupBy whole = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().wholeGroups(ordered, true);
@@ -357,14 +367,8 @@ class SegmentGroupByTest {
 
     @Test
     void keepTopGivesTheGroupsThatTieOrBeatTheNthBestAndCountsTheOthers() {
-        GroupByPreShuffleSpec spec = spec("hc", null, List.of(
-                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
-                agg("a1", AggKind.COUNT, "s2", ColumnType.LONG, true)));
-        SegmentGroupBy plain = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow();
-        segments.forEach(p -> addSegment(plain, segments.indexOf(p)));
-        List<Object[]> partial = new ArrayList<>();
-        plain.drain(true).forEachRemaining(partial::add);
-        Map<List<Object>, List<Object>> all = finalized(spec, partial);
+        GroupByPreShuffleSpec spec = countAndDistinctByHc();
+        Map<List<Object>, List<Object>> all = allGroupsFinalized(spec);
         assertThat(all).hasSizeGreaterThan(3);
 
         for (int a = 0; a < 2; a++) {
@@ -416,9 +420,7 @@ class SegmentGroupByTest {
 
     @Test
     void borrowsPastItsLimitInsteadOfDrainingAndDrainsOnceTheLoanIsRecalled() {
-        GroupByPreShuffleSpec spec = spec("hc", null, List.of(
-                agg("a0", AggKind.COUNT, null, ColumnType.LONG, false),
-                agg("a1", AggKind.COUNT, "s2", ColumnType.LONG, true)));
+        GroupByPreShuffleSpec spec = countAndDistinctByHc();
         SegmentGroupBy alone = SegmentGroupBy.plan(spec, SIG, 0).orElseThrow().limitMemory(1024);
         addSegment(alone, 0);
         assertThat(alone.full()).as("past its limit with nothing to borrow").isTrue();
