@@ -36,6 +36,7 @@ public final class BenchRunner {
             "  --only LIST     workloads to run, of W0,W1,W2,W1x4,W3 (default all; W3 implies W1)",
             "  --repeat N      runs of each W3 query and of SELECT 1: the first run and the best of N (default 3)",
             "  --jfr           record a JFR profile of each node into <out>/<node>.jfr",
+            "  --jvm OPTS      further JVM options of each node, space-separated (e.g. \"-XX:+AlwaysPreTouch\")",
             "  --repo DIR      the repository (default: current directory)");
 
     static final String COLUMNS = "channel, cityName, comment, countryIsoCode, countryName, isAnonymous, isMinor, isNew,"
@@ -97,6 +98,8 @@ public final class BenchRunner {
     private final boolean jfr;
     private final Path repo;
     private int repeat = 3;
+    /** Further JVM options of each node ({@code --jvm}). */
+    private final List<String> jvmOptions = new ArrayList<>();
     private final List<Figure> figures = new ArrayList<>();
     private final List<BenchNode> running = new CopyOnWriteArrayList<>();
     private final ObjectNode meta = BenchClient.JSON.createObjectNode();
@@ -122,6 +125,7 @@ public final class BenchRunner {
         boolean jfr = false;
         Path repo = Path.of("");
         int repeat = 3;
+        List<String> jvmOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rows" -> rows = Long.parseLong(args[++i].replace("_", ""));
@@ -130,6 +134,7 @@ public final class BenchRunner {
                 case "--xmx" -> xmx = args[++i];
                 case "--only" -> only = new LinkedHashSet<>(List.of(args[++i].split(",")));
                 case "--jfr" -> jfr = true;
+                case "--jvm" -> jvmOptions.addAll(List.of(args[++i].trim().split("\\s+")));
                 case "--repeat" -> repeat = Math.max(1, Integer.parseInt(args[++i]));
                 case "--repo" -> repo = Path.of(args[++i]);
                 case "--help", "-h" -> {
@@ -147,6 +152,7 @@ public final class BenchRunner {
         }
         BenchRunner runner = new BenchRunner(rows, nodes, out, xmx, only, jfr, repo);
         runner.repeat = repeat;
+        runner.jvmOptions.addAll(jvmOptions);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::stopAll, "bench-stop-nodes"));
         int code = runner.run();
         System.exit(code);
@@ -158,6 +164,7 @@ public final class BenchRunner {
         meta.put("rows", rows);
         meta.put("nodes", nodes);
         meta.put("xmx", xmx);
+        meta.put("jvmOptions", String.join(" ", jvmOptions));
         meta.put("queryRuns", repeat);
         meta.put("cores", Runtime.getRuntime().availableProcessors());
         meta.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
@@ -409,6 +416,7 @@ public final class BenchRunner {
     private BenchNode startNode(String name, Path dataDir, int akkaPort, List<String> extra) throws IOException {
         deleteRecursively(dataDir);
         List<String> jvm = new ArrayList<>(List.of("-Xmx" + xmx, "-XX:+UseG1GC"));
+        jvm.addAll(jvmOptions);
         if (jfr) {
             jvm.add("-XX:StartFlightRecording=filename=" + out.resolve(name + ".jfr") + ",settings=profile,dumponexit=true");
         }

@@ -35,10 +35,11 @@ public final class PrefetchingRowSource implements CountingRowSource {
 
     private final Semaphore queuedKib = new Semaphore(MAX_QUEUED_KIB);
 
+    private final int batchRows;
     private final CountingRowSource source;
     /** What the reading thread reads: the source, or the pipeline over it. */
     private final io.sluice.engine.rows.RowSource rows;
-    private final BlockingQueue<Batch> full = new ArrayBlockingQueue<>(DEPTH);
+    private final BlockingQueue<Batch> full;
     private final Thread reader;
     private volatile boolean closed;
     private Batch current;
@@ -57,6 +58,14 @@ public final class PrefetchingRowSource implements CountingRowSource {
     public PrefetchingRowSource(CountingRowSource source,
             java.util.function.Function<io.sluice.engine.rows.RowSource, io.sluice.engine.rows.RowSource> pipeline,
             String name) {
+        this(source, pipeline, name, BATCH, DEPTH);
+    }
+
+    private PrefetchingRowSource(CountingRowSource source,
+            java.util.function.Function<io.sluice.engine.rows.RowSource, io.sluice.engine.rows.RowSource> pipeline,
+            String name, int batchRows, int depth) {
+        this.batchRows = batchRows;
+        this.full = new ArrayBlockingQueue<>(depth);
         this.source = requireNonNull(source, "source is null");
         this.rows = requireNonNull(pipeline.apply(source), "pipeline made null");
         reader = new Thread(this::readLoop, "sluice-parse-" + name);
@@ -68,12 +77,12 @@ public final class PrefetchingRowSource implements CountingRowSource {
         try {
             while (!closed) {
                 long bytesBefore = source.uncompressedBytesRead();
-                Object[][] batch = new Object[BATCH][];
+                Object[][] batch = new Object[batchRows][];
                 int n = 0;
                 Throwable failure = null;
                 boolean end = false;
                 try {
-                    while (n < BATCH) {
+                    while (n < batchRows) {
                         Object[] row = rows.next();
                         if (row == null) {
                             end = true;
@@ -199,5 +208,81 @@ public final class PrefetchingRowSource implements CountingRowSource {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Rows and batches of {@link #ahead}: a few thousand rows at most wait between the two threads. */
+    private static final int AHEAD_BATCH = 256;
+    private static final int AHEAD_DEPTH = 8;
+
+    /**
+     * The rows of {@code rows}, in order: the first {@code inline} read by the caller itself, and if there are more, the
+     * rest read on a thread of its own a few batches ahead. For a stage whose processing (merging sorted partitions,
+     * combining groups) and whose output (encoding, sorting) each take a core: a large input then keeps both busy,
+     * while a small one never starts a thread. Failures reach the caller as with the constructor; closing stops the
+     * thread, then closes {@code rows}.
+     */
+    public static io.sluice.engine.rows.RowSource ahead(io.sluice.engine.rows.RowSource rows, long inline, String name) {
+        requireNonNull(rows, "rows is null");
+        return new io.sluice.engine.rows.RowSource() {
+            private long taken;
+            private boolean ended;
+            private PrefetchingRowSource prefetching;
+
+            @Override
+            public Object[] next() {
+                if (prefetching != null) {
+                    return prefetching.next();
+                }
+                if (ended) {
+                    return null;
+                }
+                if (taken < inline) {
+                    Object[] row = rows.next();
+                    taken++;
+                    ended = row == null;
+                    return row;
+                }
+                prefetching = new PrefetchingRowSource(uncounted(rows), r -> r, name, AHEAD_BATCH, AHEAD_DEPTH);
+                return prefetching.next();
+            }
+
+            @Override
+            public void close() {
+                if (prefetching != null) {
+                    prefetching.close(); // stops the thread, then closes rows
+                } else {
+                    rows.close();
+                }
+            }
+        };
+    }
+
+    private static CountingRowSource uncounted(io.sluice.engine.rows.RowSource rows) {
+        return new CountingRowSource() {
+            @Override
+            public Object[] next() {
+                return rows.next();
+            }
+
+            @Override
+            public void close() {
+                rows.close();
+            }
+
+            @Override
+            public long bytesRead() {
+                return 0;
+            }
+
+            @Override
+            public long uncompressedBytesRead() {
+                return 0;
+            }
+
+            @Override
+            public long rowsRead() {
+                return 0;
+            }
+        };
     }
 }

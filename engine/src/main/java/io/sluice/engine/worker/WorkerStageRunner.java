@@ -100,6 +100,12 @@ public final class WorkerStageRunner implements AutoCloseable {
     }
 
     /** Reads all input and processes it; returns key statistics when the stage needs range boundaries, else null. */
+    /**
+     * Rows of a stage input read on the worker's own thread before the rest are read and processed on a thread of
+     * their own (see {@link io.sluice.engine.input.PrefetchingRowSource#ahead}): small inputs start no thread.
+     */
+    static final long AHEAD_AFTER_ROWS = 50_000;
+
     public KeyStatistics runPhaseOne() {
         try {
             Files.createDirectories(workDir);
@@ -205,14 +211,23 @@ public final class WorkerStageRunner implements AutoCloseable {
                     processed = refuseNullBytes(processed, produced, () -> currentInputSource, input.rows::get);
                 }
             }
-            if (stage.processor() instanceof GroupByPreShuffleSpec g && g.complete() != null) {
-                processed = completeGroups(g, processed, () -> false);
+            boolean completing = stage.processor() instanceof GroupByPreShuffleSpec g && g.complete() != null;
+            if (completing) {
+                processed = completeGroups((GroupByPreShuffleSpec) stage.processor(), processed, () -> false);
             }
-            Object[] row;
-            while ((row = processed.next()) != null) {
-                output.add(row);
+            if (completing || primary instanceof InputSlice.Stage) {
+                // merging sorted rows (partitions read, or partial groups combined) and processing them on one core,
+                // sorting the output on another
+                processed = io.sluice.engine.input.PrefetchingRowSource.ahead(
+                        processed, AHEAD_AFTER_ROWS, "stage" + stage.stageNumber() + "-merge");
             }
-            processed.close();
+            // closed before the input is, also on a failure: a thread reading ahead stops before the input closes
+            try (RowSource rows = processed) {
+                Object[] row;
+                while ((row = rows.next()) != null) {
+                    output.add(row);
+                }
+            }
             KeyStatistics stats = output.finishAndCollectStatistics();
             return needsBoundaries() ? stats : null;
         }

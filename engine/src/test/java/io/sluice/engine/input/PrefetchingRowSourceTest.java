@@ -177,4 +177,78 @@ class PrefetchingRowSourceTest {
             assertThat(n).isEqualTo(10_000);
         }
     }
+
+    /** Numbers whose reads record the threads they ran on and fail the test if two overlap. */
+    private static final class Watched extends Numbers {
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Watched(int n, int failAt) {
+            super(n, failAt);
+        }
+
+        @Override
+        public Object[] next() {
+            assertThat(busy.compareAndSet(false, true)).as("read by one thread at a time").isTrue();
+            try {
+                threads.add(Thread.currentThread().getName());
+                return super.next();
+            } finally {
+                busy.set(false);
+            }
+        }
+
+        @Override
+        public void close() {
+            assertThat(busy.get()).as("closed while read").isFalse();
+            closes.incrementAndGet();
+            super.close();
+        }
+    }
+
+    @Test
+    void aheadGivesEveryRowInOrderReadingPastTheFirstOnesOnAThreadOfItsOwn() {
+        for (int n : new int[] {0, 1, 99, 100, 101, 5_000, 50_000}) {
+            Watched src = new Watched(n, -1);
+            List<Object> seen = new ArrayList<>();
+            try (io.sluice.engine.rows.RowSource a = PrefetchingRowSource.ahead(src, 100, "ahead-test")) {
+                Object[] r;
+                while ((r = a.next()) != null) {
+                    seen.add(r[0]);
+                }
+                assertThat(a.next()).isNull();
+            }
+            assertThat(seen).as("rows of %d", n).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                assertThat(seen.get(i)).isEqualTo((long) i);
+            }
+            assertThat(src.closes).as("closed once").hasValue(1);
+            // up to 100 rows (and the end of a source of at most 100) are read by the caller; beyond, by a thread
+            assertThat(src.threads.contains("sluice-parse-ahead-test")).as("a thread for %d rows", n).isEqualTo(n >= 100);
+        }
+    }
+
+    @Test
+    void aheadGivesAFailureAfterTheRowsBeforeItAndClosingEarlyStopsTheThreadBeforeTheSourceCloses() {
+        Watched failing = new Watched(10_000, 3_000);
+        try (io.sluice.engine.rows.RowSource a = PrefetchingRowSource.ahead(failing, 100, "ahead-test")) {
+            for (long i = 0; i < 3_000; i++) {
+                assertThat(a.next()[0]).isEqualTo(i);
+            }
+            assertThatThrownBy(a::next).isInstanceOfSatisfying(FaultException.class,
+                    e -> assertThat(e.fault().errorMessage()).isEqualTo("bad row 3000"));
+        }
+        assertThat(failing.closes).hasValue(1);
+
+        for (int stopAt : new int[] {5, 100, 101, 2_000}) {
+            Watched endless = new Watched(Integer.MAX_VALUE, -1);
+            io.sluice.engine.rows.RowSource a = PrefetchingRowSource.ahead(endless, 100, "ahead-test");
+            for (long i = 0; i < stopAt; i++) {
+                assertThat(a.next()[0]).isEqualTo(i);
+            }
+            a.close();
+            assertThat(endless.closes).hasValue(1);
+        }
+    }
 }
