@@ -37,11 +37,21 @@ public final class StageProcessors {
 
     public static RowTransformer create(
             ProcessorSpec spec, RowSignature inputSignature, RowSignature outputSignature, int workerNumber) {
+        return create(spec, inputSignature, outputSignature, workerNumber, false);
+    }
+
+    /**
+     * As above; with {@code ownsInputRows} the rows the processor reads are its own (made for it, never read again by
+     * whatever made them), so a scan whose columns keep their input positions writes its output into the input row
+     * instead of a new one.
+     */
+    public static RowTransformer create(ProcessorSpec spec, RowSignature inputSignature, RowSignature outputSignature,
+            int workerNumber, boolean ownsInputRows) {
         requireNonNull(spec, "spec is null");
         requireNonNull(inputSignature, "inputSignature is null");
         requireNonNull(outputSignature, "outputSignature is null");
         if (spec instanceof ScanProcessorSpec s) {
-            return scan(s, inputSignature, outputSignature);
+            return scan(s, inputSignature, outputSignature, ownsInputRows);
         }
         if (spec instanceof GroupByPreShuffleSpec g) {
             return preShuffle(g, inputSignature, outputSignature, workerNumber);
@@ -93,7 +103,8 @@ public final class StageProcessors {
 
     // ------------------------------------------------------------------ scan
 
-    private static RowTransformer scan(ScanProcessorSpec spec, RowSignature input, RowSignature out) {
+    private static RowTransformer scan(ScanProcessorSpec spec, RowSignature input, RowSignature out,
+            boolean ownsInputRows) {
         UnnestTransformer unnest = spec.unnest() == null ? null : new UnnestTransformer(spec.unnest(), input);
         RowSignature in = unnest == null ? input : UnnestTransformer.extend(input, spec.unnest());
         CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
@@ -115,6 +126,63 @@ public final class StageProcessors {
             }
         }
         long limit = spec.limit() == null ? Long.MAX_VALUE : spec.limit();
+        // Output column i either copies input column i or is computed: the output can be written into the input row
+        // (each computed value taken before any is written), when that row is the processor's own.
+        boolean inPlace = ownsInputRows && unnest == null && in.size() == cols.length;
+        int computedCount = 0;
+        for (int i = 0; i < cols.length && inPlace; i++) {
+            if (copyFrom[i] < 0) {
+                computedCount++;
+            } else {
+                inPlace = copyFrom[i] == i;
+            }
+        }
+        int[] computed = new int[computedCount];
+        for (int i = 0, k = 0; i < cols.length && inPlace; i++) {
+            if (copyFrom[i] < 0) {
+                computed[k++] = i;
+            }
+        }
+        if (inPlace) {
+            return source -> new RowSource() {
+                private final Object[] values = new Object[computed.length];
+                private long emitted;
+
+                @Override
+                public Object[] next() {
+                    while (emitted < limit) {
+                        Object[] row = source.next();
+                        if (row == null) {
+                            return null;
+                        }
+                        if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
+                            continue;
+                        }
+                        for (int k = 0; k < computed.length; k++) {
+                            int i = computed[k];
+                            values[k] = Values.coerce(cols[i].eval(row), types[i]);
+                        }
+                        for (int i = 0; i < row.length; i++) {
+                            Object v = row[i];
+                            if (copyFrom[i] >= 0 && v != null && v.getClass() != copyClass[i]) {
+                                row[i] = Values.coerce(v, types[i]);
+                            }
+                        }
+                        for (int k = 0; k < computed.length; k++) {
+                            row[computed[k]] = values[k];
+                        }
+                        emitted++;
+                        return row;
+                    }
+                    return null;
+                }
+
+                @Override
+                public void close() {
+                    source.close();
+                }
+            };
+        }
         return source -> new RowSource() {
             private final RowSource input = unnest == null ? source : unnest.transform(source);
             private long emitted;

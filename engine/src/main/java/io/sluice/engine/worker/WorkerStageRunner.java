@@ -158,8 +158,9 @@ public final class WorkerStageRunner implements AutoCloseable {
                 && !g.dimensions().isEmpty() && contextBoolean("groupByEnableMultiValueUnnesting", true);
         RowTransformer onParseThread = null;
         if (primary instanceof InputSlice.External && order.inputs().size() == 1 && (rowwiseScan || perFileGroupBy)) {
+            // the parsed rows are made for the processor (one new array per row) and not read again
             onParseThread = StageProcessors.create(
-                    stage.processor(), inputSignature, stage.signature(), order.workerNumber());
+                    stage.processor(), inputSignature, stage.signature(), order.workerNumber(), true);
         }
         RowSource opened = onParseThread != null ? external((InputSlice.External) primary, onParseThread) : open(primary);
         int joinRight = join == null ? -1 : join.broadcastInput();

@@ -81,6 +81,49 @@ class StageProcessorsTest {
     }
 
     @Test
+    void aScanOfItsOwnRowsWhoseColumnsKeepTheirPlacesWritesIntoThemAndGivesWhatANewRowWouldHold() {
+        // column 0 computed from columns 0 and 3; column 3 computed from column 0 (before column 0 is rewritten);
+        // columns 1 and 2 copied, a multi-value string among them; a filter on an input value
+        ScanProcessorSpec spec = new ScanProcessorSpec(
+                Call.of(Fn.GT, col("added"), Literal.of(5L)),
+                List.of(new NamedExpr("__time", Call.of(Fn.ADD, col("__time"), col("added")), ColumnType.LONG),
+                        new NamedExpr("country", col("country"), ColumnType.STRING),
+                        new NamedExpr("user", col("user"), ColumnType.STRING),
+                        new NamedExpr("added", Call.of(Fn.MULTIPLY, col("__time"), Literal.of(2L)), ColumnType.LONG)),
+                null);
+        java.util.function.Supplier<List<Object[]>> rows = () -> List.of(
+                new Object[] {100L, "fr", "u1", 1L},
+                new Object[] {200L, "de", List.of("a", "b"), 10L},
+                new Object[] {300L, null, null, 20L});
+        List<Object[]> fresh = drain(StageProcessors.create(spec, IN, IN, 0, false).transform(source(rows.get())));
+        List<Object[]> owned = rows.get();
+        List<Object[]> inPlace = drain(StageProcessors.create(spec, IN, IN, 0, true).transform(source(owned)));
+
+        assertThat(fresh).hasSize(2);
+        assertThat(fresh.get(0)).containsExactly(210L, "de", List.of("a", "b"), 400L);
+        assertThat(fresh.get(1)).containsExactly(320L, null, null, 600L);
+        assertThat(inPlace).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(inPlace.get(i)).containsExactly(fresh.get(i));
+            assertThat(inPlace.get(i)).as("the input row itself").isSameAs(owned.get(i + 1));
+        }
+
+        // columns that move: a new row even for rows the scan owns
+        ScanProcessorSpec moved = new ScanProcessorSpec(null,
+                List.of(new NamedExpr("user", col("user"), ColumnType.STRING),
+                        new NamedExpr("country", col("country"), ColumnType.STRING),
+                        new NamedExpr("__time", col("__time"), ColumnType.LONG),
+                        new NamedExpr("added", col("added"), ColumnType.LONG)),
+                null);
+        RowSignature movedOut = RowSignature.builder().add("user", ColumnType.STRING).add("country", ColumnType.STRING)
+                .add("__time", ColumnType.LONG).add("added", ColumnType.LONG).build();
+        Object[] in = {1L, "fr", "u1", 7L};
+        List<Object[]> out = drain(StageProcessors.create(moved, IN, movedOut, 0, true).transform(source(java.util.Collections.singletonList(in))));
+        assertThat(out.get(0)).containsExactly("u1", "fr", 1L, 7L).isNotSameAs(in);
+        assertThat(in).containsExactly(1L, "fr", "u1", 7L);
+    }
+
+    @Test
     void limitAppliesOffsetAndLimit() {
         List<Object[]> rows = new ArrayList<>();
         for (long i = 0; i < 10; i++) {
