@@ -58,17 +58,17 @@ public final class PrefetchingRowSource implements CountingRowSource {
     public PrefetchingRowSource(CountingRowSource source,
             java.util.function.Function<io.sluice.engine.rows.RowSource, io.sluice.engine.rows.RowSource> pipeline,
             String name) {
-        this(source, pipeline, name, BATCH, DEPTH);
+        this(source, pipeline, "sluice-parse-" + name, BATCH, DEPTH);
     }
 
     private PrefetchingRowSource(CountingRowSource source,
             java.util.function.Function<io.sluice.engine.rows.RowSource, io.sluice.engine.rows.RowSource> pipeline,
-            String name, int batchRows, int depth) {
+            String threadName, int batchRows, int depth) {
         this.batchRows = batchRows;
         this.full = new ArrayBlockingQueue<>(depth);
         this.source = requireNonNull(source, "source is null");
         this.rows = requireNonNull(pipeline.apply(source), "pipeline made null");
-        reader = new Thread(this::readLoop, "sluice-parse-" + name);
+        reader = new Thread(this::readLoop, threadName);
         reader.setDaemon(true);
         reader.start();
     }
@@ -242,7 +242,8 @@ public final class PrefetchingRowSource implements CountingRowSource {
                     ended = row == null;
                     return row;
                 }
-                prefetching = new PrefetchingRowSource(uncounted(rows), r -> r, name, AHEAD_BATCH, AHEAD_DEPTH);
+                prefetching = new PrefetchingRowSource(
+                        uncounted(rows), r -> r, "sluice-ahead-" + name, AHEAD_BATCH, AHEAD_DEPTH);
                 return prefetching.next();
             }
 

@@ -220,7 +220,7 @@ public final class WorkerStageRunner implements AutoCloseable {
                 // merging sorted rows (partitions read, or partial groups combined) and processing them on one core,
                 // sorting the output on another
                 processed = io.sluice.engine.input.PrefetchingRowSource.ahead(
-                        processed, AHEAD_AFTER_ROWS, "stage" + stage.stageNumber() + "-merge");
+                        processed, AHEAD_AFTER_ROWS, "stage" + stage.stageNumber());
             }
             // closed before the input is, also on a failure: a thread reading ahead stops before the input closes
             try (RowSource rows = processed) {

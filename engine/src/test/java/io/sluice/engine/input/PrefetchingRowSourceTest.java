@@ -225,7 +225,7 @@ class PrefetchingRowSourceTest {
             }
             assertThat(src.closes).as("closed once").hasValue(1);
             // up to 100 rows (and the end of a source of at most 100) are read by the caller; beyond, by a thread
-            assertThat(src.threads.contains("sluice-parse-ahead-test")).as("a thread for %d rows", n).isEqualTo(n >= 100);
+            assertThat(src.threads.contains("sluice-ahead-ahead-test")).as("a thread for %d rows", n).isEqualTo(n >= 100);
         }
     }
 
