@@ -99,13 +99,13 @@ public final class WorkerStageRunner implements AutoCloseable {
         return "running stage " + stage.stageNumber() + (currentSource.isEmpty() ? "" : " on " + currentSource);
     }
 
-    /** Reads all input and processes it; returns key statistics when the stage needs range boundaries, else null. */
     /**
      * Rows of a stage input read on the worker's own thread before the rest are read and processed on a thread of
      * their own (see {@link io.sluice.engine.input.PrefetchingRowSource#ahead}): small inputs start no thread.
      */
     static final long AHEAD_AFTER_ROWS = 50_000;
 
+    /** Reads all input and processes it; returns key statistics when the stage needs range boundaries, else null. */
     public KeyStatistics runPhaseOne() {
         try {
             Files.createDirectories(workDir);
