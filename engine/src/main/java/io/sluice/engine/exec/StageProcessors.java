@@ -126,65 +126,25 @@ public final class StageProcessors {
             }
         }
         long limit = spec.limit() == null ? Long.MAX_VALUE : spec.limit();
-        // Output column i either copies input column i or is computed: the output can be written into the input row
-        // (each computed value taken before any is written), when that row is the processor's own.
-        boolean inPlace = ownsInputRows && unnest == null && in.size() == cols.length;
         int computedCount = 0;
-        for (int i = 0; i < cols.length && inPlace; i++) {
-            if (copyFrom[i] < 0) {
-                computedCount++;
-            } else {
-                inPlace = copyFrom[i] == i;
-            }
+        for (int from : copyFrom) {
+            computedCount += from < 0 ? 1 : 0;
         }
         int[] computed = new int[computedCount];
-        for (int i = 0, k = 0; i < cols.length && inPlace; i++) {
+        // Output column i either copies input column i or is computed: the output is written into the input row (the
+        // computed values are all taken before any is written) when that row is the processor's own.
+        boolean inPlace = ownsInputRows && unnest == null && in.size() == cols.length;
+        for (int i = 0, k = 0; i < cols.length; i++) {
             if (copyFrom[i] < 0) {
                 computed[k++] = i;
+            } else if (copyFrom[i] != i) {
+                inPlace = false;
             }
         }
-        if (inPlace) {
-            return source -> new RowSource() {
-                private final Object[] values = new Object[computed.length];
-                private long emitted;
-
-                @Override
-                public Object[] next() {
-                    while (emitted < limit) {
-                        Object[] row = source.next();
-                        if (row == null) {
-                            return null;
-                        }
-                        if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
-                            continue;
-                        }
-                        for (int k = 0; k < computed.length; k++) {
-                            int i = computed[k];
-                            values[k] = Values.coerce(cols[i].eval(row), types[i]);
-                        }
-                        for (int i = 0; i < row.length; i++) {
-                            Object v = row[i];
-                            if (copyFrom[i] >= 0 && v != null && v.getClass() != copyClass[i]) {
-                                row[i] = Values.coerce(v, types[i]);
-                            }
-                        }
-                        for (int k = 0; k < computed.length; k++) {
-                            row[computed[k]] = values[k];
-                        }
-                        emitted++;
-                        return row;
-                    }
-                    return null;
-                }
-
-                @Override
-                public void close() {
-                    source.close();
-                }
-            };
-        }
+        boolean intoInput = inPlace;
         return source -> new RowSource() {
             private final RowSource input = unnest == null ? source : unnest.transform(source);
+            private final Object[] values = new Object[computed.length];
             private long emitted;
 
             @Override
@@ -197,14 +157,18 @@ public final class StageProcessors {
                     if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
                         continue;
                     }
-                    Object[] o = new Object[cols.length];
-                    for (int i = 0; i < cols.length; i++) {
+                    for (int k = 0; k < computed.length; k++) {
+                        int i = computed[k];
+                        values[k] = Values.coerce(cols[i].eval(row), types[i]);
+                    }
+                    Object[] o = intoInput ? row : new Object[cols.length];
+                    for (int i = 0, k = 0; i < cols.length; i++) {
                         int from = copyFrom[i];
                         if (from >= 0) {
                             Object v = row[from];
                             o[i] = v == null || v.getClass() == copyClass[i] ? v : Values.coerce(v, types[i]);
                         } else {
-                            o[i] = Values.coerce(cols[i].eval(row), types[i]);
+                            o[i] = values[k++];
                         }
                     }
                     emitted++;

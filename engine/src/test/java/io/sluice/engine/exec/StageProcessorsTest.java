@@ -118,7 +118,8 @@ class StageProcessorsTest {
         RowSignature movedOut = RowSignature.builder().add("user", ColumnType.STRING).add("country", ColumnType.STRING)
                 .add("__time", ColumnType.LONG).add("added", ColumnType.LONG).build();
         Object[] in = {1L, "fr", "u1", 7L};
-        List<Object[]> out = drain(StageProcessors.create(moved, IN, movedOut, 0, true).transform(source(java.util.Collections.singletonList(in))));
+        List<Object[]> out = drain(StageProcessors.create(moved, IN, movedOut, 0, true)
+                .transform(source(java.util.Collections.singletonList(in))));
         assertThat(out.get(0)).containsExactly("u1", "fr", 1L, 7L).isNotSameAs(in);
         assertThat(in).containsExactly(1L, "fr", "u1", 7L);
     }
