@@ -55,6 +55,8 @@ public final class ExternalSorter implements AutoCloseable {
     /** A row added without its encoding, encoded (reused). */
     private final ByteSink rowScratch = new ByteSink(256);
     private final List<Path> runs = new ArrayList<>();
+    /** The frame index of each run spilled from the input (complete once the run is closed). */
+    private final Map<Path, List<RunFrame>> runIndex = new HashMap<>();
     private Path dir;
     private int fileCounter;
     private int runsSpilled;
@@ -213,6 +215,7 @@ public final class ExternalSorter implements AutoCloseable {
             w.close();
         }
         runs.add(file);
+        runIndex.put(file, w.index);
         synchronized (this) {
             runsSpilled++;
         }
@@ -251,6 +254,42 @@ public final class ExternalSorter implements AutoCloseable {
             openRun = null;
             w.close();
         }
+    }
+
+    /**
+     * A frame of a run file: where its frame-file entry starts, the frame's size, its rows, their values' bytes, and
+     * its first and last keys.
+     */
+    public record RunFrame(long offset, int sizeBytes, int rows, long rowBytes, byte[] firstKey, byte[] lastKey) {}
+
+    /**
+     * A sorted run on disk and its frames. Each frame is a frame-file entry (4-byte length, then the frame); each of
+     * its rows: the key, the length of the row's values, the values ({@link RowCodec} layout).
+     */
+    public record SingleRun(Path file, List<RunFrame> frames) {}
+
+    /**
+     * Finishes adding when every row is in one run on disk and no combiner folds equal keys (input that arrives in key
+     * order past {@link #IN_ORDER_STREAM_BYTES} streams into such a run): returns that run, to be read in place
+     * instead of copied through a merge of one source. Otherwise returns null and the sorter stays open for
+     * {@link #sortedWithKeys()}. The file lives until {@link #close()}.
+     */
+    public SingleRun finishAsSingleRun() {
+        if (finished || combiner != null || rowsAdded == 0 || buffer.size() != 0 || runs.size() != 1) {
+            return null;
+        }
+        finished = true;
+        closeOpenRun();
+        buffer.release();
+        synchronized (this) {
+            totalLevels = 2;
+            levelTotals.put(0, 1L);
+            levelMerged.put(0, 1L);
+            levelTotals.put(1, 1L);
+            levelMerged.put(1, 1L);
+            done = true;
+        }
+        return new SingleRun(runs.get(0), List.copyOf(runIndex.get(runs.get(0))));
     }
 
     /** Finishes adding; returns (key, row) pairs in key order. Can be called once. */
@@ -480,6 +519,13 @@ public final class ExternalSorter implements AutoCloseable {
         private final FrameWriter writer = new FrameWriter(runSignature, maxFrameBytes);
         private final ByteSink rowBytes = new ByteSink(256);
         private final ByteSink encoded = new ByteSink(256);
+        /** The frames written so far, each with its place in the file, its rows' sizes and its first and last keys. */
+        private final List<RunFrame> index = new ArrayList<>();
+        /** The key of the last row added to the open frame (copied: a source may reuse its key array). */
+        private final ByteSink lastKey = new ByteSink(64);
+        private byte[] firstKey;
+        private long frameRowBytes;
+        private long position;
 
         RunWriter(Path file) {
             try {
@@ -522,14 +568,28 @@ public final class ExternalSorter implements AutoCloseable {
                     throw new IllegalStateException("row does not fit an empty frame");
                 }
             }
+            if (writer.numRows() == 1) {
+                firstKey = key.clone();
+            }
+            lastKey.reset();
+            lastKey.write(key, 0, key.length);
+            frameRowBytes += len;
             if (writer.sizeBytes() >= runFrameBytes) {
                 flush();
             }
         }
 
         private void flush() {
+            if (writer.isEmpty()) {
+                return;
+            }
+            int rows = writer.numRows();
             try {
-                writer.writeTo(out);
+                int written = writer.writeTo(out);
+                index.add(new RunFrame(position, written - 4, rows, frameRowBytes, firstKey,
+                        Arrays.copyOf(lastKey.array(), lastKey.size())));
+                position += written;
+                frameRowBytes = 0;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -538,9 +598,7 @@ public final class ExternalSorter implements AutoCloseable {
         @Override
         public void close() {
             try {
-                if (!writer.isEmpty()) {
-                    writer.writeTo(out);
-                }
+                flush();
                 out.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -39,7 +39,8 @@ import java.util.Set;
  *       without key columns, rows go round-robin and keep arrival order;</li>
  *   <li>{@code maxCount} / {@code targetSize}: rows sorted by key (spilling to disk past the memory budget) while
  *       {@link KeyStatistics} are collected; the controller turns merged statistics into boundaries and
- *       {@link #partition(PartitionBoundaries)} writes the partitions.</li>
+ *       {@link #partition(PartitionBoundaries)} writes the partitions, or, when every row is in one sorted run on
+ *       disk (input that came in key order), cuts that run into partitions read in place ({@link RunPartitions}).</li>
  * </ul>
  *
  * <p>Group-by pre-shuffle stages with an aggregating shuffle (maxCount aggregate=true, or hash) on exactly their
@@ -92,6 +93,8 @@ public final class StageOutput implements AutoCloseable {
     private boolean finished;
     private boolean partitioned;
     private long[] offsets;
+    /** Set when the partitions are slices of the sorter's one run, read in place instead of from a copy. */
+    private RunPartitions inPlace;
     private int partitionCount = -1;
 
     public StageOutput(StageDefinition stage, Path workDir, long memoryBudgetBytes, int maxFrameBytes) {
@@ -388,6 +391,12 @@ public final class StageOutput implements AutoCloseable {
         }
         partitioned = true;
         partitionCount = count;
+        ExternalSorter.SingleRun run = boundaries == null ? null : sorter.finishAsSingleRun();
+        if (run != null) {
+            // all rows are in one sorted run (the input came in key order): partitions are read from it in place
+            inPlace = RunPartitions.slice(run, boundaries.starts(), shuffle);
+            return;
+        }
         offsets = new long[count + 1];
         shuffle.ensurePartitions(count);
         FrameWriter writer = new FrameWriter(signature, maxFrameBytes);
@@ -482,6 +491,9 @@ public final class StageOutput implements AutoCloseable {
         if (p < 0 || p >= partitionCount) {
             throw new IndexOutOfBoundsException("partition " + p + " of " + partitionCount);
         }
+        if (inPlace != null) {
+            return inPlace.read(p, reuse);
+        }
         long start = offsets[p];
         long end = offsets[p + 1];
         return new Iterator<>() {
@@ -513,6 +525,11 @@ public final class StageOutput implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** True when the partitions are read in place from the sorter's one run (no partition file was written). */
+    boolean readsInPlace() {
+        return inPlace != null;
     }
 
     /** Processor output (one channel): rows, bytes and frames as frames would hold them. */

@@ -15,7 +15,7 @@ public final class FrameWriter {
     public static final int DEFAULT_MAX_FRAME_BYTES = 1_000_000;
 
     static final int MAGIC = 0x534C4631; // "SLF1"
-    static final int HEADER_BYTES = 8;
+    public static final int HEADER_BYTES = 8;
 
     private final int columns;
     private final int maxFrameBytes;
@@ -103,6 +103,22 @@ public final class FrameWriter {
         out.write(sink.array(), 0, size);
         startFrame();
         return 4 + size;
+    }
+
+    /**
+     * Writes a frame's header (magic word, then {@code rows}) into {@code buf[0, HEADER_BYTES)}: for a frame whose rows
+     * are copied into {@code buf} after it, already in {@link RowCodec} layout.
+     */
+    public static void putHeader(byte[] buf, int rows) {
+        putInt(buf, 0, MAGIC);
+        putInt(buf, 4, rows);
+    }
+
+    private static void putInt(byte[] buf, int at, int v) {
+        buf[at] = (byte) (v >>> 24);
+        buf[at + 1] = (byte) (v >>> 16);
+        buf[at + 2] = (byte) (v >>> 8);
+        buf[at + 3] = (byte) v;
     }
 
     /** Returns the frame and resets the writer. */

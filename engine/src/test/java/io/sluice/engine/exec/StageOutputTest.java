@@ -8,6 +8,7 @@ import io.sluice.engine.expr.ColumnRef;
 import io.sluice.engine.expr.NamedExpr;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameReader;
+import io.sluice.engine.frame.KeyCodec;
 import io.sluice.engine.plan.ClusterBy;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.KeyColumn;
@@ -213,8 +214,9 @@ class StageOutputTest {
     }
 
     @Test
-    void rowsCopiedFromAnInOrderSpillGiveTheSameFramesAsRowsSortedInMemory() {
-        ShuffleSpec spec = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 3, false);
+    void anInOrderSpillIsCutIntoPartitionsReadInPlaceWithTheRowsOfASortInMemory() throws Exception {
+        ClusterBy by = new ClusterBy(List.of(KeyColumn.asc("k")), 0);
+        ShuffleSpec spec = new ShuffleSpec.MaxCount(by, 3, false);
         StageDefinition st = stage(spec);
         StageOutput spilled = new StageOutput(st, tmp.resolve("a"), 200_000, 16 * 1024);
         StageOutput inMemory = new StageOutput(st, tmp.resolve("b"), 1L << 30, 16 * 1024);
@@ -225,39 +227,73 @@ class StageOutputTest {
         }
         assertThat(spilled.spilledRuns()).isEqualTo(1);
         assertThat(inMemory.spilledRuns()).isZero();
-        PartitionBoundaries boundaries = BoundaryCalculator.compute(
-                spec, inMemory.finishAndCollectStatistics(), BoundaryCalculator.DEFAULT_MAX_PARTITIONS);
         spilled.finishAndCollectStatistics();
+        inMemory.finishAndCollectStatistics();
+        KeyCodec codec = new KeyCodec(SIG, by.columns());
+        // cuts inside frames and at equal keys spread over frames; empty partitions before the first key, between two
+        // cuts and after the last key
+        List<byte[]> splits = new ArrayList<>();
+        for (String k : List.of("key", "key000100", "key000100a", "key000100b", "key001000", "key002000", "key004567",
+                "key005713", "zzz")) {
+            splits.add(codec.encode(new Object[] {k, null}));
+        }
+        PartitionBoundaries boundaries = PartitionBoundaries.fromSplits(splits);
         spilled.partition(boundaries);
         inMemory.partition(boundaries);
-        assertThat(spilled.partitionCount()).isEqualTo(inMemory.partitionCount());
-        for (int p = 0; p < spilled.partitionCount(); p++) {
-            Iterator<Frame> a = spilled.readPartition(p);
-            Iterator<Frame> b = inMemory.readPartition(p);
-            Iterator<Frame> c = inMemory.readPartitionReusingBuffer(p);
-            while (a.hasNext() || b.hasNext() || c.hasNext()) {
-                Frame fb = b.next();
-                assertThat(a.next().bytes()).isEqualTo(fb.bytes());
-                // a frame read into the reused buffer: the same bytes in its first sizeBytes(), the same row count
-                Frame fc = c.next();
-                assertThat(fc.sizeBytes()).isEqualTo(fb.sizeBytes());
-                assertThat(fc.numRows()).isEqualTo(fb.numRows());
-                assertThat(java.util.Arrays.copyOf(fc.bytes(), fc.sizeBytes())).isEqualTo(fb.bytes());
-                List<Object[]> rowsB = new ArrayList<>();
-                List<Object[]> rowsC = new ArrayList<>();
-                RowSource rb = FrameReader.rows(SIG, fb);
-                RowSource rc = FrameReader.rows(SIG, fc);
-                for (Object[] r; (r = rb.next()) != null; ) {
-                    rowsB.add(r);
-                }
-                for (Object[] r; (r = rc.next()) != null; ) {
-                    rowsC.add(r);
-                }
-                assertThat(rowsC).hasSize(fb.numRows()).usingRecursiveFieldByFieldElementComparator().isEqualTo(rowsB);
-            }
+        assertThat(spilled.readsInPlace()).isTrue();
+        assertThat(inMemory.readsInPlace()).isFalse();
+        try (Stream<Path> s = Files.walk(tmp.resolve("a"))) {
+            assertThat(s.filter(f -> f.getFileName().toString().equals("partitions.frames"))).isEmpty();
         }
-        assertThat(spilled.shuffle().toJson()).usingRecursiveComparison().isEqualTo(inMemory.shuffle().toJson());
+        assertThat(spilled.partitionCount()).isEqualTo(inMemory.partitionCount()).isEqualTo(10);
+        for (int p = 0; p < spilled.partitionCount(); p++) {
+            List<Object[]> expected = read(inMemory, p, SIG);
+            assertThat(read(spilled, p, SIG)).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
+            // the counters are the frames served: rows, bytes and frames
+            long bytes = 0;
+            long frames = 0;
+            List<Object[]> reused = new ArrayList<>();
+            for (Iterator<Frame> it = spilled.readPartitionReusingBuffer(p); it.hasNext(); ) {
+                Frame f = it.next();
+                bytes += f.sizeBytes();
+                frames++;
+                RowSource rs = FrameReader.rows(SIG, f);
+                for (Object[] r; (r = rs.next()) != null; ) {
+                    reused.add(r);
+                }
+            }
+            assertThat(reused).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
+            assertThat(spilled.shuffle().rows()[p]).isEqualTo(inMemory.shuffle().rows()[p]).isEqualTo(expected.size());
+            assertThat(spilled.shuffle().bytes()[p]).isEqualTo(bytes);
+            assertThat(spilled.shuffle().frames()[p]).isEqualTo(frames);
+        }
+        assertThat(spilled.shuffle().rows()[0]).isZero();
+        assertThat(spilled.shuffle().rows()[2]).isEqualTo(7);
+        assertThat(spilled.shuffle().rows()[3]).isZero();
+        assertThat(spilled.shuffle().rows()[9]).isZero();
+        assertThat(spilled.shuffle().frames()[4]).isGreaterThan(1);
+        assertThat(spilled.sortProgress().progressDigest()).isEqualTo(1.0);
         spilled.close();
         inMemory.close();
+        assertThat(files(tmp)).isZero();
+    }
+
+    @Test
+    void spillsOutOfKeyOrderAreMergedIntoAPartitionFile() {
+        ShuffleSpec spec = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 3, false);
+        try (StageOutput out = new StageOutput(stage(spec), tmp.resolve("a"), 200_000, 16 * 1024)) {
+            for (int i = 0; i < 40_000; i++) {
+                out.add(new Object[] {String.format("key%06d", (i * 7919) % 40_000), (long) i});
+            }
+            assertThat(out.spilledRuns()).isGreaterThan(1);
+            out.finishAndCollectStatistics();
+            out.partition(PartitionBoundaries.single());
+            assertThat(out.readsInPlace()).isFalse();
+            List<Object[]> rows = read(out, 0, SIG);
+            assertThat(rows).hasSize(40_000);
+            for (int i = 0; i < rows.size(); i++) {
+                assertThat(rows.get(i)[0]).isEqualTo(String.format("key%06d", i));
+            }
+        }
     }
 }
