@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A node whose heap is a tenth of the data it ingests: a separate JVM with {@code -Xmx80m} ingests generated JSON of
  * more than 800 MB (uncompressed) with a global sort ({@code CLUSTERED BY channel}) and answers exact counts and sums.
- * Sorting spills to disk and segments are built from spilled runs; nothing needs the data in memory.
+ * Sorting spills to disk and segments are built from spilled runs; nothing needs the data in memory. Time-ordered input
+ * goes through partitions read in place from each worker's one sorted run.
  */
 class SmallHeapTest {
     static final String HEAP = "80m";
@@ -90,5 +91,42 @@ class SmallHeapTest {
         assertThat(totals.get(0).get(2).asLong()).isEqualTo(COPIES);
         assertThat(node.isAlive()).isTrue();
         assertThat(node.logText()).doesNotContain("OutOfMemoryError");
+    }
+
+    @Test
+    void ingestsTimeOrderedFilesThroughPartitionsReadInPlaceFromTheSortedRuns() throws Exception {
+        SluiceClient client = node.client();
+        // each file holds whole days in time order and each worker reads one: the sort streams its input into one run
+        // on disk, and the segment stage reads its day partitions from that run in place (no partition file)
+        Path sample = TestNodes.wikipediaSample(temp.resolve("sample-ordered"));
+        int copies = 8;
+        long rows = ClusterNodes.scaleSample(sample, temp.resolve("ordered"), copies, 2);
+        String sql = "INSERT INTO ordered\nSELECT TIME_PARSE(\"time\") AS __time, channel, page, added\nFROM "
+                + ClusterTest.extern(temp.resolve("ordered"), "*.json.gz") + "\nPARTITIONED BY DAY";
+        JsonNode report = ClusterTest.runOk(client, sql, Map.of("maxNumTasks", 3), Duration.ofSeconds(240));
+        assertThat(ClusterTest.sumCounter(report, 0, "/input0/rows/0")).isEqualTo(rows);
+        assertThat(ClusterTest.sumCounter(report, 1, "/segmentGenerationProgress/rowsPushed")).isEqualTo(rows);
+        long shuffled = 0;
+        long frames = 0;
+        long bytes = 0;
+        for (JsonNode worker : report.at("/multiStageQuery/payload/counters/0")) {
+            for (int p = 0; p < worker.at("/shuffle/rows").size(); p++) {
+                shuffled += worker.at("/shuffle/rows/" + p).asLong();
+                frames += worker.at("/shuffle/frames/" + p).asLong();
+                bytes += worker.at("/shuffle/bytes/" + p).asLong();
+            }
+        }
+        assertThat(shuffled).isEqualTo(rows);
+        // frames read in place are the runs' frames (at most 256 KiB); a partition file's are filled to ~1 MB
+        assertThat(bytes / frames).as("bytes per shuffle frame").isLessThan(400_000);
+
+        JsonNode perDay = client.select("SELECT TIME_FLOOR(__time, 'P1D') AS d, COUNT(*) FROM ordered GROUP BY 1"
+                + " ORDER BY 1");
+        assertThat(perDay).hasSize(copies);
+        for (JsonNode day : perDay) {
+            assertThat(day.get(1).asLong()).isEqualTo(rows / copies);
+        }
+        JsonNode lastDay = client.select("SELECT COUNT(*) FROM ordered WHERE __time >= TIMESTAMP '2015-09-19 00:00:00'");
+        assertThat(lastDay.get(0).get(0).asLong()).isEqualTo(rows / copies);
     }
 }
