@@ -24,12 +24,18 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * External merge sort of rows by a byte-comparable key within an approximate memory budget. Rows are buffered in
- * memory as bytes ({@link SortBuffer}); when the buffer passes the budget it is sorted (stable), optionally combined
- * (equal keys folded by the {@link RowCombiner}), and spilled as a run of frames to a file (each row: its key, the
- * length of its values' encoding, its values). Rows stay in their
+ * memory as bytes ({@link SortBuffer}); when the buffer passes half the budget it is handed to a background thread
+ * that sorts it (stable), optionally combines it (equal keys folded by the {@link RowCombiner}) and spills it as a
+ * run of frames to a file (each row: its key, the length of its values' encoding, its values), while rows go on into
+ * a second buffer. Rows stay in their
  * encoding through the sort and merges and are decoded only where asked for ({@link KeyedRowSource#row()}) or
  * combined. {@link #sortedWithKeys()}
  * merges the runs k-way with a priority queue, first in intermediate levels of at most {@code maxFanIn} runs when
@@ -40,6 +46,13 @@ public final class ExternalSorter implements AutoCloseable {
     public static final int DEFAULT_MAX_FAN_IN = 64;
     private static final int MIN_RUN_FRAME_BYTES = 64 * 1024;
     private static final int MAX_RUN_FRAME_BYTES = 256 * 1024;
+    private static final AtomicInteger SPILL_THREAD_COUNT = new AtomicInteger();
+    /** Threads that sort and write full buffers while their sorters' callers go on adding rows (daemons, reused). */
+    private static final ExecutorService SPILL_THREADS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sluice-spill-" + SPILL_THREAD_COUNT.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
 
     private final RowSignature signature;
     private final KeyCodec keyCodec;
@@ -51,7 +64,12 @@ public final class ExternalSorter implements AutoCloseable {
     private final RowCombiner combiner;
     private final RowSignature runSignature;
 
-    private final SortBuffer buffer = new SortBuffer();
+    /** The buffer rows are added to. */
+    private SortBuffer buffer = new SortBuffer();
+    /** A buffer a background spill has written, kept (cleared, with its chunks) for the next swap; or null. */
+    private SortBuffer spare;
+    /** The background spill under way (sorting and writing the previous buffer), or null: at most one at a time. */
+    private CompletableFuture<SortBuffer> spilling;
     /** A row added without its encoding, encoded (reused). */
     private final ByteSink rowScratch = new ByteSink(256);
     private final List<Path> runs = new ArrayList<>();
@@ -164,9 +182,11 @@ public final class ExternalSorter implements AutoCloseable {
         buffer.add(key, encodedRow.array(), 0, encodedRow.size());
         rowsAdded++;
         long bufferedBytes = buffer.usedBytes();
-        if (bufferedBytes >= memoryBudgetBytes
-                || (inOrder && bufferedBytes >= IN_ORDER_STREAM_BYTES && runs.isEmpty())) {
+        if (inOrder && runs.isEmpty()
+                && (bufferedBytes >= memoryBudgetBytes / 2 || bufferedBytes >= IN_ORDER_STREAM_BYTES)) {
             spill();
+        } else if (bufferedBytes >= memoryBudgetBytes / 2) {
+            spillInBackground();
         }
     }
 
@@ -174,7 +194,7 @@ public final class ExternalSorter implements AutoCloseable {
         return rowsAdded;
     }
 
-    /** Number of sorted runs written to disk so far (intermediate merge outputs included). */
+    /** Number of sorted runs spilled to disk so far, a background one included (and intermediate merge outputs). */
     public synchronized int spilledRuns() {
         return runsSpilled;
     }
@@ -191,6 +211,63 @@ public final class ExternalSorter implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands the full buffer to a background thread that sorts it and writes it as a run, and goes on adding rows to
+     * a second buffer: the caller's thread does not wait for the sort and the writing (a stage's processor keeps
+     * feeding it). Each buffer holds half the budget; a spill still under way is waited for first.
+     */
+    private void spillInBackground() {
+        awaitSpill();
+        SortBuffer full = buffer;
+        buffer = spare == null ? new SortBuffer() : spare;
+        spare = null;
+        Path file = newFile("run");
+        RunWriter w = new RunWriter(file);
+        runs.add(file);
+        runIndex.put(file, w.index);
+        synchronized (this) {
+            runsSpilled++;
+        }
+        spilling = CompletableFuture.supplyAsync(() -> {
+            try {
+                writeRun(full, w);
+            } finally {
+                w.close();
+            }
+            full.clear();
+            return full;
+        }, SPILL_THREADS);
+    }
+
+    /** Waits for the background spill under way, if any; rethrows its failure. */
+    private void awaitSpill() {
+        CompletableFuture<SortBuffer> f = spilling;
+        if (f == null) {
+            return;
+        }
+        spilling = null;
+        try {
+            spare = f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /** Sorts the buffer and writes its rows (combined when there is a combiner) to the run. */
+    private void writeRun(SortBuffer b, RunWriter w) {
+        b.sort();
+        KeyedRowSource sorted = buffered(b);
+        while (sorted.advance()) {
+            w.write(sorted);
+        }
+    }
+
     private void spill() {
         if (buffer.size() == 0) {
             return;
@@ -199,7 +276,7 @@ public final class ExternalSorter implements AutoCloseable {
         Path file = newFile("run");
         RunWriter w = new RunWriter(file);
         try {
-            KeyedRowSource sorted = buffered();
+            KeyedRowSource sorted = buffered(buffer);
             while (sorted.advance()) {
                 w.write(sorted);
             }
@@ -227,8 +304,8 @@ public final class ExternalSorter implements AutoCloseable {
     }
 
     /** The buffer's rows in its current order, equal keys combined when there is a combiner. */
-    private KeyedRowSource buffered() {
-        KeyedRowSource rows = new BufferSource(buffer, signature.size());
+    private KeyedRowSource buffered(SortBuffer b) {
+        KeyedRowSource rows = new BufferSource(b, signature.size());
         return combiner == null ? rows : new CombiningSource(rows, combiner, signature.size());
     }
 
@@ -275,6 +352,9 @@ public final class ExternalSorter implements AutoCloseable {
      * {@link #sortedWithKeys()}. The file lives until {@link #close()}.
      */
     public SingleRun finishAsSingleRun() {
+        if (!finished) {
+            awaitSpill();
+        }
         if (finished || combiner != null || rowsAdded == 0 || buffer.size() != 0 || runs.size() != 1) {
             return null;
         }
@@ -298,6 +378,8 @@ public final class ExternalSorter implements AutoCloseable {
             throw new IllegalStateException("sorted output already requested");
         }
         finished = true;
+        awaitSpill();
+        spare = null;
         closeOpenRun();
         if (rowsAdded == 0) {
             synchronized (this) {
@@ -466,6 +548,16 @@ public final class ExternalSorter implements AutoCloseable {
 
     @Override
     public void close() {
+        CompletableFuture<SortBuffer> f = spilling;
+        spilling = null;
+        if (f != null) {
+            try {
+                f.join(); // its run file is deleted below, once nothing writes it
+            } catch (RuntimeException e) {
+                // the failure was the caller's to see on the next add; closing goes on
+            }
+        }
+        spare = null;
         if (openRun != null) {
             try {
                 closeOpenRun();

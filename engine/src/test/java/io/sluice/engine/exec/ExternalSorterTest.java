@@ -1,6 +1,7 @@
 package io.sluice.engine.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.engine.frame.KeyCodec;
 import io.sluice.engine.plan.KeyColumn;
@@ -11,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,5 +269,68 @@ class ExternalSorterTest {
             assertThat(sorter.bufferChunks()).as("buffer memory given back once the output is read").isZero();
             assertThat(encoded).as("rows without an equal key are handed on undecoded").isGreaterThanOrEqualTo(9_900);
         }
+    }
+
+    @Test
+    void rowsGoOnIntoASecondBufferWhileTheFullOneIsSortedAndWritten() throws Exception {
+        RowSignature sig = RowSignature.builder().add("k", ColumnType.STRING).add("c", ColumnType.LONG).build();
+        KeyCodec codec = new KeyCodec(sig, List.of(KeyColumn.asc("k")));
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<String> combinedOn = new AtomicReference<>();
+        RowCombiner waitingSum = (a, b) -> {
+            combinedOn.compareAndSet(null, Thread.currentThread().getName());
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            a[1] = (Long) a[1] + (Long) b[1];
+            return a;
+        };
+        long total = 0;
+        try (ExternalSorter sorter = new ExternalSorter(sig, codec, tmp, 50_000, 16 * 1024, 4, waitingSum)) {
+            int i = 0;
+            // out of key order, with equal keys: the first spill combines, and its combiner waits for the latch
+            while (sorter.spilledRuns() == 0) {
+                sorter.add(new Object[] {"k" + (i * 7919 % 300), 1L});
+                i++;
+            }
+            // the spill is under way and blocked; rows still go in, short of filling the second buffer
+            for (int j = 0; j < 200; j++, i++) {
+                sorter.add(new Object[] {"k" + (i * 7919 % 300), 1L});
+            }
+            assertThat(sorter.spilledRuns()).isEqualTo(1);
+            assertThat(release.getCount()).isEqualTo(1);
+            release.countDown();
+            try (RowSource out = sorter.sorted()) {
+                String prev = null;
+                for (Object[] row; (row = out.next()) != null; ) {
+                    assertThat(prev == null || prev.compareTo((String) row[0]) < 0).isTrue();
+                    prev = (String) row[0];
+                    total += (Long) row[1];
+                }
+            }
+            assertThat(total).isEqualTo(i);
+        }
+        assertThat(combinedOn.get()).startsWith("sluice-spill-");
+        assertThat(fileCount(tmp)).isZero();
+    }
+
+    @Test
+    void aBackgroundSpillsFailureReachesTheCallerAndClosingStillCleansUp() throws Exception {
+        RowSignature sig = RowSignature.builder().add("k", ColumnType.STRING).add("c", ColumnType.LONG).build();
+        KeyCodec codec = new KeyCodec(sig, List.of(KeyColumn.asc("k")));
+        RowCombiner failing = (a, b) -> {
+            throw new IllegalStateException("combiner failed");
+        };
+        ExternalSorter sorter = new ExternalSorter(sig, codec, tmp, 50_000, 16 * 1024, 4, failing);
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                sorter.add(new Object[] {"k" + (i * 7919 % 300), 1L});
+            }
+            sorter.sorted().close();
+        }).isInstanceOf(IllegalStateException.class).hasMessage("combiner failed");
+        sorter.close();
+        assertThat(fileCount(tmp)).isZero();
     }
 }
