@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -246,17 +245,7 @@ public final class ExternalSorter implements AutoCloseable {
             return;
         }
         spilling = null;
-        try {
-            spare = f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+        spare = Futures.join(f);
     }
 
     /** Sorts the buffer and writes its rows (combined when there is a combiner) to the run. */
