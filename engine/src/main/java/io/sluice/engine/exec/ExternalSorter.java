@@ -350,6 +350,7 @@ public final class ExternalSorter implements AutoCloseable {
         finished = true;
         closeOpenRun();
         buffer.release();
+        spare = null; // a background spill's cleared buffer: not needed while the run is read in place
         synchronized (this) {
             totalLevels = 2;
             levelTotals.put(0, 1L);
