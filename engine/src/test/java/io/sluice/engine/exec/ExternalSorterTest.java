@@ -333,4 +333,32 @@ class ExternalSorterTest {
         sorter.close();
         assertThat(fileCount(tmp)).isZero();
     }
+
+    @Test
+    void oneRunSpilledInTheBackgroundIsHandedOverWhole() {
+        KeyCodec codec = new KeyCodec(SIG, List.of(KeyColumn.asc("k")));
+        try (ExternalSorter sorter = new ExternalSorter(SIG, codec, tmp, 200_000, 16 * 1024, 4, null)) {
+            int n = 0;
+            // out of key order: the first spill goes to the spill thread; nothing is added after it
+            while (sorter.spilledRuns() == 0) {
+                sorter.add(new Object[] {(long) (n * 7919 % 5003), "s", (long) n});
+                n++;
+            }
+            ExternalSorter.SingleRun run = sorter.finishAsSingleRun();
+            assertThat(run).isNotNull();
+            long rows = 0;
+            byte[] previousLast = null;
+            for (ExternalSorter.RunFrame f : run.frames()) {
+                rows += f.rows();
+                assertThat(java.util.Arrays.compareUnsigned(f.firstKey(), f.lastKey())).isLessThanOrEqualTo(0);
+                if (previousLast != null) {
+                    assertThat(java.util.Arrays.compareUnsigned(previousLast, f.firstKey())).isLessThanOrEqualTo(0);
+                }
+                previousLast = f.lastKey();
+            }
+            assertThat(rows).isEqualTo(n);
+            assertThat(run.frames()).hasSizeGreaterThan(1);
+            assertThat(sorter.progress().progressDigest()).isEqualTo(1.0);
+        }
+    }
 }
