@@ -38,21 +38,32 @@ import net.jpountz.lz4.LZ4Factory;
  * and COMPLEX — {@code values}: per row an int length (-1 for null) and the bytes (Jackson JSON for arrays and
  * COMPLEX&lt;json&gt;, raw bytes for COMPLEX&lt;state&gt;).
  *
- * <p>Version 2 (written now): blocks of {@link #BLOCK_SIZE} bytes compressed with LZ4 (several times faster to
+ * <p>Version 3 (written now): blocks of {@link #BLOCK_SIZE} bytes compressed with LZ4 (several times faster to
  * decompress than zstd, which is what a scan spends its time on), and the int and long sections {@linkplain
  * #packingOf packed} to the fewest bytes their values need: {@code ids} and {@code offsets} as {@code byte width}
  * then each value in {@code width} bytes (a 51-value dictionary takes one byte per row, not four); {@code time} and
  * LONG {@code values} as {@code byte width, long base} then each {@code value - base} in {@code width} bytes (0, 1,
- * 2, 4 or 8). Version 1 (still read): 1 MiB zstd blocks, ints and longs unpacked.
+ * 2, 4 or 8). A block that LZ4 would not shrink to {@link #MAX_KEPT_RATIO} of its size is stored as it is, its
+ * compressed length written as {@code -rawLength}: reading it is a copy. Packed values often compress little (wiki's
+ * {@code added} to 68%, its {@code page} ids to 100%), and LZ4 decompresses them at ~1 GB/s on this machine where a
+ * copy runs at ~10 GB/s. Version 2 (still read): every block LZ4. Version 1 (still read): 1 MiB zstd blocks, ints
+ * and longs unpacked.
  */
 final class SegmentFormat {
     static final byte[] MAGIC = "SLUICESG".getBytes(StandardCharsets.US_ASCII);
     /** The version written. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** LZ4 blocks and packed ints and longs, every block compressed. Still read. */
+    static final int VERSION_LZ4 = 2;
     /** The first version: zstd blocks, unpacked ints and longs. Still read. */
     static final int VERSION_ZSTD = 1;
-    /** Raw bytes per block (version 2): LZ4 looks back 64 KiB at most, and a row read decompresses one block. */
+    /** Raw bytes per block (versions 2 and 3): LZ4 looks back 64 KiB at most, and a row read decompresses one block. */
     static final int BLOCK_SIZE = 1 << 16;
+    /**
+     * A block is kept LZ4-compressed only when that takes at most this share of its raw size; else it is stored raw.
+     * Decompressing costs ~10 times a copy here, so a third less to map is the least that pays for it.
+     */
+    static final double MAX_KEPT_RATIO = 2.0 / 3.0;
     static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
 
@@ -63,7 +74,7 @@ final class SegmentFormat {
 
     record Header(long numRows, long minTime, long maxTime, boolean timeSorted, List<ColumnEntry> columns) {}
 
-    /** How a section's values are stored in version 2. */
+    /** How a section's values are stored in versions 2 and 3. */
     enum Packing {
         /** As written. */
         NONE,
@@ -83,17 +94,22 @@ final class SegmentFormat {
         };
     }
 
-    /** A section's raw bytes {@code raw[0, length)} as stored in a version 2 file: packed, then compressed. */
+    /** A section's raw bytes {@code raw[0, length)} as stored in a version 3 file: packed, then compressed. */
     static byte[] writeSection(ColumnType type, String section, byte[] raw, int length) {
+        return writeSection(type, section, raw, length, true);
+    }
+
+    /** As above; with {@code rawBlocks} false as in a version 2 file (every block LZ4). */
+    static byte[] writeSection(ColumnType type, String section, byte[] raw, int length, boolean rawBlocks) {
         return switch (packingOf(type, section)) {
-            case NONE -> compressBlocks(raw, length);
+            case NONE -> compressBlocks(raw, length, rawBlocks);
             case INTS -> {
                 byte[] packed = packInts(raw, length);
-                yield compressBlocks(packed, packed.length);
+                yield compressBlocks(packed, packed.length, rawBlocks);
             }
             case LONGS -> {
                 byte[] packed = packLongs(raw, length);
-                yield compressBlocks(packed, packed.length);
+                yield compressBlocks(packed, packed.length, rawBlocks);
             }
         };
     }
@@ -231,12 +247,20 @@ final class SegmentFormat {
         return v;
     }
 
-    /** Compresses {@code raw[0, length)} as a sequence of LZ4 blocks (version 2). */
     /** Per thread, the array sections are compressed into (kept up to {@link #MAX_SCRATCH} bytes). */
     private static final ThreadLocal<byte[]> COMPRESS_SCRATCH = ThreadLocal.withInitial(() -> new byte[1 << 16]);
     private static final int MAX_SCRATCH = 8 << 20;
 
+    /**
+     * {@code raw[0, length)} as a sequence of blocks (version 3): each LZ4-compressed, or stored raw when LZ4 would keep
+     * more than {@link #MAX_KEPT_RATIO} of it.
+     */
     static byte[] compressBlocks(byte[] raw, int length) {
+        return compressBlocks(raw, length, true);
+    }
+
+    /** As above; with {@code rawBlocks} false every block is LZ4 (version 2, as tests write it). */
+    static byte[] compressBlocks(byte[] raw, int length, boolean rawBlocks) {
         int blocks = Math.max(1, (length + BLOCK_SIZE - 1) / BLOCK_SIZE);
         LZ4Compressor lz4 = LZ4.fastCompressor();
         int bound = 4 + blocks * (8 + lz4.maxCompressedLength(Math.min(BLOCK_SIZE, Math.max(0, length))));
@@ -255,8 +279,14 @@ final class SegmentFormat {
             int len = Math.max(0, Math.min(BLOCK_SIZE, length - from));
             int comp = lz4.compress(raw, from, len, out, at + 8, out.length - at - 8);
             INTS.set(out, at, len);
-            INTS.set(out, at + 4, comp);
-            at += 8 + comp;
+            if (rawBlocks && len > 0 && comp > len * MAX_KEPT_RATIO) {
+                System.arraycopy(raw, from, out, at + 8, len); // the bound leaves room: LZ4's output is never shorter
+                INTS.set(out, at + 4, -len);
+                at += 8 + len;
+            } else {
+                INTS.set(out, at + 4, comp);
+                at += 8 + comp;
+            }
         }
         return Arrays.copyOf(out, at);
     }
@@ -274,7 +304,7 @@ final class SegmentFormat {
         for (int b = 0; b < blocks; b++) {
             int raw = in.getInt();
             int comp = in.getInt();
-            in.position(in.position() + comp);
+            in.position(in.position() + storedBytes(comp));
             total += raw;
         }
         return total;
@@ -283,8 +313,8 @@ final class SegmentFormat {
     /**
      * A section's blocks decompressed into {@code into} from index 0 when it has room for {@link #rawLength} bytes
      * (the rest of it is left as it was), else into a new array of that length; returns the array written.
-     * Version 2 blocks are decompressed straight from {@code section} (a mapped file: no copy of the compressed
-     * bytes).
+     * LZ4 blocks are decompressed, and raw ones copied, straight from {@code section} (a mapped file: no copy of the
+     * compressed bytes).
      */
     static byte[] decompressBlocks(ByteBuffer section, int version, byte[] into) {
         ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -298,7 +328,7 @@ final class SegmentFormat {
             raw[b] = in.getInt();
             comp[b] = in.getInt();
             pos[b] = in.position();
-            in.position(in.position() + comp[b]);
+            in.position(in.position() + storedBytes(comp[b]));
             total += raw[b];
             maxComp = Math.max(maxComp, comp[b]);
         }
@@ -310,6 +340,12 @@ final class SegmentFormat {
         if (version != VERSION_ZSTD) {
             ByteBuffer dest = ByteBuffer.wrap(out);
             for (int b = 0; b < blocks; b++) {
+                if (comp[b] < 0) {
+                    checkStored(version, comp[b], raw[b]);
+                    in.get(pos[b], out, at, raw[b]);
+                    at += raw[b];
+                    continue;
+                }
                 int n;
                 try {
                     n = LZ4.safeDecompressor().decompress(in, pos[b], comp[b], dest, at, raw[b]);
@@ -332,8 +368,29 @@ final class SegmentFormat {
         return out;
     }
 
-    /** Decompresses one block of {@code compressed} bytes into {@code out[at, at + raw)}. */
+    /** The bytes a block takes after its header: a raw block's length is stored negated. */
+    static int storedBytes(int compressedLength) {
+        return compressedLength < 0 ? -compressedLength : compressedLength;
+    }
+
+    /** A block stored raw (its compressed length negative) must be of version 3 and hold exactly its raw length. */
+    static void checkStored(int version, int compressedLength, int raw) {
+        if (version < VERSION || -compressedLength != raw) {
+            throw new IllegalStateException("Corrupt segment block: stored length " + compressedLength + " for "
+                    + raw + " bytes in a version " + version + " file");
+        }
+    }
+
+    /**
+     * Decompresses one block of {@code compressed} bytes into {@code out[at, at + raw)}; a raw block
+     * ({@code compressed} negative) is copied.
+     */
     static void decompressBlock(int version, byte[] c, int compressed, byte[] out, int at, int raw) {
+        if (compressed < 0) {
+            checkStored(version, compressed, raw);
+            System.arraycopy(c, 0, out, at, raw);
+            return;
+        }
         long n;
         if (version == VERSION_ZSTD) {
             n = Zstd.decompressByteArray(out, at, raw, c, 0, compressed);

@@ -39,7 +39,7 @@ public final class SegmentReader implements AutoCloseable {
     private boolean closed;
     private final long dataStart;
     private final long size;
-    private final int version; // SegmentFormat.VERSION or VERSION_ZSTD
+    private final int version; // SegmentFormat.VERSION, VERSION_LZ4 or VERSION_ZSTD
     private final Mapping mapping; // the whole file, mapped on first use (files under 2 GB), kept with the header
     private final SegmentFormat.Header header;
     private final RowSignature signature;
@@ -201,7 +201,8 @@ public final class SegmentReader implements AutoCloseable {
                 throw new IllegalArgumentException("Not a Sluice segment file: " + file);
             }
             int version = pre.getInt();
-            if (version != SegmentFormat.VERSION && version != SegmentFormat.VERSION_ZSTD) {
+            if (version != SegmentFormat.VERSION && version != SegmentFormat.VERSION_LZ4
+                    && version != SegmentFormat.VERSION_ZSTD) {
                 throw new IllegalArgumentException("Unsupported segment version " + version + " in " + file);
             }
             int headerLength = pre.getInt();
@@ -570,8 +571,8 @@ public final class SegmentReader implements AutoCloseable {
 
     /**
      * A section's bytes read front to back from the mapped file, its blocks decompressed only as far as read: an LZ4
-     * block (version 2) whole when first read, a zstd block (version 1) a chunk at a time. Blocks skipped over whole
-     * are not decompressed.
+     * or raw block (versions 2 and 3) whole when first read, a zstd block (version 1) a chunk at a time. Blocks
+     * skipped over whole are not decompressed.
      */
     private static final class SectionStream implements AutoCloseable {
         private final ByteBuffer section;
@@ -611,13 +612,18 @@ public final class SegmentReader implements AutoCloseable {
                 } else {
                     int raw = section.getInt(next);
                     int compressed = section.getInt(next + 4);
-                    if (streams.compressed.length < compressed) {
-                        streams.compressed = new byte[Math.max(compressed, 2 * streams.compressed.length)];
+                    if (compressed < 0) {
+                        SegmentFormat.checkStored(version, compressed, raw);
+                        section.get(next + 8, buf, lim, raw); // stored raw: straight into the buffer
+                    } else {
+                        if (streams.compressed.length < compressed) {
+                            streams.compressed = new byte[Math.max(compressed, 2 * streams.compressed.length)];
+                        }
+                        section.get(next + 8, streams.compressed, 0, compressed);
+                        SegmentFormat.decompressBlock(version, streams.compressed, compressed, buf, lim, raw);
                     }
-                    section.get(next + 8, streams.compressed, 0, compressed);
-                    SegmentFormat.decompressBlock(version, streams.compressed, compressed, buf, lim, raw);
                     lim += raw;
-                    next += 8 + compressed;
+                    next += 8 + SegmentFormat.storedBytes(compressed);
                     block++;
                 }
             }
@@ -712,7 +718,7 @@ public final class SegmentReader implements AutoCloseable {
             // blocks not started yet and skipped over whole are not decompressed
             while (src == null && block < blocks && n >= section.getInt(next)) {
                 n -= section.getInt(next);
-                next += 8 + section.getInt(next + 4);
+                next += 8 + SegmentFormat.storedBytes(section.getInt(next + 4));
                 block++;
             }
             while (n > 0) {

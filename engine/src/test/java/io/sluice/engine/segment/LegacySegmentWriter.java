@@ -41,9 +41,9 @@ final class LegacySegmentWriter {
     }
 
     /**
-     * Like {@link #write(Path, RowSignature, RowSource)} in the given format version: {@link SegmentFormat#VERSION}, or
-     * {@link SegmentFormat#VERSION_ZSTD} (1 MiB zstd blocks, ints and longs unpacked) to test that such files are
-     * still read.
+     * Like {@link #write(Path, RowSignature, RowSource)} in the given format version: {@link SegmentFormat#VERSION},
+     * {@link SegmentFormat#VERSION_LZ4} (every block LZ4) or {@link SegmentFormat#VERSION_ZSTD} (1 MiB zstd blocks,
+     * ints and longs unpacked) to test that such files are still read.
      */
     static SegmentFileInfo write(Path file, RowSignature signature, RowSource rows, int version) {
         requireNonNull(file, "file is null");
@@ -92,8 +92,8 @@ final class LegacySegmentWriter {
             for (Map.Entry<String, ByteSink> s : b.finish((int) numRows).entrySet()) {
                 byte[] comp = version == SegmentFormat.VERSION_ZSTD
                         ? compressZstd(s.getValue().array(), s.getValue().size())
-                        : SegmentFormat.writeSection(
-                                signature.type(c), s.getKey(), s.getValue().array(), s.getValue().size());
+                        : SegmentFormat.writeSection(signature.type(c), s.getKey(), s.getValue().array(),
+                                s.getValue().size(), version != SegmentFormat.VERSION_LZ4);
                 sections.put(s.getKey(), new long[] {offset, comp.length});
                 payload.add(comp);
                 offset += comp.length;

@@ -93,10 +93,64 @@ class SegmentFormatTest {
     }
 
     @Test
+    void blocksLz4WouldNotShrinkEnoughAreStoredRawAndReadBack() {
+        // block 0 random (stored raw), block 1 one repeated byte (LZ4), block 2 random again, short (raw)
+        int length = 2 * SegmentFormat.BLOCK_SIZE + 5_000;
+        byte[] raw = new byte[length];
+        new Random(5).nextBytes(raw);
+        java.util.Arrays.fill(raw, SegmentFormat.BLOCK_SIZE, 2 * SegmentFormat.BLOCK_SIZE, (byte) 7);
+        byte[] stored = SegmentFormat.compressBlocks(raw, length);
+        ByteBuffer in = ByteBuffer.wrap(stored).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertThat(in.getInt()).isEqualTo(3);
+        int[] lengths = new int[3];
+        for (int b = 0; b < 3; b++) {
+            assertThat(in.getInt()).isEqualTo(b < 2 ? SegmentFormat.BLOCK_SIZE : 5_000);
+            lengths[b] = in.getInt();
+            in.position(in.position() + SegmentFormat.storedBytes(lengths[b]));
+        }
+        assertThat(lengths[0]).isEqualTo(-SegmentFormat.BLOCK_SIZE);
+        assertThat(lengths[1]).isPositive().isLessThan(SegmentFormat.BLOCK_SIZE / 10);
+        assertThat(lengths[2]).isEqualTo(-5_000);
+        assertThat(in.remaining()).isZero();
+        assertThat(SegmentFormat.rawLength(ByteBuffer.wrap(stored))).isEqualTo(length);
+        assertThat(SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), SegmentFormat.VERSION)).isEqualTo(raw);
+        // read into a larger array from index 0, the rest left as it was
+        byte[] into = new byte[length + 10];
+        into[length + 3] = 42;
+        assertThat(SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), SegmentFormat.VERSION, into)).isSameAs(into);
+        assertThat(java.util.Arrays.equals(into, 0, length, raw, 0, length)).isTrue();
+        assertThat(into[length + 3]).isEqualTo((byte) 42);
+        // written for version 2, every block is LZ4, and reads back the same
+        byte[] lz4 = SegmentFormat.compressBlocks(raw, length, false);
+        assertThat(SegmentFormat.decompressBlocks(ByteBuffer.wrap(lz4), SegmentFormat.VERSION_LZ4)).isEqualTo(raw);
+    }
+
+    @Test
+    void rawBlocksOutsideVersionThreeOrOfTheWrongLengthAreCorrupt() {
+        byte[] raw = new byte[1_000];
+        new Random(3).nextBytes(raw);
+        byte[] stored = SegmentFormat.compressBlocks(raw, raw.length);
+        assertThat(ByteBuffer.wrap(stored).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8)).isEqualTo(-1_000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), SegmentFormat.VERSION_LZ4))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Corrupt segment block");
+        ByteBuffer.wrap(stored).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, -999);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), SegmentFormat.VERSION))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Corrupt segment block");
+    }
+
+    @Test
     void corruptBlocksAreReportedNotMisread() {
         byte[] raw = new byte[100_000];
         new Random(1).nextBytes(raw);
+        for (int i = 0; i < raw.length; i++) {
+            if (i % 50 != 0) {
+                raw[i] = (byte) (i / 100); // compressible: stored as LZ4, whose corruption the decompressor detects
+            }
+        }
         byte[] comp = SegmentFormat.compressBlocks(raw, raw.length);
+        assertThat(ByteBuffer.wrap(comp).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8)).isPositive();
         comp[20] ^= 0x55;
         comp[21] ^= 0x55;
         org.assertj.core.api.Assertions.assertThatThrownBy(
