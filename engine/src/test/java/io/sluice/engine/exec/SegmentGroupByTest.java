@@ -561,9 +561,16 @@ class SegmentGroupByTest {
             }
             long[] expected = java.util.Arrays.copyOf(pairs, n);
             java.util.Arrays.sort(expected);
+            long[] copy = java.util.Arrays.copyOf(pairs, pairs.length);
             long[] sorted = SegmentGroupBy.sortPairs(pairs, n);
             assertThat(sorted.length).isGreaterThanOrEqualTo(n);
             assertThat(java.util.Arrays.copyOf(sorted, n)).isEqualTo(expected);
+            // with a scratch array (large enough or not, left from an earlier sort), the same order
+            long[] scratch = new long[round % 4 == 0 ? n / 2 : copy.length + 3];
+            java.util.Arrays.fill(scratch, -7);
+            long[] again = SegmentGroupBy.sortPairs(copy, n, scratch);
+            assertThat(again == copy || again == scratch || round % 4 == 0).isTrue();
+            assertThat(java.util.Arrays.copyOf(again, n)).isEqualTo(expected);
         }
     }
     @Test
