@@ -25,7 +25,8 @@ public final class SegmentPrefetch implements Iterator<SegmentReader>, AutoClose
                 return t;
             });
 
-    private final Iterator<Path> files;
+    /** The segments not handed to a pool thread yet: paths, or readers the caller opened already. */
+    private final ArrayDeque<Object> left;
     private final Consumer<SegmentReader> preload;
     private final int ahead;
     private final ArrayDeque<CompletableFuture<SegmentReader>> pending = new ArrayDeque<>();
@@ -36,17 +37,35 @@ public final class SegmentPrefetch implements Iterator<SegmentReader>, AutoClose
      *     caller's thread (for readers that decode nothing, where a hand-over would only add latency)
      */
     public SegmentPrefetch(List<Path> files, Consumer<SegmentReader> preload, int ahead) {
-        this.files = List.copyOf(requireNonNull(files, "files is null")).iterator();
+        this(new ArrayDeque<>(List.copyOf(requireNonNull(files, "files is null"))), preload, ahead);
+    }
+
+    private SegmentPrefetch(ArrayDeque<Object> left, Consumer<SegmentReader> preload, int ahead) {
+        this.left = left;
         this.preload = requireNonNull(preload, "preload is null");
         this.ahead = Math.max(0, ahead);
         fill();
     }
 
+    /**
+     * As {@link #SegmentPrefetch(List, Consumer, int)} over segments the caller has opened already (to check their
+     * columns before choosing this path): each is preloaded ahead as a file would be, not opened again. They belong to
+     * the prefetch from now on: those never handed out are closed with it.
+     */
+    public static SegmentPrefetch ofOpen(List<SegmentReader> readers, Consumer<SegmentReader> preload, int ahead) {
+        return new SegmentPrefetch(new ArrayDeque<>(List.copyOf(requireNonNull(readers, "readers is null"))),
+                preload, ahead);
+    }
+
+    private static SegmentReader open(Object segment) {
+        return segment instanceof SegmentReader r ? r : SegmentReader.open((Path) segment);
+    }
+
     private void fill() {
-        while (pending.size() < ahead && files.hasNext()) {
-            Path file = files.next();
+        while (pending.size() < ahead && !left.isEmpty()) {
+            Object segment = left.poll();
             pending.add(CompletableFuture.supplyAsync(() -> {
-                SegmentReader r = SegmentReader.open(file);
+                SegmentReader r = open(segment);
                 try {
                     preload.accept(r);
                 } catch (RuntimeException | Error e) {
@@ -60,14 +79,17 @@ public final class SegmentPrefetch implements Iterator<SegmentReader>, AutoClose
 
     @Override
     public boolean hasNext() {
-        return !pending.isEmpty() || (ahead == 0 && files.hasNext());
+        return !pending.isEmpty() || (ahead == 0 && !left.isEmpty());
     }
 
     /** The next segment, opened and preloaded; failures of opening or decoding surface here. */
     @Override
     public SegmentReader next() {
         if (ahead == 0) {
-            return SegmentReader.open(files.next());
+            if (left.isEmpty()) {
+                throw new java.util.NoSuchElementException();
+            }
+            return open(left.poll());
         }
         CompletableFuture<SegmentReader> f = pending.poll();
         if (f == null) {
@@ -79,6 +101,12 @@ public final class SegmentPrefetch implements Iterator<SegmentReader>, AutoClose
 
     @Override
     public void close() {
+        Object segment;
+        while ((segment = left.poll()) != null) {
+            if (segment instanceof SegmentReader r) {
+                r.close();
+            }
+        }
         CompletableFuture<SegmentReader> f;
         while ((f = pending.poll()) != null) {
             f.whenComplete((r, e) -> {

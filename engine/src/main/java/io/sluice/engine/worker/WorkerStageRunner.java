@@ -718,32 +718,44 @@ public final class WorkerStageRunner implements AutoCloseable {
             keepTopGroups(g, groupBy);
         }
         List<Path> files = new ArrayList<>();
-        for (String p : t.segmentPaths()) {
-            Path file = resources.deepStorage().localPath(p);
-            // one that reads no column (COUNT(*) alone, no filter) reads any segment: no open only to ask
-            if (groupBy.readsColumns()) {
-                try (SegmentReader r = SegmentReader.open(file)) {
+        // the segments opened to check their columns: the prefetch below preloads these, not opening them again
+        List<SegmentReader> opened = new ArrayList<>();
+        try {
+            for (String p : t.segmentPaths()) {
+                Path file = resources.deepStorage().localPath(p);
+                // one that reads no column (COUNT(*) alone, no filter) reads any segment: no open only to ask
+                if (groupBy.readsColumns()) {
+                    SegmentReader r = SegmentReader.open(file);
+                    opened.add(r);
                     if (!groupBy.canRead(r)) {
+                        opened.forEach(SegmentReader::close);
                         return null;
                     }
                 }
+                files.add(file);
             }
-            files.add(file);
+        } catch (RuntimeException | Error e) {
+            opened.forEach(SegmentReader::close);
+            throw e;
         }
         input.totalFiles.set(files.size());
         Iterator<Path> pending = files.iterator();
         // memory of the node's idle slots, so that large states drain once instead of several times
         MemoryLoan loan = resources.memory().openLoan();
         groupBy.borrowing(loan);
-        // the next segments are opened, decoded and their keys and distinct values interned on other cores while this
-        // thread folds the current one
+        // the next segments are decoded and their keys and distinct values interned on other cores while this thread
+        // folds the current one
         io.sluice.engine.exec.SegmentPrefetch segments;
+        java.util.function.Consumer<SegmentReader> preload = r -> {
+            groupBy.preload(r);
+            groupBy.internAhead(r, t.start(), t.end());
+        };
         try {
-            segments = new io.sluice.engine.exec.SegmentPrefetch(files, r -> {
-                groupBy.preload(r);
-                groupBy.internAhead(r, t.start(), t.end());
-            }, groupBy.readsColumns() ? 2 : 0);
+            segments = groupBy.readsColumns()
+                    ? io.sluice.engine.exec.SegmentPrefetch.ofOpen(opened, preload, 2)
+                    : new io.sluice.engine.exec.SegmentPrefetch(files, preload, 0);
         } catch (RuntimeException | Error e) {
+            opened.forEach(SegmentReader::close);
             loan.close();
             throw e;
         }

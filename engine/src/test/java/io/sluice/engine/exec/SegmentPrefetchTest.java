@@ -68,4 +68,36 @@ class SegmentPrefetchTest {
             assertThat(p.next().numRows()).isEqualTo(2L);
         }
     }
+    @Test
+    void readersOpenedByTheCallerArePreloadedAndHandedOutNotReopened() {
+        List<Path> files = files(5);
+        for (int ahead : new int[] {1, 2, 5}) {
+            List<SegmentReader> opened = new ArrayList<>();
+            for (Path f : files) {
+                opened.add(SegmentReader.open(f));
+            }
+            Set<SegmentReader> preloaded = ConcurrentHashMap.newKeySet();
+            List<SegmentReader> given = new ArrayList<>();
+            try (SegmentPrefetch p = SegmentPrefetch.ofOpen(opened, preloaded::add, ahead)) {
+                while (p.hasNext()) {
+                    SegmentReader r = p.next();
+                    given.add(r);
+                    r.close();
+                }
+            }
+            assertThat(given).containsExactlyElementsOf(opened); // the same readers, in order
+            assertThat(preloaded).containsExactlyInAnyOrderElementsOf(opened);
+        }
+        // closed early: the readers never handed out are closed with it (reading one of them fails)
+        List<SegmentReader> opened = new ArrayList<>();
+        for (Path f : files) {
+            opened.add(SegmentReader.open(f));
+        }
+        try (SegmentPrefetch p = SegmentPrefetch.ofOpen(opened, r -> {}, 1)) {
+            p.next().close();
+        }
+        for (SegmentReader r : opened.subList(2, opened.size())) {
+            assertThatThrownBy(() -> r.dictionaryColumn("s")).isInstanceOf(IllegalStateException.class);
+        }
+    }
 }
