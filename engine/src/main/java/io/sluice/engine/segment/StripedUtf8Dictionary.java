@@ -86,7 +86,7 @@ public final class StripedUtf8Dictionary {
         int n = out.length;
         byte[] bytes = column.utf8Bytes();
         Scratch scratch = SCRATCH.get();
-        int[] hashes = scratch.hashes(n); // only the used ids' entries are written and read
+        int[] hashes = scratch.get(Scratch.HASHES, n); // only the used ids' entries are written and read
         int[] starts = new int[STRIPES + 1];
         for (int id = 1; id < n; id++) {
             if (used[id]) {
@@ -99,8 +99,8 @@ public final class StripedUtf8Dictionary {
             starts[s + 1] += starts[s];
         }
         int m = starts[STRIPES];
-        int[] ids = scratch.ids(m);
-        int[] stripeHashes = scratch.stripeHashes(m);
+        int[] ids = scratch.get(Scratch.IDS, m);
+        int[] stripeHashes = scratch.get(Scratch.STRIPE_HASHES, m);
         int[] next = java.util.Arrays.copyOf(starts, STRIPES);
         for (int id = 1; id < n; id++) {
             if (used[id]) {
@@ -144,34 +144,30 @@ public final class StripedUtf8Dictionary {
 
     /**
      * Per thread, the arrays {@link #internAll} works in (used only during a call): a GROUP BY's prefetch threads intern
-     * two dictionaries of every segment, and new arrays for each made ~600 MB of garbage per q3.
+     * two dictionaries of every segment, and new arrays for each made ~600 MB of garbage per q3. Arrays longer than
+     * {@link Scratch#MAX_KEPT} are not kept (a pool thread would hold them for good).
      */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
-        private int[] hashes = new int[0];
-        private int[] ids = new int[0];
-        private int[] stripeHashes = new int[0];
+        static final int MAX_KEPT = 1 << 18;
+        static final int HASHES = 0;
+        static final int IDS = 1;
+        static final int STRIPE_HASHES = 2;
+        private final int[][] kept = {new int[0], new int[0], new int[0]};
 
-        int[] hashes(int n) {
-            if (hashes.length < n) {
-                hashes = new int[Math.max(n, hashes.length + hashes.length / 2)];
+        /** Array {@code k} with room for {@code n} ints: the kept one, or a new one, kept instead if not too long. */
+        int[] get(int k, int n) {
+            int[] a = kept[k];
+            if (a.length >= n) {
+                return a;
             }
-            return hashes;
-        }
-
-        int[] ids(int n) {
-            if (ids.length < n) {
-                ids = new int[Math.max(n, ids.length + ids.length / 2)];
+            if (n > MAX_KEPT) {
+                return new int[n];
             }
-            return ids;
-        }
-
-        int[] stripeHashes(int n) {
-            if (stripeHashes.length < n) {
-                stripeHashes = new int[Math.max(n, stripeHashes.length + stripeHashes.length / 2)];
-            }
-            return stripeHashes;
+            a = new int[Math.min(MAX_KEPT, Math.max(n, a.length + a.length / 2))];
+            kept[k] = a;
+            return a;
         }
     }
 
