@@ -126,7 +126,8 @@ class SmallHeapTest {
         for (JsonNode day : perDay) {
             assertThat(day.get(1).asLong()).isEqualTo(rows / copies);
         }
-        JsonNode lastDay = client.select("SELECT COUNT(*) FROM ordered WHERE __time >= TIMESTAMP '2015-09-19 00:00:00'");
+        JsonNode lastDay =
+                client.select("SELECT COUNT(*) FROM ordered WHERE __time >= TIMESTAMP '2015-09-19 00:00:00'");
         assertThat(lastDay.get(0).get(0).asLong()).isEqualTo(rows / copies);
     }
 }

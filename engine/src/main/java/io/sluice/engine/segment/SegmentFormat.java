@@ -252,8 +252,8 @@ final class SegmentFormat {
     private static final int MAX_SCRATCH = 8 << 20;
 
     /**
-     * {@code raw[0, length)} as a sequence of blocks (version 3): each LZ4-compressed, or stored raw when LZ4 would keep
-     * more than {@link #MAX_KEPT_RATIO} of it.
+     * {@code raw[0, length)} as a sequence of blocks (version 3): each LZ4-compressed, or stored raw when LZ4 would
+     * keep more than {@link #MAX_KEPT_RATIO} of it.
      */
     static byte[] compressBlocks(byte[] raw, int length) {
         return compressBlocks(raw, length, true);
@@ -327,6 +327,9 @@ final class SegmentFormat {
         for (int b = 0; b < blocks; b++) {
             raw[b] = in.getInt();
             comp[b] = in.getInt();
+            if (comp[b] < 0) {
+                checkStored(version, comp[b], raw[b]);
+            }
             pos[b] = in.position();
             in.position(in.position() + storedBytes(comp[b]));
             total += raw[b];
@@ -340,8 +343,7 @@ final class SegmentFormat {
         if (version != VERSION_ZSTD) {
             ByteBuffer dest = ByteBuffer.wrap(out);
             for (int b = 0; b < blocks; b++) {
-                if (comp[b] < 0) {
-                    checkStored(version, comp[b], raw[b]);
+                if (comp[b] < 0) { // stored raw (checked above)
                     in.get(pos[b], out, at, raw[b]);
                     at += raw[b];
                     continue;

@@ -143,9 +143,9 @@ public final class StripedUtf8Dictionary {
     }
 
     /**
-     * Per thread, the arrays {@link #internAll} works in (used only during a call): a GROUP BY's prefetch threads intern
-     * two dictionaries of every segment, and new arrays for each made ~600 MB of garbage per q3. Arrays longer than
-     * {@link Scratch#MAX_KEPT} are not kept (a pool thread would hold them for good).
+     * Per thread, the arrays {@link #internAll} works in (used only during a call): a GROUP BY's prefetch threads
+     * intern two dictionaries of every segment, and new arrays for each made ~600 MB of garbage per q3. Arrays longer
+     * than {@link Scratch#MAX_KEPT} are not kept (a pool thread would hold them for good).
      */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 

@@ -131,9 +131,11 @@ class SegmentFormatTest {
         new Random(3).nextBytes(raw);
         byte[] stored = SegmentFormat.compressBlocks(raw, raw.length);
         assertThat(ByteBuffer.wrap(stored).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8)).isEqualTo(-1_000);
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), SegmentFormat.VERSION_LZ4))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Corrupt segment block");
+        for (int older : new int[] {SegmentFormat.VERSION_LZ4, SegmentFormat.VERSION_ZSTD}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), older))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("Corrupt segment block");
+        }
         ByteBuffer.wrap(stored).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, -999);
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> SegmentFormat.decompressBlocks(ByteBuffer.wrap(stored), SegmentFormat.VERSION))
