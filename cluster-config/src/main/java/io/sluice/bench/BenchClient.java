@@ -15,9 +15,12 @@ import java.util.Map;
 final class BenchClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A finished task: its id, final status, report, and the wall time from submit to the final status. */
+    /**
+     * A finished task: its id, final status, report, the wall time from submit to the final status and to the
+     * report read, and where the client's time went: the submit's round trip and the number of status polls.
+     */
     record Finished(String taskId, String statusCode, JsonNode status, JsonNode report, long submitToDoneNanos,
-            long submitToReportNanos) {
+            long submitToReportNanos, long submitNanos, int polls) {
         boolean success() {
             return "SUCCESS".equals(statusCode);
         }
@@ -96,10 +99,13 @@ final class BenchClient {
             throw new Rejected(r.statusCode(), r.body());
         }
         String taskId = JSON.readTree(r.body()).get("taskId").asText();
+        long submitted = System.nanoTime();
+        int polls = 0;
         long end = start + deadline.toNanos();
         JsonNode status;
         while (true) {
             status = getJson("/druid/indexer/v1/task/" + taskId + "/status").get("status");
+            polls++;
             if (!"RUNNING".equals(status.path("statusCode").asText())) {
                 break;
             }
@@ -115,7 +121,7 @@ final class BenchClient {
         JsonNode report = getJson("/druid/indexer/v1/task/" + taskId + "/reports");
         long reported = System.nanoTime();
         return new Finished(taskId, status.path("statusCode").asText(), status, report, done - start,
-                reported - start);
+                reported - start, submitted - start, polls);
     }
 
     private HttpResponse<String> send(HttpRequest req) throws IOException {

@@ -511,6 +511,7 @@ public final class BenchRunner {
         node.resetPeakRss();
         f.extra.put("loadAverageBefore", BenchNode.loadAverage());
         List<Double> times = new ArrayList<>();
+        List<Map<String, Object>> phases = new ArrayList<>();
         try {
             for (int i = 0; i < repeat; i++) {
                 double cpu0 = node.cpuSeconds();
@@ -523,6 +524,13 @@ public final class BenchRunner {
                     break;
                 }
                 times.add(r.submitToReportNanos() / 1e6);
+                Map<String, Object> phase = new LinkedHashMap<>();
+                phase.put("submitMs", r.submitNanos() / 1e6);
+                phase.put("polls", r.polls());
+                phase.put("doneMs", r.submitToDoneNanos() / 1e6);
+                phase.put("reportMs", (r.submitToReportNanos() - r.submitToDoneNanos()) / 1e6);
+                phase.put("serverMs", r.status().path("duration").asLong());
+                phases.add(phase);
                 if (i == 0) {
                     JsonNode results = r.results();
                     ArrayNode head = BenchClient.JSON.createArrayNode();
@@ -550,6 +558,7 @@ public final class BenchRunner {
             f.extra.put("bestMs", best);
             f.extra.put("runs", times.size());
             f.extra.put("runsMs", times);
+            f.extra.put("runPhases", phases);
             f.note = "best of " + times.size() + " " + fmt(best) + " ms";
             if (targetMs != null) {
                 f.met = times.get(0) <= targetMs;

@@ -258,6 +258,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** A run failed: the fault, and which upstream worker it could not read from, if that was the cause. */
     private void reportFault(int stage, int generation, Throwable error, String doing) {
         Fault fault = StageFaults.fromThrowable(error, doing);
+        if (StageFaults.unexpected(error)) {
+            // not a user's mistake nor a cancel: the operator needs the stack (the report has the message only)
+            ctx.getLog().error("Worker {} failed {}", workerId(), doing, error);
+        }
         int upstream = -1;
         int upstreamAttempt = -1;
         for (Throwable c = error; c != null; c = c.getCause()) {

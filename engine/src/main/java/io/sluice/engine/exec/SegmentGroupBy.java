@@ -1407,10 +1407,8 @@ public final class SegmentGroupBy {
         private static final byte STRING_TAG = stringTag();
 
         final StripedUtf8Dictionary values = new StripedUtf8Dictionary();
-        long[] pairs = new long[1 << 12];
-        int size;
-        /** {@code pairs[0, compacted)} are sorted and distinct: what the last compaction left. */
-        private int compacted;
+        /** The (group, value) pairs; null once prepared. */
+        private DistinctPairs pairs = new DistinctPairs();
         /**
          * The buffer a segment's binding collects its pairs in, handed back when it finishes: segments are folded one
          * after another, and a new buffer grown for each (to ~40,000 pairs a day of wiki) allocated ~600 MB per q3.
@@ -1418,10 +1416,6 @@ public final class SegmentGroupBy {
         private long[] segmentPairs;
         /** The array the binding's radix sort writes into, kept likewise. */
         private long[] segmentScratch;
-        /** Share of the pairs the last compaction kept (compacting again pays only when it drops many). */
-        private double lastKept;
-        /** Growths of the buffer since the last compaction. */
-        private int growths;
         int[] starts; // after prepare: group g's value ids are grouped[starts[g], starts[g + 1])
         int[] grouped;
 
@@ -1438,7 +1432,7 @@ public final class SegmentGroupBy {
 
         @Override
         public long memoryBytes() {
-            return 8L * (pairs == null ? 0 : pairs.length) + 4L * (grouped == null ? 0 : grouped.length)
+            return (pairs == null ? 0 : pairs.memoryBytes()) + 4L * (grouped == null ? 0 : grouped.length)
                     + values.memoryBytes();
         }
 
@@ -1493,66 +1487,18 @@ public final class SegmentGroupBy {
                         global = values.intern(utf8, column.utf8Offset(local), column.utf8Length(local));
                         toGlobal[local] = global;
                     }
-                    if (size == pairs.length) {
-                        makeRoom(1);
-                    }
-                    pairs[size++] = ((long) group << 32) | global;
+                    pairs.add(((long) group << 32) | global);
                 }
             };
         }
 
-        /**
-         * The buffer has no room for {@code extra} more pairs: drops repeated pairs (those of a (group, value) met in several segments) when the last
-         * time that dropped at least a quarter of them, or after four growths, and grows it by half when it is still
-         * more than half full (or too full for {@code extra}). Most pairs of a high-cardinality GROUP BY are met once, and sorting them only to find
-         * no repeats cost more than all the rest of the state.
-         */
-        private void makeRoom(int extra) {
-            if (lastKept < 0.75 || growths >= 4) {
-                int before = size;
-                size = compactPairs(pairs, compacted, size);
-                compacted = size;
-                lastKept = (double) size / before;
-                growths = 0;
-            }
-            if (size > pairs.length / 2 || size + extra > pairs.length) {
-                pairs = Arrays.copyOf(pairs, Math.max(size + extra, pairs.length + pairs.length / 2));
-                growths++;
-            }
-        }
-
-        /** Groups the pairs by group with a counting sort, then drops repeated values within each group. */
+        /** Each group's distinct values, merged from the sorted runs of pairs. */
         @Override
         public void prepare(int groups) {
-            int[] at = new int[groups + 1];
-            for (int i = 0; i < size; i++) {
-                at[(int) (pairs[i] >>> 32) + 1]++;
-            }
-            for (int g = 0; g < groups; g++) {
-                at[g + 1] += at[g];
-            }
-            int[] ids = new int[size];
-            int[] next = Arrays.copyOf(at, groups);
-            for (int i = 0; i < size; i++) {
-                ids[next[(int) (pairs[i] >>> 32)]++] = (int) pairs[i];
-            }
-            pairs = null; // all in ids now
-            starts = new int[groups + 1];
-            int w = 0;
-            for (int g = 0; g < groups; g++) {
-                int from = at[g];
-                int to = at[g + 1];
-                if (to - from > 1) {
-                    Arrays.sort(ids, from, to);
-                }
-                for (int i = from; i < to; i++) {
-                    if (i == from || ids[i] != ids[i - 1]) {
-                        ids[w++] = ids[i];
-                    }
-                }
-                starts[g + 1] = w;
-            }
-            grouped = ids;
+            DistinctPairs.Grouped g = pairs.group(groups);
+            pairs = null;
+            starts = g.starts();
+            grouped = g.values();
         }
 
         @Override
@@ -1726,38 +1672,6 @@ public final class SegmentGroupBy {
             a[i] = ((a[i] >>> valueBits) << 32) | (a[i] & valueMask);
         }
         return a;
-    }
-
-    /**
-     * Leaves the distinct pairs of {@code pairs[0, size)} sorted in {@code pairs[0, n)} and returns n, where
-     * {@code pairs[0, compacted)} are sorted and distinct already (the last compaction's result): only the pairs added
-     * since are sorted (by radix, on a copy), then merged with those from the back, in place, dropping repeats. A
-     * COUNT(DISTINCT) over millions of pairs compacts again each time its buffer fills; sorting all of it every time
-     * cost more than half of the folding thread in q3.
-     */
-    static int compactPairs(long[] pairs, int compacted, int size) {
-        long[] added = sortPairs(Arrays.copyOfRange(pairs, compacted, size), size - compacted);
-        int m = 0;
-        for (int i = 0; i < size - compacted; i++) {
-            if (m == 0 || added[i] != added[m - 1]) {
-                added[m++] = added[i];
-            }
-        }
-        // Writing from index compacted + m down: the write position stays above the next unread pair of the prefix.
-        int i = compacted - 1;
-        int j = m - 1;
-        int w = compacted + m;
-        long last = -1; // pairs are never negative
-        while (j >= 0 || i >= 0) {
-            long v = j < 0 || (i >= 0 && pairs[i] > added[j]) ? pairs[i--] : added[j--];
-            if (v != last) {
-                pairs[--w] = v;
-                last = v;
-            }
-        }
-        int n = compacted + m - w;
-        System.arraycopy(pairs, w, pairs, 0, n);
-        return n;
     }
 
     /** Collects the (group, non-NULL value id) pairs of a segment and hands each distinct pair over once. */

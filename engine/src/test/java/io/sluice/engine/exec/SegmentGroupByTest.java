@@ -573,36 +573,4 @@ class SegmentGroupByTest {
             assertThat(java.util.Arrays.copyOf(again, n)).isEqualTo(expected);
         }
     }
-    @Test
-    void compactionsKeepEachDistinctPairOnceInOrder() {
-        java.util.Random rnd = new java.util.Random(29);
-        for (int round = 0; round < 60; round++) {
-            int groups = 1 + rnd.nextInt(round % 2 == 0 ? 2_000_000 : 30);
-            int values = 1 + rnd.nextInt(round % 3 == 0 ? 5 : 1_000_000);
-            long[] pairs = new long[1 << 10];
-            int size = 0;
-            int compacted = 0;
-            java.util.TreeSet<Long> expected = new java.util.TreeSet<>();
-            java.util.List<Long> added = new java.util.ArrayList<>();
-            for (int step = 0; step < 8; step++) {
-                // a batch of new pairs, some repeating pairs of the batch or of earlier ones, then a compaction
-                int n = rnd.nextInt(step % 3 == 0 ? 700 : 40_000);
-                for (int k = 0; k < n; k++) {
-                    long p = !added.isEmpty() && rnd.nextInt(4) == 0
-                            ? added.get(rnd.nextInt(added.size()))
-                            : ((long) rnd.nextInt(groups) << 32) | (1 + rnd.nextInt(values));
-                    added.add(p);
-                    if (size == pairs.length) {
-                        pairs = java.util.Arrays.copyOf(pairs, 2 * pairs.length);
-                    }
-                    pairs[size++] = p;
-                    expected.add(p);
-                }
-                size = SegmentGroupBy.compactPairs(pairs, compacted, size);
-                compacted = size;
-                long[] want = expected.stream().mapToLong(Long::longValue).toArray();
-                assertThat(java.util.Arrays.copyOf(pairs, size)).as("round %d step %d", round, step).isEqualTo(want);
-            }
-        }
-    }
 }
