@@ -139,9 +139,12 @@ final class BenchNode implements AutoCloseable {
     }
 
     /**
-     * Waits until the node has been quiet — under 10% of a core over 300 ms — or {@code max} has passed, and returns
-     * the seconds waited. After an ingestion the node goes on for a few seconds (the JIT compiles what the ingestion
-     * ran, the collector and the metadata store tidy up); a query's first run measured then measures that too.
+     * Waits until the node has been quiet — under 10% of a core over 300 ms — and the machine too — under 15% of its
+     * cores busy over the same 300 ms — or {@code max} has passed, and returns the seconds waited. After an ingestion
+     * the node goes on for a few seconds (the JIT compiles what the ingestion ran, the collector and the metadata store
+     * tidy up), and the kernel for a while after it (W1's ~2 GB of deleted spill files leave the page cache: the
+     * machine was still 37–75% busy when the node had gone quiet); a query's first run measured then measures that
+     * too.
      */
     double awaitQuiet(java.time.Duration max) {
         long start = System.nanoTime();
@@ -150,15 +153,41 @@ final class BenchNode implements AutoCloseable {
         if (before < 0) {
             return 0;
         }
+        long[] machineBefore = machineTicks();
         while (System.nanoTime() < end) {
             BenchClient.sleep(300);
             double now = cpuSeconds();
-            if (now - before < 0.03) {
+            long[] machineNow = machineTicks();
+            boolean machineQuiet = machineBefore == null || machineNow == null
+                    || busyShare(machineBefore, machineNow) < 0.15;
+            if (now - before < 0.03 && machineQuiet) {
                 break;
             }
             before = now;
+            machineBefore = machineNow;
         }
         return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The machine's CPU ticks from /proc/stat: {all, idle + iowait}, or null where there is none. */
+    static long[] machineTicks() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            long all = 0;
+            for (int i = 1; i < f.length; i++) {
+                all += Long.parseLong(f[i]);
+            }
+            return new long[] {all, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Share of the machine's CPU time between two {@link #machineTicks} readings that was busy. */
+    static double busyShare(long[] before, long[] after) {
+        long all = after[0] - before[0];
+        return all <= 0 ? 0 : 1.0 - (double) (after[1] - before[1]) / all;
     }
 
     /** The 1-minute load average of the machine (other processes compete for the cores), or -1. */

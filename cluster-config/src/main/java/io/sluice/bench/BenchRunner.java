@@ -54,6 +54,8 @@ public final class BenchRunner {
             + " {\"name\": \"added\", \"type\": \"long\"}, {\"name\": \"deleted\", \"type\": \"long\"}]";
 
     static final Map<String, String> QUERIES = new LinkedHashMap<>();
+    /** Requests each kind the bench client makes to warm its own HTTP code up ({@link BenchClient#warmUp}). */
+    static final int CLIENT_WARM_UP_ROUNDS = 500;
 
     static {
         QUERIES.put("q1", "SELECT COUNT(*) FROM wiki");
@@ -250,6 +252,9 @@ public final class BenchRunner {
     private void singleNode(DataGenerator.Output data, Path sample, Path lookup) throws Exception {
         BenchNode node = startNode("node-0", out.resolve("node-0"), BenchNode.freePort(), List.of());
         BenchClient client = new BenchClient(node.httpPort);
+        // the client's own code warmed (no query runs on the server): latencies are then the server's
+        meta.put("clientWarmUpRounds", CLIENT_WARM_UP_ROUNDS);
+        meta.put("clientWarmUpSeconds", client.warmUp(CLIENT_WARM_UP_ROUNDS));
         meta.put("singleNodeCommand", String.join(" ", node.command));
         meta.put("peakRssResetPerWorkload", node.resetPeakRss());
 

@@ -479,6 +479,28 @@ public final class SegmentGroupBy {
      * Folds the segment's rows with {@code start <= __time < end} that pass the filter; returns how many rows lie in
      * that time range (what a row scan would read).
      */
+    /**
+     * Counts a segment from its metadata, unopened, when that is the whole answer: a COUNT(*)-only fold with no
+     * condition, over a segment whose time chunk [chunkStart, chunkEnd) lies within the range read and the filter's
+     * time bounds (its rows then all count). Returns false, having done nothing, when the segment must be read with
+     * {@link #add}; a segment whose metadata has no row count is read too.
+     */
+    public boolean addCounted(long chunkStart, long chunkEnd, long numRows, long start, long end) {
+        if (!countOnly || numRows <= 0) {
+            return false;
+        }
+        long lo = Math.max(start, filter.start());
+        long hi = Math.min(end, filter.end());
+        if (chunkStart < lo || chunkEnd > hi) {
+            return false;
+        }
+        int g = group(null);
+        for (State s : states) {
+            ((Counts) s).counts[g] += numRows;
+        }
+        return true;
+    }
+
     public long add(SegmentReader segment, long start, long end) {
         Ahead pre = ahead.remove(segment);
         int[] read = segment.rowRange(start, end);

@@ -23,8 +23,31 @@ public sealed interface InputSlice {
             implements InputSlice {}
 
     /** Segments of a datasource to scan for rows in [start, end). */
-    record Table(String dataSource, RowSignature signature, List<String> segmentPaths, long start, long end)
-            implements InputSlice {}
+    record Table(String dataSource, RowSignature signature, List<String> segmentPaths, long start, long end,
+            List<SegmentFacts> segmentFacts) implements InputSlice {
+        /**
+         * @param segmentFacts what the metadata store says of each segment, in the order of {@code segmentPaths}, or
+         *     empty (a worker then learns it from the files)
+         */
+        public Table {
+            segmentPaths = List.copyOf(segmentPaths);
+            segmentFacts = segmentFacts == null ? List.of() : List.copyOf(segmentFacts);
+            if (!segmentFacts.isEmpty() && segmentFacts.size() != segmentPaths.size()) {
+                throw new IllegalArgumentException(segmentFacts.size() + " segment facts for "
+                        + segmentPaths.size() + " segments");
+            }
+        }
+
+        public Table(String dataSource, RowSignature signature, List<String> segmentPaths, long start, long end) {
+            this(dataSource, signature, segmentPaths, start, end, List.of());
+        }
+    }
+
+    /**
+     * A published segment's time chunk [start, end), rows and file size, as its metadata record has them: a COUNT(*)
+     * over whole chunks is the sum of the rows, with no file opened.
+     */
+    record SegmentFacts(long start, long end, long numRows, long sizeBytes) {}
 
     /**
      * Partitions of an upstream stage, in partition order; each partition may be spread over several upstream

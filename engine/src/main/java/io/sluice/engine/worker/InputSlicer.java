@@ -118,16 +118,14 @@ public final class InputSlicer {
         return 0;
     }
 
-    /** The divisible units of an input: splits, segment paths, partition numbers, or the literal rows as one. */
+    /** The divisible units of an input: splits, segments, partition numbers, or the literal rows as one. */
     private List<Object> units(InputSpec in) {
         List<Object> out = new ArrayList<>();
         if (in instanceof ExternalInputSpec e) {
             out.addAll(InputSources.split(e.inputSource()));
         } else if (in instanceof TableInputSpec t) {
             long[] range = range(t.intervals());
-            for (DataSegment s : metadata.visibleSegments(t.dataSource(), range[0], range[1])) {
-                out.add(s.loadSpecPath());
-            }
+            out.addAll(metadata.visibleSegments(t.dataSource(), range[0], range[1]));
         } else if (in instanceof StageInputSpec s) {
             int p = kernel.partitionCount(s.stage());
             for (int i = 0; i < p; i++) {
@@ -149,7 +147,14 @@ public final class InputSlicer {
             long[] range = range(t.intervals());
             RowSignature sig = tableSignatures.computeIfAbsent(t.dataSource(), ds -> metadata.signature(ds)
                     .orElse(RowSignature.builder().add("__time", io.sluice.engine.types.ColumnType.LONG).build()));
-            return new InputSlice.Table(t.dataSource(), sig, (List<String>) (List<?>) mine, range[0], range[1]);
+            List<String> paths = new ArrayList<>();
+            List<InputSlice.SegmentFacts> facts = new ArrayList<>();
+            for (Object o : mine) {
+                DataSegment d = (DataSegment) o;
+                paths.add(d.loadSpecPath());
+                facts.add(new InputSlice.SegmentFacts(d.start(), d.end(), d.numRows(), d.size()));
+            }
+            return new InputSlice.Table(t.dataSource(), sig, paths, range[0], range[1], facts);
         }
         if (in instanceof StageInputSpec s) {
             StageDefinition up = spec.queryDefinition().stage(s.stage());

@@ -740,6 +740,10 @@ public final class WorkerStageRunner implements AutoCloseable {
         }
         input.totalFiles.set(files.size());
         Iterator<Path> pending = files.iterator();
+        // a COUNT(*) alone counts the segments whose chunks it reads whole from their metadata, opening none
+        Iterator<InputSlice.SegmentFacts> facts = groupBy.readsColumns() || t.segmentFacts().isEmpty()
+                ? null
+                : t.segmentFacts().iterator();
         // memory of the node's idle slots, so that large states drain once instead of several times
         MemoryLoan loan = resources.memory().openLoan();
         groupBy.borrowing(loan);
@@ -779,7 +783,15 @@ public final class WorkerStageRunner implements AutoCloseable {
                     }
                     Path file = pending.next();
                     currentSource = file.toString();
-                    try (SegmentReader r = segments.next()) {
+                    InputSlice.SegmentFacts known = facts == null ? null : facts.next();
+                    if (known != null && groupBy.addCounted(
+                            known.start(), known.end(), known.numRows(), t.start(), t.end())) {
+                        input.bytes.addAndGet(known.sizeBytes());
+                        input.files.incrementAndGet();
+                        input.rows.addAndGet(known.numRows());
+                        continue;
+                    }
+                    try (SegmentReader r = known != null ? SegmentReader.open(file) : segments.next()) {
                         input.bytes.addAndGet(r.fileSize());
                         input.files.incrementAndGet();
                         input.rows.addAndGet(groupBy.add(r, t.start(), t.end()));

@@ -155,6 +155,17 @@ class MessageSerializationTest {
         assertThat(piece.attempt()).isEqualTo(2);
         assertThat(piece.worker()).isEqualTo(worker);
 
+        // A table slice for a remote worker: each segment's facts from the metadata store go with its path.
+        InputSlice.Table table = new InputSlice.Table("wiki", spec().queryDefinition().stage(0).signature(),
+                List.of("wiki/a/index.sluice", "wiki/b/index.sluice"), 0L, Long.MAX_VALUE,
+                List.of(new InputSlice.SegmentFacts(0L, 86_400_000L, 39_244L, 1_234_567L),
+                        new InputSlice.SegmentFacts(86_400_000L, 172_800_000L, 1L, 99L)));
+        WorkOrder scan = new WorkOrder("query-q", 1, spec().queryDefinition().stage(0), List.of(table), Map.of(), "v1");
+        Worker.RunWorkOrder scanBack = (Worker.RunWorkOrder) roundTrip(new Worker.RunWorkOrder(scan, 0));
+        assertThat(scanBack.order()).isEqualTo(scan);
+        assertThat(((InputSlice.Table) scanBack.order().inputs().get(0)).segmentFacts().get(0).numRows())
+                .isEqualTo(39_244L);
+
         Controller.WorkerResultsReady ready = new Controller.WorkerResultsReady(
                 1, 0, 1, 3, 2, Json.MAPPER.createObjectNode(), List.of(), List.of());
         Controller.WorkerResultsReady readyBack = (Controller.WorkerResultsReady) roundTrip(ready);

@@ -159,6 +159,58 @@ class SegmentGroupByTest {
     }
 
     @Test
+    void countsWholeChunksFromTheirMetadataAsReadingThemWould() {
+        List<AggregatorSpec> counts = List.of(agg("a0", AggKind.COUNT, null, ColumnType.LONG, false));
+        long[][] chunks = {{1_000_000L, 1_100_000L}, {1_000_000L, 1_100_000L}, {3_000_000L, 3_100_000L}};
+        long[] rows = new long[segments.size()];
+        for (int i = 0; i < rows.length; i++) {
+            try (SegmentReader r = SegmentReader.open(segments.get(i))) {
+                rows[i] = r.numRows();
+            }
+        }
+        Expr after = Call.of(Fn.GE, col("__time"), Literal.of(1_050_000L));
+        long[][] ranges = {{Long.MIN_VALUE, Long.MAX_VALUE}, {1_000_000L, 4_000_000L}, {1_030_000L, 2_000_000L},
+            {1_000_000L, 3_050_000L}};
+        for (Expr filter : java.util.Arrays.asList(null, after)) {
+            for (long[] range : ranges) {
+                SegmentGroupBy counted = SegmentGroupBy.plan(spec(null, filter, counts), SIG, 0).orElseThrow();
+                SegmentGroupBy read = SegmentGroupBy.plan(spec(null, filter, counts), SIG, 0).orElseThrow();
+                long readRows = 0;
+                for (int i = 0; i < rows.length; i++) {
+                    boolean whole = chunks[i][0] >= Math.max(range[0], filter == null ? Long.MIN_VALUE : 1_050_000L)
+                            && chunks[i][1] <= range[1];
+                    assertThat(counted.addCounted(chunks[i][0], chunks[i][1], rows[i], range[0], range[1]))
+                            .as("segment %d in [%d, %d), filter %s", i, range[0], range[1], filter)
+                            .isEqualTo(whole);
+                    try (SegmentReader r = SegmentReader.open(segments.get(i))) {
+                        if (!whole) {
+                            counted.add(r, range[0], range[1]);
+                        }
+                        readRows += read.add(r, range[0], range[1]);
+                    }
+                }
+                List<Object[]> fromMetadata = new ArrayList<>();
+                counted.drain(true).forEachRemaining(fromMetadata::add);
+                List<Object[]> fromFiles = new ArrayList<>();
+                read.drain(true).forEachRemaining(fromFiles::add);
+                assertThat(fromMetadata).usingRecursiveComparison().isEqualTo(fromFiles);
+                if (range[0] == Long.MIN_VALUE && filter == null) {
+                    assertThat(fromMetadata.get(0)[0]).isEqualTo(java.util.stream.LongStream.of(rows).sum());
+                    assertThat(readRows).isEqualTo(java.util.stream.LongStream.of(rows).sum());
+                }
+            }
+        }
+        // not a COUNT(*) alone, or no row count in the metadata: the segment is read
+        SegmentGroupBy sums = SegmentGroupBy.plan(spec(null, null, allAggs()), SIG, 0).orElseThrow();
+        assertThat(sums.addCounted(1_000_000L, 1_100_000L, rows[0], Long.MIN_VALUE, Long.MAX_VALUE)).isFalse();
+        SegmentGroupBy count = SegmentGroupBy.plan(spec(null, null, counts), SIG, 0).orElseThrow();
+        assertThat(count.addCounted(1_000_000L, 1_100_000L, 0, Long.MIN_VALUE, Long.MAX_VALUE)).isFalse();
+        Expr condition = Call.of(Fn.EQ, col("s1"), Literal.of("x"));
+        SegmentGroupBy filtered = SegmentGroupBy.plan(spec(null, condition, counts), SIG, 0).orElseThrow();
+        assertThat(filtered.addCounted(1_000_000L, 1_100_000L, rows[0], Long.MIN_VALUE, Long.MAX_VALUE)).isFalse();
+    }
+
+    @Test
     void givesTheEmptyRowOnWorkerZeroWhenNothingMatches() {
         Expr none = Call.of(Fn.EQ, col("s1"), Literal.of("nothing"));
         List<Object[]> rows = assertSame(spec(null, none, allAggs()), Long.MIN_VALUE, Long.MAX_VALUE, 0);
