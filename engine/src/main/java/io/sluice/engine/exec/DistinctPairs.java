@@ -23,7 +23,7 @@ final class DistinctPairs {
     /** Sorted distinct pairs, each run's without repeats (a pair may be in several runs). */
     private final List<long[]> runs = new ArrayList<>();
     private long runPairs;
-    private long[] pairs = new long[1 << 12];
+    private long[] pairs;
     private int size;
     /** {@code pairs[0, compacted)} are sorted and distinct: what the last compaction left. */
     private int compacted;
@@ -42,7 +42,7 @@ final class DistinctPairs {
             throw new IllegalArgumentException("maxBuffer must be at least 2: " + maxBuffer);
         }
         this.maxBuffer = maxBuffer;
-        this.pairs = new long[Math.min(pairs.length, maxBuffer)];
+        this.pairs = new long[Math.min(1 << 12, maxBuffer)];
     }
 
     void add(long pair) {

@@ -476,10 +476,6 @@ public final class SegmentGroupBy {
     }
 
     /**
-     * Folds the segment's rows with {@code start <= __time < end} that pass the filter; returns how many rows lie in
-     * that time range (what a row scan would read).
-     */
-    /**
      * Counts a segment from its metadata, unopened, when that is the whole answer: a COUNT(*)-only fold with no
      * condition, over a segment whose time chunk [chunkStart, chunkEnd) lies within the range read and the filter's
      * time bounds (its rows then all count). Returns false, having done nothing, when the segment must be read with
@@ -501,6 +497,10 @@ public final class SegmentGroupBy {
         return true;
     }
 
+    /**
+     * Folds the segment's rows with {@code start <= __time < end} that pass the filter; returns how many rows lie in
+     * that time range (what a row scan would read).
+     */
     public long add(SegmentReader segment, long start, long end) {
         Ahead pre = ahead.remove(segment);
         int[] read = segment.rowRange(start, end);
