@@ -1,6 +1,5 @@
 package io.sluice.bench;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,9 +21,9 @@ class BenchNodeQuietTest {
         if (ticks == null) {
             return; // not Linux: the bench waits for the node alone
         }
+        assertEquals(2, ticks.length);
         assertTrue(ticks[0] >= ticks[1] && ticks[1] >= 0, "all " + ticks[0] + ", idle " + ticks[1]);
         long[] later = BenchNode.machineTicks();
-        assertTrue(later[0] >= ticks[0] && later[1] >= ticks[1]);
-        assertArrayEquals(new long[] {2, 2}, new long[] {ticks.length, later.length});
+        assertTrue(later[0] >= ticks[0] && later[1] >= ticks[1], "ticks only grow");
     }
 }
