@@ -611,7 +611,8 @@ public final class ExternalSorter implements AutoCloseable {
 
         RunWriter(Path file) {
             try {
-                out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+                // the frames' write calls on another thread: this one goes on encoding and sorting rows meanwhile
+                out = new DataOutputStream(new WriteBehindOutputStream(file));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * of the key) it holds the exact row count and a bounded weighted sample of keys: every sampled key carries the
  * number of rows it stands for, so weights always sum to the count. When a bucket's sample grows past twice its
  * share of {@code maxKeys}, it is compacted: keys are sorted and adjacent pairs collapse into one of the two (picked
- * at random in proportion to weight) with the summed weight — quantiles stay unbiased and mass is conserved.
+ * at random in proportion to weight) with the summed weight — quantiles stay unbiased and mass is conserved. A key
+ * equal to the one added just before it in its bucket adds its weight to that one instead of a sampled key.
  *
  * <p>Serialises with Jackson: {@code {"maxKeys":10000,"buckets":[{"bucket":"<b64>","count":n,"keys":["<b64>"…],
  * "weights":[…]}]}}. Not thread-safe.
@@ -156,6 +157,11 @@ public final class KeyStatistics {
             lastBucket = b;
         }
         b.count++;
+        if (b.size > 0 && Arrays.equals(b.keys[b.size - 1], key)) {
+            // a repeat of the key before (sorted input, a key of a few values): one sampled key weighs for both
+            b.weights[b.size - 1]++;
+            return;
+        }
         b.append(key, 1);
         int cap = cap();
         if (b.size > 2 * cap) {

@@ -47,7 +47,7 @@ import java.util.Set;
  * dimensions fold rows with equal keys while sorting. Lifecycle: {@code add}* → {@link #finishAndCollectStatistics()}
  * → {@code partition(…)} → {@link #readPartition(int)}* → {@link #close()}. Counters may be read from any thread.
  */
-public final class StageOutput implements AutoCloseable {
+public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Output {
     private enum Mode {
         DIRECT,
         HASH,
@@ -183,6 +183,7 @@ public final class StageOutput implements AutoCloseable {
     }
 
     /** Adds one output row (the array is kept). */
+    @Override
     public void add(Object[] row) {
         if (finished) {
             throw new IllegalStateException("output already finished");
@@ -198,6 +199,38 @@ public final class StageOutput implements AutoCloseable {
         } else {
             countOutput(row);
         }
+        route(row, encoded);
+    }
+
+    /** True when rows may be added already encoded ({@link #addEncoded}): a top-N sort keeps its rows as values. */
+    public boolean acceptsEncoded() {
+        return top == null;
+    }
+
+    /** The positions of the output columns the shuffle key is made of: the values {@link #addEncoded} needs. */
+    public int[] keyPositions() {
+        return keyCodec == null ? new int[0] : keyCodec.positions();
+    }
+
+    /**
+     * Adds one output row already in {@link RowCodec} layout (as {@link #add} would encode it). {@code keyValues}
+     * holds the values of the {@link #keyPositions key columns} at their positions (the others are not read);
+     * {@code countedSize} is the row's size as {@link RowCodec#writeRowSized} counts it.
+     */
+    @Override
+    public void addEncoded(Object[] keyValues, ByteSink encoded, int countedSize) {
+        if (finished) {
+            throw new IllegalStateException("output already finished");
+        }
+        if (top != null) {
+            throw new IllegalStateException("a top-N sort keeps rows as values");
+        }
+        countOutput(countedSize);
+        route(keyValues, encoded);
+    }
+
+    /** Sends an added row to the direct frames or the sorter ({@code row} holds at least its key's values). */
+    private void route(Object[] row, ByteSink encoded) {
         switch (mode) {
             case DIRECT -> {
                 if (!directWriter.addEncoded(encoded.array(), 0, encoded.size())) {

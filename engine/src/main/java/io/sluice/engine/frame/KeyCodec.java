@@ -56,6 +56,11 @@ public final class KeyCodec {
         return positions.length;
     }
 
+    /** The signature positions of the key's columns, in key order (a copy). */
+    public int[] positions() {
+        return positions.clone();
+    }
+
     public byte[] encode(Object[] row) {
         sink.reset();
         for (int i = 0; i < positions.length; i++) {

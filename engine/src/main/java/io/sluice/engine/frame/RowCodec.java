@@ -409,17 +409,21 @@ public final class RowCodec {
      * estimates: JSON values, and numbers other than Long and Double), so a caller that needs both encodes once.
      */
     public static int writeRowSized(ByteSink out, Object[] row, int columns) {
-        int start = out.size();
-        int adjust = 0;
+        int size = 0;
         for (int i = 0; i < columns; i++) {
-            Object v = i < row.length ? row[i] : null;
-            int before = out.size();
-            writeValue(out, v);
-            if (v != null && !(v instanceof String) && !(v instanceof Long) && !(v instanceof Double)) {
-                adjust += sizeOf(v) - (out.size() - before);
-            }
+            size += writeValueSized(out, i < row.length ? row[i] : null);
         }
-        return out.size() - start + adjust;
+        return size;
+    }
+
+    /** Appends one tagged value; returns its share of {@link #writeRowSized}'s size ({@link #sizeOf}, as counted). */
+    public static int writeValueSized(ByteSink out, Object v) {
+        int before = out.size();
+        writeValue(out, v);
+        if (v != null && !(v instanceof String) && !(v instanceof Long) && !(v instanceof Double)) {
+            return sizeOf(v);
+        }
+        return out.size() - before;
     }
 
     public static Object[] readRow(ByteSource in, int columns) {

@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.engine.exec.EncodedPostShuffle;
 import io.sluice.engine.exec.KeyStatistics;
 import io.sluice.engine.exec.MemoryLoan;
 import io.sluice.engine.exec.PartitionBoundaries;
@@ -199,6 +200,17 @@ public final class WorkerStageRunner implements AutoCloseable {
             RowSource source = cancellable(in);
             if (stage.processor() instanceof GroupByPreShuffleSpec g && !contextBoolean("groupByEnableMultiValueUnnesting", true)) {
                 source = refuseMultiValueDimensions(source, g, inputSignature);
+            }
+            EncodedPostShuffle encodedMerge = source instanceof EncodedRowSource && primary instanceof InputSlice.Stage
+                    && join == null && output.acceptsEncoded()
+                    ? EncodedPostShuffle.tryCreate(
+                            stage.processor(), inputSignature, stage.signature(), output.keyPositions())
+                    : null;
+            if (encodedMerge != null) {
+                // groups of one row are written from their bytes: nothing to decode and encode again
+                encodedMerge.run((EncodedRowSource) source, output);
+                KeyStatistics stats = output.finishAndCollectStatistics();
+                return needsBoundaries() ? stats : null;
             }
             RowSource processed = source;
             if (onParseThread == null) {

@@ -30,4 +30,27 @@ class KeyStatisticsTest {
         assertThat(counted).isEqualTo(expected);
         assertThat(stats.totalCount()).isEqualTo(20_000L);
     }
+
+    @Test
+    void repeatsOfAKeyWeighOnOneSampledKey() {
+        KeyStatistics stats = new KeyStatistics(100);
+        byte[] bucket = {7};
+        for (int v = 0; v < 10; v++) {
+            for (int i = 0; i < 10_000 + v; i++) {
+                stats.add(bucket, new byte[] {7, (byte) v}); // sorted input: each key over and over
+            }
+        }
+        stats.add(bucket, new byte[] {7, 3}); // a repeat that is not adjacent to its first rows
+        KeyStatistics.BucketSummary s = stats.buckets().get(0);
+        assertThat(s.count()).isEqualTo(100_046L);
+        // exact: each key once with all its rows as weight, and the late 3 as a key of its own
+        assertThat(s.keys()).hasSize(11);
+        long total = 0;
+        for (int i = 0; i < s.keys().size(); i++) {
+            total += s.weights()[i];
+            int v = s.keys().get(i)[1];
+            assertThat(s.weights()[i]).isIn(10_000L + v, 1L);
+        }
+        assertThat(total).isEqualTo(s.count());
+    }
 }

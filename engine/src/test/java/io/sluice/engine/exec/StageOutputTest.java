@@ -129,6 +129,58 @@ class StageOutputTest {
     }
 
     @Test
+    void rowsAddedEncodedArePartitionedAndCountedAsDecodedOnes() {
+        ShuffleSpec range = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 2, false);
+        ShuffleSpec hash = new ShuffleSpec.Hash(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 3);
+        for (ShuffleSpec spec : List.of(range, hash)) {
+            StageOutput decoded = new StageOutput(stage(spec), tmp.resolve("d" + spec.getClass().getSimpleName()),
+                    100_000, 8 * 1024);
+            StageOutput encoded = new StageOutput(stage(spec), tmp.resolve("e" + spec.getClass().getSimpleName()),
+                    100_000, 8 * 1024);
+            assertThat(encoded.acceptsEncoded()).isTrue();
+            assertThat(encoded.keyPositions()).containsExactly(0);
+            Random r = new Random(3);
+            io.sluice.engine.frame.ByteSink sink = new io.sluice.engine.frame.ByteSink(64);
+            for (int i = 0; i < 20_000; i++) {
+                Object[] row = {r.nextInt(30) == 0 ? null : "key" + r.nextInt(3000), (long) r.nextInt(1000)};
+                decoded.add(row.clone());
+                sink.reset();
+                int size = io.sluice.engine.frame.RowCodec.writeRowSized(sink, row, 2);
+                encoded.addEncoded(new Object[] {row[0], null}, sink, size); // the key's value only
+            }
+            KeyStatistics dStats = decoded.finishAndCollectStatistics();
+            KeyStatistics eStats = encoded.finishAndCollectStatistics();
+            PartitionBoundaries b = spec == range
+                    ? BoundaryCalculator.compute(range, dStats, BoundaryCalculator.DEFAULT_MAX_PARTITIONS)
+                    : null;
+            if (b != null) {
+                KeyStatistics merged = new KeyStatistics();
+                merged.merge(eStats);
+                assertThat(BoundaryCalculator.compute(range, merged, BoundaryCalculator.DEFAULT_MAX_PARTITIONS)
+                        .partitionCount()).isEqualTo(b.partitionCount());
+                decoded.partition(b);
+                encoded.partition(b);
+            } else {
+                decoded.partition();
+                encoded.partition();
+            }
+            assertThat(encoded.partitionCount()).isEqualTo(decoded.partitionCount());
+            for (int p = 0; p < decoded.partitionCount(); p++) {
+                List<Object[]> want = read(decoded, p, SIG);
+                List<Object[]> got = read(encoded, p, SIG);
+                assertThat(got).hasSameSizeAs(want);
+                for (int i = 0; i < want.size(); i++) {
+                    assertThat(got.get(i)).isEqualTo(want.get(i));
+                }
+            }
+            assertThat(encoded.output().toJson()).usingRecursiveComparison().isEqualTo(decoded.output().toJson());
+            assertThat(encoded.shuffle().toJson()).usingRecursiveComparison().isEqualTo(decoded.shuffle().toJson());
+            decoded.close();
+            encoded.close();
+        }
+    }
+
+    @Test
     void aLimitHintedSortKeepsWhatAFullSortPutsFirst() {
         Random rnd = new Random(17);
         List<Object[]> rows = new ArrayList<>();
