@@ -76,6 +76,40 @@ public final class KeyCodec {
         return sink.toByteArray();
     }
 
+    /**
+     * As {@link #encode(Object[])} for a row given undecoded, in {@link RowCodec} layout: value c of the row starts at
+     * {@code buf[offsets[c]]}. LONG and STRING values are encoded from their bytes; others are decoded first.
+     */
+    public byte[] encode(byte[] buf, int[] offsets) {
+        sink.reset();
+        for (int i = 0; i < positions.length; i++) {
+            int start = sink.size();
+            int at = offsets[positions[i]];
+            byte tag = buf[at];
+            if (tag == RowCodec.NULL) {
+                sink.write(0);
+            } else if (tag == RowCodec.LONG && types[i] == ColumnType.LONG) {
+                sink.write(1);
+                sink.writeLong(RowCodec.longAt(buf, at) ^ Long.MIN_VALUE);
+            } else if (tag == RowCodec.STRING && types[i] == ColumnType.STRING) {
+                sink.write(1);
+                long where = RowCodec.stringAt(buf, at);
+                int from = (int) (where >>> 32);
+                // a string's UTF-8 bytes, escaped: what writeString gives for the decoded string
+                writeBytesEscaped(sink, buf, from, from + (int) where);
+            } else {
+                writeSegment(sink, RowCodec.valueAt(buf, at), types[i]);
+            }
+            if (descending[i]) {
+                byte[] b = sink.array();
+                for (int j = start, end = sink.size(); j < end; j++) {
+                    b[j] = (byte) ~b[j];
+                }
+            }
+        }
+        return sink.toByteArray();
+    }
+
     /** Unsigned lexicographic comparison (the key order). */
     public static int compare(byte[] a, byte[] b) {
         return Arrays.compareUnsigned(a, b);
@@ -165,10 +199,22 @@ public final class KeyCodec {
         }
     }
 
+    private static void writeBytesEscaped(ByteSink out, byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte x = b[i];
+            if (x == 0) {
+                out.write(0);
+                out.write(0xFF);
+            } else {
+                out.write(x);
+            }
+        }
+        out.write(0);
+        out.write(0);
+    }
+
     private static void writeBytesEscaped(ByteSink out, byte[] b) {
-        writeBytesRaw(out, b);
-        out.write(0);
-        out.write(0);
+        writeBytesEscaped(out, b, 0, b.length);
     }
 
     static long doubleKey(double d) {

@@ -6,9 +6,11 @@ import akka.stream.Attributes;
 import akka.stream.StreamRefAttributes;
 import akka.stream.javadsl.StreamConverters;
 import io.sluice.engine.actor.Worker;
+import io.sluice.engine.frame.ByteSource;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameReader;
 import io.sluice.engine.frame.KeyCodec;
+import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.frame.StringCache;
 import io.sluice.engine.plan.KeyColumn;
 import io.sluice.engine.rows.EncodedRowSource;
@@ -51,12 +53,7 @@ public final class PartitionReader {
         List<List<PartitionSource>> copy = List.copyOf(parts);
         // one string cache for all partitions and pieces: they are all read on the consumer's thread
         StringCache cache = new StringCache(signature.size());
-        boolean merges = !sortKey.isEmpty() && copy.stream().anyMatch(pieces -> pieces.size() > 1);
-        if (!merges) {
-            return sequenceEncoded(copy.size(),
-                    i -> (EncodedRowSource) readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
-        }
-        return sequence(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
+        return sequenceEncoded(copy.size(), i -> readOne(system, signature, sortKey, copy.get(i), onFrame, cache));
     }
 
     /** As {@link #sequence}, for sources whose rows can be taken undecoded. */
@@ -151,7 +148,7 @@ public final class PartitionReader {
         return readOne(system, signature, sortKey, pieces, bytes -> {}, new StringCache(signature.size()));
     }
 
-    private static RowSource readOne(
+    private static EncodedRowSource readOne(
             ActorSystem<?> system,
             RowSignature signature,
             List<KeyColumn> sortKey,
@@ -168,7 +165,7 @@ public final class PartitionReader {
         if (sortKey.isEmpty() || sources.isEmpty()) {
             return sequenceEncoded(sources.size(), sources::get);
         }
-        return merge(new ArrayList<>(sources), new KeyCodec(signature, sortKey));
+        return mergeEncoded(sources, new KeyCodec(signature, sortKey), signature.size(), cache);
     }
 
     private static EncodedRowSource open(
@@ -296,31 +293,70 @@ public final class PartitionReader {
         };
     }
 
-    /** K-way merge of sorted sources by byte-comparable keys. */
-    static RowSource merge(List<RowSource> sources, KeyCodec codec) {
-        record Head(byte[] key, Object[] row, int source) {}
-        PriorityQueue<Head> heap = new PriorityQueue<>((a, b) -> {
-            int c = KeyCodec.compare(a.key(), b.key());
-            return c != 0 ? c : Integer.compare(a.source(), b.source());
+    /**
+     * K-way merge of sorted sources by byte-comparable keys, the keys encoded from the rows' bytes: rows can be taken
+     * undecoded ({@link EncodedRowSource#advance}) or decoded ({@code next}, strings through {@code cache}). Ties go
+     * to the source listed first. A row taken stays in its source's buffer until the next is taken.
+     */
+    static EncodedRowSource mergeEncoded(
+            List<EncodedRowSource> sources, KeyCodec codec, int columns, StringCache cache) {
+        int n = sources.size();
+        int[][] offsets = new int[n][columns];
+        byte[][] keys = new byte[n][];
+        PriorityQueue<Integer> heap = new PriorityQueue<>(Math.max(1, n), (a, b) -> {
+            int c = KeyCodec.compare(keys[a], keys[b]);
+            return c != 0 ? c : Integer.compare(a, b);
         });
-        for (int i = 0; i < sources.size(); i++) {
-            Object[] r = sources.get(i).next();
-            if (r != null) {
-                heap.add(new Head(codec.encode(r), r, i));
+        return new EncodedRowSource() {
+            private boolean started;
+            /** The source whose row was taken last: it moves on only when the next row is asked for. */
+            private int last = -1;
+            private final int[] scratch = new int[columns];
+
+            private void pull(int i) {
+                EncodedRowSource s = sources.get(i);
+                if (s.advance(offsets[i])) {
+                    keys[i] = codec.encode(s.buffer(), offsets[i]);
+                    heap.add(i);
+                }
             }
-        }
-        return new RowSource() {
+
+            @Override
+            public boolean advance(int[] out) {
+                if (!started) {
+                    started = true;
+                    for (int i = 0; i < n; i++) {
+                        pull(i);
+                    }
+                } else if (last >= 0) {
+                    pull(last);
+                }
+                Integer i = heap.poll();
+                if (i == null) {
+                    last = -1;
+                    return false;
+                }
+                last = i;
+                System.arraycopy(offsets[i], 0, out, 0, Math.min(columns, out.length));
+                return true;
+            }
+
+            @Override
+            public byte[] buffer() {
+                return sources.get(last).buffer();
+            }
+
             @Override
             public Object[] next() {
-                Head h = heap.poll();
-                if (h == null) {
+                if (!advance(scratch)) {
                     return null;
                 }
-                Object[] nextRow = sources.get(h.source()).next();
-                if (nextRow != null) {
-                    heap.add(new Head(codec.encode(nextRow), nextRow, h.source()));
+                byte[] buf = buffer();
+                Object[] row = new Object[columns];
+                for (int c = 0; c < columns; c++) {
+                    row[c] = RowCodec.readValue(new ByteSource(buf, scratch[c], buf.length), cache, c);
                 }
-                return h.row();
+                return row;
             }
 
             @Override

@@ -119,4 +119,52 @@ class KeyCodecTest {
         assertThat(codec.prefixLength(c, 3)).isEqualTo(c.length);
         assertThat(codec.prefixLength(b, 3)).isEqualTo(b.length);
     }
+
+    @Test
+    void undecodedRowsGiveTheKeysOfTheirValues() {
+        // the columns of the earlier tests, a multi-value STRING, a LONG array, and values of another type than
+        // their column's (a string in a LONG column, a long in a STRING one), each ascending and descending
+        RowSignature sig = RowSignature.builder()
+                .add("s", ColumnType.STRING)
+                .add("l", ColumnType.LONG)
+                .add("d", ColumnType.DOUBLE)
+                .add("a", ColumnType.LONG_ARRAY)
+                .build();
+        Random r = new Random(11);
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            Object[] row = randomRow(r);
+            row = java.util.Arrays.copyOf(row, 4);
+            switch (r.nextInt(10)) {
+                case 0 -> row[0] = List.of(STRINGS[r.nextInt(STRINGS.length)], "m");
+                case 1 -> row[0] = 7L;
+                case 2 -> row[1] = "12";
+                default -> { }
+            }
+            row[3] = r.nextBoolean() ? null : List.of((long) r.nextInt(5), (long) r.nextInt(5));
+            rows.add(row);
+        }
+        FrameWriter writer = new FrameWriter(sig, 1 << 22);
+        for (Object[] row : rows) {
+            assertThat(writer.add(row)).isTrue();
+        }
+        Frame frame = writer.build();
+        for (boolean desc : new boolean[] {false, true}) {
+            List<KeyColumn> keys = new ArrayList<>();
+            for (String c : List.of("a", "s", "d", "l")) {
+                keys.add(desc ? KeyColumn.desc(c) : KeyColumn.asc(c));
+            }
+            KeyCodec codec = new KeyCodec(sig, keys);
+            KeyCodec fromBytes = new KeyCodec(sig, keys);
+            io.sluice.engine.rows.EncodedRowSource in = FrameReader.rows(sig.size(), frame);
+            int[] offsets = new int[sig.size()];
+            for (Object[] row : rows) {
+                assertThat(in.advance(offsets)).isTrue();
+                assertThat(fromBytes.encode(in.buffer(), offsets))
+                        .as("%s", java.util.Arrays.deepToString(row))
+                        .isEqualTo(codec.encode(row));
+            }
+            assertThat(in.advance(offsets)).isFalse();
+        }
+    }
 }
