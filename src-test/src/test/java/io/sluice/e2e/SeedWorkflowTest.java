@@ -390,6 +390,38 @@ class SeedWorkflowTest {
         assertThat(client.status(failed).get("errorMsg").asText()).isNotBlank();
     }
 
+    @Test
+    @Order(11)
+    void insertAppendsToTheDataAlreadyThereAndRefusesAnotherGranularity() {
+        String insert = "INSERT INTO wiki_append\nSELECT TIME_PARSE(\"time\") AS __time, channel, page, added\nFROM "
+                + externLocal() + "\nPARTITIONED BY ";
+        for (int i = 0; i < 2; i++) {
+            String id = client.submitOk(insert + "DAY", Map.of());
+            assertThat(client.await(id, Duration.ofSeconds(90)).get("statusCode").asText()).isEqualTo("SUCCESS");
+        }
+        // Druid's INSERT appends: both copies are there, in one version of the day, numbered 0 and 1
+        assertThat(client.select("SELECT COUNT(*), SUM(added) FROM wiki_append").get(0).get(0).asLong())
+                .isEqualTo(2L * SAMPLE_ROWS);
+        JsonNode segments = client.get("/druid/coordinator/v1/metadata/datasources/wiki_append/segments?full").json();
+        assertThat(segments.size()).isEqualTo(2);
+        assertThat(segments.get(0).get("version").asText()).isEqualTo(segments.get(1).get("version").asText());
+        List<Integer> partitions = new java.util.ArrayList<>();
+        segments.forEach(sg -> partitions.add(sg.at("/shardSpec/partitionNum").asInt()));
+        assertThat(partitions).containsExactlyInAnyOrder(0, 1);
+
+        // by hour into the day's data: refused at publish, as Druid does, and nothing of the table changes
+        String hourly = client.submitOk(insert + "HOUR", Map.of());
+        assertThat(client.await(hourly, Duration.ofSeconds(90)).get("statusCode").asText()).isEqualTo("FAILED");
+        JsonNode err = client.report(hourly).at("/multiStageQuery/payload/status/errorReport/error");
+        assertThat(err.get("errorCode").asText()).isEqualTo("InsertCannotAllocateSegment");
+        assertThat(err.get("dataSource").asText()).isEqualTo("wiki_append");
+        assertThat(err.get("allocatedInterval").asText()).isEqualTo("2015-09-12T00:00:00.000Z/2015-09-13T00:00:00.000Z");
+        assertThat(err.get("errorMessage").asText()).contains("but got [2015-09-12T00:00:00.000Z/2015-09-13")
+                .contains("for the INSERT to [DAY]");
+        assertThat(client.select("SELECT COUNT(*) FROM wiki_append").get(0).get(0).asLong())
+                .isEqualTo(2L * SAMPLE_ROWS);
+    }
+
     /** An INSERT into {@code table} whose {@code __time} is NULL: it fails with InsertTimeNull as it runs. */
     private static String nullTimeInsert(String table) {
         return "INSERT INTO " + table + " SELECT TIME_PARSE(\"nosuch\") AS __time, channel FROM "

@@ -710,11 +710,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         if (pushed.isEmpty() || !(spec.destination() instanceof Destination.DataSource dest)) {
             return;
         }
-        String version = cc.segmentVersion(report);
         org.slf4j.Logger log = ctx.getLog();
         CompletableFuture.runAsync(() -> {
             try {
-                int n = UnpublishedSegments.delete(cc.metadata(), cc.deepStorage(), dest.dataSource(), version, pushed);
+                int n = UnpublishedSegments.delete(cc.metadata(), cc.deepStorage(), dest.dataSource(), pushed);
                 log.info("Task {}: removed {} unpublished segment file(s) from deep storage", taskId, n);
             } catch (RuntimeException e) {
                 log.warn("Task {}: could not remove its unpublished segment files", taskId, e);

@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Numbers the segments every worker generated (partitionNum per time chunk) and publishes them all in one metadata
- * transaction: readers see every segment of the task or none. Runs on the blocking executor.
+ * transaction: readers see every segment of the task or none. INSERT appends to the time chunks that hold data
+ * ({@link MetadataStore#publishAppending}); REPLACE overwrites, with tombstones. Runs on the blocking executor.
  */
 final class SegmentPublisher {
     private final MetadataStore metadata;
@@ -43,9 +44,16 @@ final class SegmentPublisher {
                 segments.add(g.toDataSegment(dest.dataSource(), version, i, DataSegment.NUMBERED, chunk.size()));
             }
         }
-        if (dest.replaceTimeChunks() != null) {
-            segments.addAll(tombstones(dest, segments, version));
+        if (dest.replaceTimeChunks() == null) {
+            // INSERT appends: a time chunk that holds segments gets the new ones in its version, numbered after them
+            try {
+                return metadata.publishAppending(dest.dataSource(), segments);
+            } catch (MetadataStore.AllocationConflict e) {
+                throw new FaultException(
+                        Faults.insertCannotAllocateSegment(dest.dataSource(), e.interval(), e.allocatedInterval()));
+            }
         }
+        segments.addAll(tombstones(dest, segments, version));
         metadata.publishSegments(dest.dataSource(), segments, dest.replaceTimeChunks());
         return segments;
     }

@@ -61,6 +61,63 @@ public final class Faults {
                 f("dataSource", dataSource));
     }
 
+    /**
+     * An INSERT's time chunk cannot be appended to: used segments there have another granularity, or shard specs that
+     * cannot be extended. {@code allocatedInterval}: the coarser existing interval that holds the chunk, or null.
+     */
+    public static Fault insertCannotAllocateSegment(String dataSource, String interval, String allocatedInterval) {
+        String msg = allocatedInterval == null
+                ? "Cannot allocate segment for dataSource [" + dataSource + "], interval [" + interval + "]. This can"
+                        + " happen if the prior ingestion uses non-extendable shard specs or if the partitioned by"
+                        + " granularity is different from the granularity of the pre-existing segments. Check the"
+                        + " granularities of the pre-existing segments or re-run the ingestion with REPLACE to"
+                        + " overwrite over the existing data"
+                : "Requested segment for dataSource [" + dataSource + "], interval [" + interval + "], but got ["
+                        + allocatedInterval + "] interval instead. This happens when an overlapping segment is already"
+                        + " present with a coarser granularity for the requested interval. Either set the partition"
+                        + " granularity for the INSERT to [" + granularityOf(allocatedInterval) + "] to append to"
+                        + " existing data or use REPLACE to overwrite over the pre-existing segment";
+        return new Fault("InsertCannotAllocateSegment", msg,
+                f("dataSource", dataSource, "interval", interval, "allocatedInterval", allocatedInterval));
+    }
+
+    /** The granularity name of an ISO interval {@code start/end} (HOUR, DAY, MONTH, …), else its ISO period. */
+    static String granularityOf(String interval) {
+        String[] ends = interval.split("/");
+        java.time.ZonedDateTime start = java.time.ZonedDateTime.parse(ends[0]);
+        java.time.ZonedDateTime end = java.time.ZonedDateTime.parse(ends[1]);
+        java.time.Period period = java.time.Period.between(start.toLocalDate(), end.toLocalDate());
+        java.time.Duration duration = java.time.Duration.between(start, end);
+        if (start.toLocalTime().equals(java.time.LocalTime.MIDNIGHT) && end.toLocalTime().equals(start.toLocalTime())) {
+            if (period.equals(java.time.Period.ofYears(1))) {
+                return "YEAR";
+            }
+            if (period.equals(java.time.Period.ofMonths(3))) {
+                return "QUARTER";
+            }
+            if (period.equals(java.time.Period.ofMonths(1))) {
+                return "MONTH";
+            }
+            if (period.equals(java.time.Period.ofDays(7))) {
+                return "WEEK";
+            }
+            if (period.equals(java.time.Period.ofDays(1))) {
+                return "DAY";
+            }
+        }
+        return switch ((int) Math.min(Integer.MAX_VALUE, duration.toMinutes())) {
+            case 1 -> "MINUTE";
+            case 5 -> "FIVE_MINUTE";
+            case 10 -> "TEN_MINUTE";
+            case 15 -> "FIFTEEN_MINUTE";
+            case 30 -> "THIRTY_MINUTE";
+            case 60 -> "HOUR";
+            case 360 -> "SIX_HOUR";
+            case 480 -> "EIGHT_HOUR";
+            default -> duration.toString();
+        };
+    }
+
     public static Fault columnNameRestricted(String column) {
         return new Fault(
                 "ColumnNameRestricted",

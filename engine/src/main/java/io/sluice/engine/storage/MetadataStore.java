@@ -451,22 +451,7 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
                         }
                     }
                 }
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO sluice_segments (id, datasource,"
-                        + " start_ms, end_ms, version, partition_num, shard_type, used, payload)"
-                        + " VALUES (?,?,?,?,?,?,?,?,?)")) {
-                    for (DataSegment s : segments) {
-                        p.setString(1, s.identifier());
-                        p.setString(2, s.dataSource());
-                        p.setLong(3, s.start());
-                        p.setLong(4, s.end());
-                        p.setString(5, s.version());
-                        p.setInt(6, s.partitionNum());
-                        p.setString(7, s.shardSpecType());
-                        p.setBoolean(8, true);
-                        p.setString(9, mapper.writeValueAsString(s));
-                        p.executeUpdate();
-                    }
-                }
+                insertSegments(c, segments);
                 c.commit();
             } catch (SQLException | JsonProcessingException | RuntimeException e) {
                 c.rollback();
@@ -477,9 +462,15 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         } catch (SQLException | JsonProcessingException e) {
             throw new MetadataStoreException("Cannot publish segments of [" + dataSource + "]", e);
         }
-        // Loaded before the publish returns (and so before the task reports SUCCESS), as a Druid historical loads a
-        // segment before it is queryable: the first query of the new data does not read and parse every segment's
-        // payload, and work out which are visible, on its own time.
+        loadPublished(dataSource);
+    }
+
+    /**
+     * Loads what a publish changed before it returns (and so before the task reports SUCCESS), as a Druid historical
+     * loads a segment before it is queryable: the first query of the new data does not read and parse every
+     * segment's payload, and work out which are visible, on its own time.
+     */
+    private void loadPublished(String dataSource) {
         try {
             dataSources(); // every datasource's visible segments, which planning any query asks for
             signature(dataSource);
@@ -488,28 +479,177 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
         }
     }
 
+    private void insertSegments(Connection c, List<DataSegment> segments) throws SQLException, JsonProcessingException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO sluice_segments (id, datasource,"
+                + " start_ms, end_ms, version, partition_num, shard_type, used, payload)"
+                + " VALUES (?,?,?,?,?,?,?,?,?)")) {
+            for (DataSegment s : segments) {
+                p.setString(1, s.identifier());
+                p.setString(2, s.dataSource());
+                p.setLong(3, s.start());
+                p.setLong(4, s.end());
+                p.setString(5, s.version());
+                p.setInt(6, s.partitionNum());
+                p.setString(7, s.shardSpecType());
+                p.setBoolean(8, true);
+                p.setString(9, mapper.writeValueAsString(s));
+                p.executeUpdate();
+            }
+        }
+    }
+
+    /** An INSERT's time chunk that cannot be appended to (see {@link #publishAppending}). */
+    public static final class AllocationConflict extends RuntimeException {
+        private final String interval;
+        private final String allocatedInterval;
+
+        AllocationConflict(String interval, String allocatedInterval) {
+            super("cannot append to [" + interval + "]" + (allocatedInterval == null ? "" : ": " + allocatedInterval));
+            this.interval = interval;
+            this.allocatedInterval = allocatedInterval;
+        }
+
+        public String interval() {
+            return interval;
+        }
+
+        /** The coarser interval of the existing segments that hold the requested one, or null. */
+        public String allocatedInterval() {
+            return allocatedInterval;
+        }
+    }
+
+    /** Attempts of an append whose ids a concurrent append took first. */
+    private static final int APPEND_ATTEMPTS = 5;
+
     /**
-     * The deep-storage paths of every segment recorded for the datasource with the version, used or not: what files
-     * of a task's version the metadata references.
+     * Publishes an INSERT's {@code segments} in one transaction, appended as Druid allocates segments: in a time chunk
+     * that already holds used segments of the same interval, the new ones take the chunk's newest version and the
+     * partition numbers after its last, so queries see the old rows and the new; a chunk with no used segment keeps
+     * the segments' own version and numbers. Used segments that overlap a chunk with another interval, or that are
+     * range-partitioned, refuse the append ({@link AllocationConflict}, nothing published). An append that loses a
+     * race for the same ids to another one is allocated again; appends through one store are serialised, so two
+     * into a chunk that had no segment do not give it two versions (the controllers that publish live with the task
+     * master, on one node). Returns the segments as published.
      */
-    public Set<String> segmentPaths(String dataSource, String version) {
+    public synchronized List<DataSegment> publishAppending(String dataSource, List<DataSegment> segments) {
         requireNonNull(dataSource, "dataSource is null");
-        requireNonNull(version, "version is null");
-        Set<String> paths = new HashSet<>();
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    List<DataSegment> allocated = allocateAppends(c, dataSource, segments);
+                    insertSegments(c, allocated);
+                    c.commit();
+                    loadPublished(dataSource);
+                    return allocated;
+                } catch (SQLException e) {
+                    c.rollback();
+                    if (attempt < APPEND_ATTEMPTS && "23505".equals(e.getSQLState())) {
+                        continue; // a unique-key violation: the same ids were just taken
+                    }
+                    throw e;
+                } catch (JsonProcessingException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException | JsonProcessingException e) {
+                throw new MetadataStoreException("Cannot publish segments of [" + dataSource + "]", e);
+            }
+        }
+    }
+
+    private List<DataSegment> allocateAppends(Connection c, String dataSource, List<DataSegment> segments)
+            throws SQLException, JsonProcessingException {
+        Map<String, List<DataSegment>> byChunk = new LinkedHashMap<>();
+        for (DataSegment s : segments) {
+            if (!s.dataSource().equals(dataSource)) {
+                throw new IllegalArgumentException(
+                        "Segment " + s.identifier() + " does not belong to dataSource [" + dataSource + "]");
+            }
+            byChunk.computeIfAbsent(s.interval(), k -> new ArrayList<>()).add(s);
+        }
+        List<DataSegment> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT start_ms, end_ms, version, partition_num, shard_type,"
+                + " payload FROM sluice_segments WHERE datasource = ? AND used = ? AND start_ms < ? AND end_ms > ?")) {
+            for (List<DataSegment> chunk : byChunk.values()) {
+                long start = chunk.get(0).start();
+                long end = chunk.get(0).end();
+                p.setString(1, dataSource);
+                p.setBoolean(2, true);
+                p.setLong(3, end);
+                p.setLong(4, start);
+                String version = null;
+                int lastPartition = -1;
+                String newestPayload = null;
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        long existingStart = rs.getLong(1);
+                        long existingEnd = rs.getLong(2);
+                        if (existingStart != start || existingEnd != end) {
+                            boolean holds = existingStart <= start && existingEnd >= end;
+                            throw new AllocationConflict(Intervals.format(start, end),
+                                    holds ? Intervals.format(existingStart, existingEnd) : null);
+                        }
+                        if (DataSegment.RANGE.equals(rs.getString(5))) {
+                            throw new AllocationConflict(Intervals.format(start, end), null);
+                        }
+                        String v = rs.getString(3);
+                        int partition = rs.getInt(4);
+                        if (version == null || v.compareTo(version) > 0) {
+                            version = v;
+                            lastPartition = partition;
+                            newestPayload = rs.getString(6);
+                        } else if (v.equals(version)) {
+                            lastPartition = Math.max(lastPartition, partition);
+                        }
+                    }
+                }
+                if (version == null) {
+                    out.addAll(chunk);
+                    continue;
+                }
+                // Druid's numbered shard specs of an append keep the core partitions of the set they extend
+                int core = mapper.readValue(newestPayload, DataSegment.class).numCorePartitions();
+                for (int i = 0; i < chunk.size(); i++) {
+                    DataSegment s = chunk.get(i);
+                    out.add(new DataSegment(s.dataSource(), s.start(), s.end(), version, lastPartition + 1 + i,
+                            DataSegment.NUMBERED, core, s.columns(), s.metrics(), s.size(), s.numRows(),
+                            s.loadSpecPath()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Which of {@code paths} a segment recorded for the datasource names (used or not, any version: an INSERT's
+     * segments may have been appended under an existing version): the files a task pushed that the metadata keeps.
+     */
+    public Set<String> referencedPaths(String dataSource, java.util.Collection<String> paths) {
+        requireNonNull(dataSource, "dataSource is null");
+        Set<String> wanted = new HashSet<>(paths);
+        Set<String> referenced = new HashSet<>();
+        if (wanted.isEmpty()) {
+            return referenced;
+        }
         try (Connection c = pool.getConnection();
-                PreparedStatement p = c.prepareStatement(
-                        "SELECT payload FROM sluice_segments WHERE datasource = ? AND version = ?")) {
+                PreparedStatement p = c.prepareStatement("SELECT payload FROM sluice_segments WHERE datasource = ?")) {
             p.setString(1, dataSource);
-            p.setString(2, version);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    paths.add(mapper.readValue(rs.getString(1), DataSegment.class).loadSpecPath());
+                    String path = mapper.readValue(rs.getString(1), DataSegment.class).loadSpecPath();
+                    if (wanted.contains(path)) {
+                        referenced.add(path);
+                    }
                 }
             }
         } catch (SQLException | JsonProcessingException e) {
             throw new MetadataStoreException("Cannot read segments of [" + dataSource + "]", e);
         }
-        return paths;
+        return referenced;
     }
 
     /** All used segments of the datasource (tombstones and overshadowed ones included), by start then version. */

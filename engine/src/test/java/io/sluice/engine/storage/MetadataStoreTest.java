@@ -182,6 +182,94 @@ class MetadataStoreTest {
         assertThat(store.signature("wiki")).isEmpty();
     }
 
+    private static DataSegment hour(long day, int hour, String version) {
+        long start = D1 + day * DAY + hour * 3_600_000L;
+        return new DataSegment("wiki", start, start + 3_600_000L, version, 0, "numbered", 1, List.of(TIME), List.of(),
+                100, 10, "/deep/h" + day + "/" + hour + "/" + version);
+    }
+
+    private static DataSegment renumbered(DataSegment s, String version, int partition, int core) {
+        return new DataSegment(s.dataSource(), s.start(), s.end(), version, partition, s.shardSpecType(), core,
+                s.columns(), s.metrics(), s.size(), s.numRows(), s.loadSpecPath());
+    }
+
+    @Test
+    void insertAppendsToTheVersionOfEachTimeChunkThatHasData() {
+        DataSegment d0 = seg(0, V1, 0, col("page", ColumnType.STRING));
+        DataSegment d1 = seg(1, V1, 0, col("page", ColumnType.STRING));
+        assertThat(store.publishAppending("wiki", List.of(d0, d1))).containsExactly(d0, d1); // new chunks: as they are
+
+        // a later INSERT into day 0 (two segments) and a new day 3, made with its own version V2
+        DataSegment a0 = seg(0, V2, 0, col("page", ColumnType.STRING), col("n", ColumnType.LONG));
+        DataSegment a1 = seg(0, V2, 1, col("page", ColumnType.STRING));
+        DataSegment b = seg(3, V2, 0, col("page", ColumnType.STRING));
+        List<DataSegment> published = store.publishAppending("wiki", List.of(a0, a1, b));
+        assertThat(published).containsExactly(renumbered(a0, V1, 1, 1), renumbered(a1, V1, 2, 1), b);
+        assertThat(store.visibleSegments("wiki", D1, D1 + DAY))
+                .as("the old rows stay visible beside the new")
+                .containsExactlyInAnyOrder(d0, published.get(0), published.get(1));
+        assertThat(store.visibleSegments("wiki", Intervals.ETERNITY_START, Intervals.ETERNITY_END)).hasSize(5);
+
+        // again: after the last partition of the newest version
+        DataSegment c0 = seg(0, "2024-06-03T00:00:00.000Z", 0, col("page", ColumnType.STRING));
+        assertThat(store.publishAppending("wiki", List.of(c0))).containsExactly(renumbered(c0, V1, 3, 1));
+    }
+
+    @Test
+    void insertRefusesChunksOfAnotherGranularityAndPublishesNothing() {
+        DataSegment d1 = seg(1, V1, 0, col("page", ColumnType.STRING));
+        DataSegment h = hour(5, 3, V1);
+        store.publishSegments("wiki", List.of(d1, h), null);
+        List<DataSegment> before = store.usedSegments("wiki");
+        DataSegment fine = seg(2, V2, 0);
+        // an hour inside an existing day: Druid allocates the day; the INSERT must be partitioned by DAY
+        assertThatThrownBy(() -> store.publishAppending("wiki", List.of(fine, hour(1, 7, V2))))
+                .isInstanceOfSatisfying(MetadataStore.AllocationConflict.class, e -> {
+                    assertThat(e.interval()).isEqualTo(Intervals.format(D1 + DAY + 7 * 3_600_000L,
+                            D1 + DAY + 8 * 3_600_000L));
+                    assertThat(e.allocatedInterval()).isEqualTo(Intervals.format(D1 + DAY, D1 + 2 * DAY));
+                });
+        // a day over an existing hour: nothing can hold it
+        assertThatThrownBy(() -> store.publishAppending("wiki", List.of(seg(5, V2, 0))))
+                .isInstanceOfSatisfying(MetadataStore.AllocationConflict.class,
+                        e -> assertThat(e.allocatedInterval()).isNull());
+        // range-partitioned segments (a REPLACE with CLUSTERED BY) cannot be extended
+        DataSegment range = new DataSegment("wiki", D1 + 6 * DAY, D1 + 7 * DAY, V1, 0, DataSegment.RANGE, 1,
+                List.of(TIME), List.of(), 1, 1, "/deep/r");
+        store.publishSegments("wiki", List.of(range), null);
+        assertThatThrownBy(() -> store.publishAppending("wiki", List.of(seg(6, V2, 0))))
+                .isInstanceOf(MetadataStore.AllocationConflict.class);
+        List<DataSegment> expected = new java.util.ArrayList<>(before);
+        expected.add(range);
+        assertThat(store.usedSegments("wiki")).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void concurrentInsertsIntoOneChunkGetDistinctPartitions() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                String version = "2024-06-0" + (t + 1) + "T00:00:00.000Z";
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 5; i++) {
+                        store.publishAppending("wiki", List.of(seg(9, version, 0)));
+                    }
+                }));
+            }
+            for (var f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        List<DataSegment> visible = store.visibleSegments("wiki", Intervals.ETERNITY_START, Intervals.ETERNITY_END);
+        assertThat(visible).hasSize(20);
+        assertThat(visible.stream().map(DataSegment::version).distinct()).hasSize(1);
+        assertThat(visible.stream().map(DataSegment::partitionNum).sorted())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).boxed().toList());
+    }
+
     @Test
     void overshadowingWithoutMarkingUnused() {
         // an INSERT with a newer version covering an older segment hides it even though both stay used

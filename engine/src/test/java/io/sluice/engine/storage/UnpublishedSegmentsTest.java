@@ -32,11 +32,11 @@ class UnpublishedSegmentsTest {
             // one of them was published (a publish whose answer was lost, say): it stays
             store.publishSegments("wiki", List.of(new DataSegment("wiki", 0, DAY, V, 0, DataSegment.NUMBERED, 1,
                     List.of(new ColumnSignature("__time", ColumnType.LONG)), List.of(), 10, 1, pushed.get(0))), null);
-            // another datasource's segment of the same version names nothing of ours
-            assertThat(store.segmentPaths("other", V)).isEmpty();
-            assertThat(store.segmentPaths("wiki", V)).containsExactly(pushed.get(0));
+            // another datasource names nothing of ours
+            assertThat(store.referencedPaths("other", pushed)).isEmpty();
+            assertThat(store.referencedPaths("wiki", pushed)).containsExactly(pushed.get(0));
 
-            int deleted = UnpublishedSegments.delete(store, deep, "wiki", V, pushed);
+            int deleted = UnpublishedSegments.delete(store, deep, "wiki", pushed);
 
             assertThat(deleted).isEqualTo(2);
             assertThat(Path.of(pushed.get(0))).exists();
@@ -44,7 +44,7 @@ class UnpublishedSegmentsTest {
             assertThat(Path.of(pushed.get(2))).doesNotExist();
             assertThat(dir.resolve("deep").resolve("wiki").resolve(DAY + "_" + 2 * DAY))
                     .as("emptied folders go too").doesNotExist();
-            assertThat(UnpublishedSegments.delete(store, deep, "wiki", V, List.of())).isZero();
+            assertThat(UnpublishedSegments.delete(store, deep, "wiki", List.of())).isZero();
         }
     }
 }
