@@ -415,7 +415,8 @@ class SeedWorkflowTest {
         JsonNode err = client.report(hourly).at("/multiStageQuery/payload/status/errorReport/error");
         assertThat(err.get("errorCode").asText()).isEqualTo("InsertCannotAllocateSegment");
         assertThat(err.get("dataSource").asText()).isEqualTo("wiki_append");
-        assertThat(err.get("allocatedInterval").asText()).isEqualTo("2015-09-12T00:00:00.000Z/2015-09-13T00:00:00.000Z");
+        assertThat(err.get("allocatedInterval").asText())
+                .isEqualTo("2015-09-12T00:00:00.000Z/2015-09-13T00:00:00.000Z");
         assertThat(err.get("errorMessage").asText()).contains("but got [2015-09-12T00:00:00.000Z/2015-09-13")
                 .contains("for the INSERT to [DAY]");
         assertThat(client.select("SELECT COUNT(*) FROM wiki_append").get(0).get(0).asLong())
