@@ -435,33 +435,23 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
                 replace.add(Intervals.parse(i));
             }
         }
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                if (!replace.isEmpty()) {
-                    try (PreparedStatement p = c.prepareStatement("UPDATE sluice_segments SET used = ? WHERE"
-                            + " datasource = ? AND used = ? AND start_ms < ? AND end_ms > ?")) {
-                        for (long[] r : replace) {
-                            p.setBoolean(1, false);
-                            p.setString(2, dataSource);
-                            p.setBoolean(3, true);
-                            p.setLong(4, r[1]);
-                            p.setLong(5, r[0]);
-                            p.executeUpdate();
-                        }
+        inTransaction(dataSource, c -> {
+            if (!replace.isEmpty()) {
+                try (PreparedStatement p = c.prepareStatement("UPDATE sluice_segments SET used = ? WHERE"
+                        + " datasource = ? AND used = ? AND start_ms < ? AND end_ms > ?")) {
+                    for (long[] r : replace) {
+                        p.setBoolean(1, false);
+                        p.setString(2, dataSource);
+                        p.setBoolean(3, true);
+                        p.setLong(4, r[1]);
+                        p.setLong(5, r[0]);
+                        p.executeUpdate();
                     }
                 }
-                insertSegments(c, segments);
-                c.commit();
-            } catch (SQLException | JsonProcessingException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException | JsonProcessingException e) {
-            throw new MetadataStoreException("Cannot publish segments of [" + dataSource + "]", e);
-        }
+            insertSegments(c, segments);
+            return null;
+        });
         loadPublished(dataSource);
     }
 
@@ -535,29 +525,50 @@ public final class MetadataStore implements DataSourceCatalog, AutoCloseable {
     public synchronized List<DataSegment> publishAppending(String dataSource, List<DataSegment> segments) {
         requireNonNull(dataSource, "dataSource is null");
         for (int attempt = 1; ; attempt++) {
-            try (Connection c = pool.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    List<DataSegment> allocated = allocateAppends(c, dataSource, segments);
-                    insertSegments(c, allocated);
-                    c.commit();
-                    loadPublished(dataSource);
-                    return allocated;
-                } catch (SQLException e) {
-                    c.rollback();
-                    if (attempt < APPEND_ATTEMPTS && "23505".equals(e.getSQLState())) {
-                        continue; // a unique-key violation: the same ids were just taken
-                    }
-                    throw e;
-                } catch (JsonProcessingException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
+            try {
+                List<DataSegment> allocated = inTransaction(dataSource, c -> {
+                    List<DataSegment> a = allocateAppends(c, dataSource, segments);
+                    insertSegments(c, a);
+                    return a;
+                });
+                loadPublished(dataSource);
+                return allocated;
+            } catch (MetadataStoreException e) {
+                // a unique-key violation: the same ids were just taken (by a store of another node)
+                if (attempt < APPEND_ATTEMPTS && e.getCause() instanceof SQLException sql
+                        && "23505".equals(sql.getSQLState())) {
+                    continue;
                 }
-            } catch (SQLException | JsonProcessingException e) {
-                throw new MetadataStoreException("Cannot publish segments of [" + dataSource + "]", e);
+                throw e;
             }
+        }
+    }
+
+    /** Work on one connection inside a transaction. */
+    @FunctionalInterface
+    private interface TransactionWork<T> {
+        T run(Connection c) throws SQLException, JsonProcessingException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws (a database error as
+     * {@link MetadataStoreException}, any other exception as it is).
+     */
+    private <T> T inTransaction(String dataSource, TransactionWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | JsonProcessingException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new MetadataStoreException("Cannot publish segments of [" + dataSource + "]", e);
         }
     }
 
