@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,7 +33,7 @@ public final class WriteBehindOutputStream extends OutputStream {
         return t;
     });
 
-    private final FileChannel channel;
+    private final WritableByteChannel channel;
     private final int chunkBytes;
     private final int chunks;
     /** Chunks written out and free again; up to {@link #chunks} are made, as needed. */
@@ -50,11 +51,16 @@ public final class WriteBehindOutputStream extends OutputStream {
     }
 
     WriteBehindOutputStream(Path file, int chunkBytes, int chunks) throws IOException {
+        this(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), chunkBytes, chunks);
+    }
+
+    /** Over any channel (tests give failing ones); it is closed with the stream. */
+    WriteBehindOutputStream(WritableByteChannel channel, int chunkBytes, int chunks) {
         if (chunkBytes < 1 || chunks < 1) {
             throw new IllegalArgumentException("chunkBytes and chunks must be positive");
         }
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        this.channel = channel;
         this.chunkBytes = chunkBytes;
         this.chunks = chunks;
         this.free = new ArrayBlockingQueue<>(chunks);
@@ -112,7 +118,9 @@ public final class WriteBehindOutputStream extends OutputStream {
         int size = used;
         current = null;
         used = 0;
-        tail = tail.thenRunAsync(() -> {
+        // after the chunk before it whatever became of that one, and its buffer freed whatever becomes of this one:
+        // a writer that waits for a free chunk never waits for one that will not come back
+        tail = tail.handleAsync((ignored, previous) -> {
             try {
                 if (failure == null) {
                     ByteBuffer buf = ByteBuffer.wrap(chunk, 0, size);
@@ -122,11 +130,12 @@ public final class WriteBehindOutputStream extends OutputStream {
                 }
             } catch (IOException e) {
                 failure = e;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an error too: the stream must fail, not hang
                 failure = new IOException(e);
             } finally {
                 free.add(chunk);
             }
+            return null;
         }, WRITERS);
     }
 

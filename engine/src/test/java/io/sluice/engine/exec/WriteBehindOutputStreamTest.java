@@ -53,4 +53,49 @@ class WriteBehindOutputStreamTest {
         assertThatThrownBy(() -> out.write(new byte[WriteBehindOutputStream.DEFAULT_CHUNK_BYTES + 1]))
                 .isInstanceOf(IOException.class);
     }
+
+    /** A channel whose {@code n}-th write fails with {@code failure}. */
+    private static java.nio.channels.WritableByteChannel failingAt(int n, Throwable failure) {
+        return new java.nio.channels.WritableByteChannel() {
+            private int writes;
+
+            @Override
+            public int write(java.nio.ByteBuffer src) throws IOException {
+                if (++writes == n) {
+                    if (failure instanceof IOException e) {
+                        throw e;
+                    }
+                    throw (Error) failure;
+                }
+                int len = src.remaining();
+                src.position(src.limit());
+                return len;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    @Test
+    void aFailedWriteFailsTheStreamInsteadOfHangingIt() {
+        for (Throwable failure : new Throwable[] {new IOException("disk full"), new OutOfMemoryError("made up")}) {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+                WriteBehindOutputStream out = new WriteBehindOutputStream(failingAt(2, failure), 8, 2);
+                // far more chunks than there are buffers: every one must come back, failed write or not
+                assertThatThrownBy(() -> {
+                    for (int i = 0; i < 10_000; i++) {
+                        out.write(new byte[8]);
+                    }
+                }).isInstanceOf(IOException.class).hasMessageContaining("write failed");
+                assertThatThrownBy(out::close).isInstanceOf(IOException.class);
+                out.close(); // closed already: nothing more
+            });
+        }
+    }
 }
