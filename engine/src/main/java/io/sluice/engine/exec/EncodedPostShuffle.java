@@ -20,7 +20,11 @@ import io.sluice.engine.types.RowSignature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The post-shuffle GROUP BY over rows taken undecoded ({@link EncodedRowSource}), for the usual rollup shape: groups
@@ -104,11 +108,17 @@ public final class EncodedPostShuffle {
     }
 
     /**
-     * The encoded processor of {@code spec}, or null when it does not apply: HAVING, no dimensions, a dimension of
-     * another type than LONG or STRING, an aggregator other than COUNT or a LONG SUM, or a projection that reads a
-     * column the grouped row does not have. {@code keyPositions}: output columns whose values the output needs.
+     * The encoded processor of {@code processor}, or empty when it does not apply: not a post-shuffle GROUP BY,
+     * HAVING, no dimensions, a dimension of another type than LONG or STRING, an aggregator other than COUNT or a
+     * LONG SUM, or a projection that reads a column the grouped row does not have. {@code keyPositions}: the output
+     * columns whose values the output needs besides the bytes.
      */
-    public static EncodedPostShuffle tryCreate(
+    public static Optional<EncodedPostShuffle> of(
+            ProcessorSpec processor, RowSignature in, RowSignature outSig, int[] keyPositions) {
+        return Optional.ofNullable(create(processor, in, outSig, keyPositions));
+    }
+
+    private static EncodedPostShuffle create(
             ProcessorSpec processor, RowSignature in, RowSignature outSig, int[] keyPositions) {
         if (!(processor instanceof GroupByPostShuffleSpec spec) || spec.having() != null
                 || spec.dimensions().isEmpty()) {
@@ -226,7 +236,7 @@ public final class EncodedPostShuffle {
             boolean more = take(rows);
             if (!more || !sameDimensions()) {
                 if (!copy(output)) {
-                    process(java.util.Collections.singletonList(decode(row, offsets)), output);
+                    process(Collections.singletonList(decode(row, offsets)), output);
                 }
                 if (!more) {
                     return;
@@ -294,7 +304,7 @@ public final class EncodedPostShuffle {
                     return false; // NULL, LONG and STRING values are equal exactly when their bytes are
                 }
                 // a list, or a number of another type: compared as the row-by-row processor does
-                return java.util.Objects.deepEquals(RowCodec.valueAt(row, a), RowCodec.valueAt(nextRow, b))
+                return Objects.deepEquals(RowCodec.valueAt(row, a), RowCodec.valueAt(nextRow, b))
                         && sameDimensionsDecoded();
             }
         }
@@ -303,7 +313,7 @@ public final class EncodedPostShuffle {
 
     private boolean sameDimensionsDecoded() {
         for (int c : dimPos) {
-            if (!java.util.Objects.deepEquals(
+            if (!Objects.deepEquals(
                     RowCodec.valueAt(row, offsets[c]), RowCodec.valueAt(nextRow, nextOffsets[c]))) {
                 return false;
             }
@@ -369,7 +379,7 @@ public final class EncodedPostShuffle {
 
     /** A group through the row-by-row processor (the same output as the rest of the stage would give). */
     private void process(List<Object[]> group, Output output) {
-        java.util.Iterator<Object[]> it = group.iterator();
+        Iterator<Object[]> it = group.iterator();
         RowSource in = () -> it.hasNext() ? it.next() : null;
         try (RowSource processed = rowByRow.transform(in)) {
             Object[] r;

@@ -201,14 +201,14 @@ public final class WorkerStageRunner implements AutoCloseable {
             if (stage.processor() instanceof GroupByPreShuffleSpec g && !contextBoolean("groupByEnableMultiValueUnnesting", true)) {
                 source = refuseMultiValueDimensions(source, g, inputSignature);
             }
-            EncodedPostShuffle encodedMerge = source instanceof EncodedRowSource && primary instanceof InputSlice.Stage
-                    && join == null && output.acceptsEncoded()
-                    ? EncodedPostShuffle.tryCreate(
-                            stage.processor(), inputSignature, stage.signature(), output.keyPositions())
-                    : null;
-            if (encodedMerge != null) {
+            java.util.Optional<EncodedPostShuffle> encodedMerge =
+                    source instanceof EncodedRowSource && primary instanceof InputSlice.Stage && join == null
+                            && output.acceptsEncoded()
+                    ? EncodedPostShuffle.of(stage.processor(), inputSignature, stage.signature(), output.keyPositions())
+                    : java.util.Optional.empty();
+            if (encodedMerge.isPresent()) {
                 // groups of one row are written from their bytes: nothing to decode and encode again
-                encodedMerge.run((EncodedRowSource) source, output);
+                encodedMerge.get().run((EncodedRowSource) source, output);
                 KeyStatistics stats = output.finishAndCollectStatistics();
                 return needsBoundaries() ? stats : null;
             }

@@ -185,8 +185,7 @@ class EncodedPostShuffleTest {
         for (long seed = 1; seed <= 5; seed++) {
             List<Object[]> rows = partialGroups(seed, 20_000);
             int[] keys = {0, 3, 7}; // computed, copied, computed
-            EncodedPostShuffle merge = EncodedPostShuffle.tryCreate(spec, IN, out, keys);
-            assertThat(merge).isNotNull();
+            EncodedPostShuffle merge = EncodedPostShuffle.of(spec, IN, out, keys).orElseThrow();
             Collected got = new Collected(out.size(), keys);
             merge.run(framed(rows, 4096), got);
             List<Object[]> expected = rowByRow(spec, out, rows);
@@ -201,8 +200,7 @@ class EncodedPostShuffleTest {
     void givesTheGroupedRowsWithoutAProjection() {
         GroupByPostShuffleSpec spec = new GroupByPostShuffleSpec(DIMS, AGGS, false, null, null);
         List<Object[]> rows = partialGroups(9, 10_000);
-        EncodedPostShuffle merge = EncodedPostShuffle.tryCreate(spec, IN, IN, new int[] {1});
-        assertThat(merge).isNotNull();
+        EncodedPostShuffle merge = EncodedPostShuffle.of(spec, IN, IN, new int[] {1}).orElseThrow();
         Collected got = new Collected(IN.size(), new int[] {1});
         merge.run(framed(rows, 1 << 16), got);
         assertSameRows(got.rows, rowByRow(spec, IN, rows));
@@ -213,7 +211,7 @@ class EncodedPostShuffleTest {
     void readsNothingFromNoRows() {
         GroupByPostShuffleSpec spec = new GroupByPostShuffleSpec(DIMS, AGGS, true, null, null);
         Collected got = new Collected(IN.size(), new int[0]);
-        EncodedPostShuffle.tryCreate(spec, IN, IN, new int[0]).run(framed(List.of(), 4096), got);
+        EncodedPostShuffle.of(spec, IN, IN, new int[0]).orElseThrow().run(framed(List.of(), 4096), got);
         assertThat(got.rows).isEmpty();
     }
 
@@ -221,26 +219,26 @@ class EncodedPostShuffleTest {
     void declinesWhatItCannotCopy() {
         RowSignature out = projected();
         // HAVING
-        assertThat(EncodedPostShuffle.tryCreate(new GroupByPostShuffleSpec(DIMS, AGGS, true,
-                Call.of(Fn.GT, col("a0"), Literal.of(1L)), projection()), IN, out, new int[0])).isNull();
+        assertThat(EncodedPostShuffle.of(new GroupByPostShuffleSpec(DIMS, AGGS, true,
+                Call.of(Fn.GT, col("a0"), Literal.of(1L)), projection()), IN, out, new int[0])).isEmpty();
         // no dimensions: one row even for no input
-        assertThat(EncodedPostShuffle.tryCreate(
-                new GroupByPostShuffleSpec(List.of(), AGGS, true, null, null), IN, IN, new int[0])).isNull();
+        assertThat(EncodedPostShuffle.of(
+                new GroupByPostShuffleSpec(List.of(), AGGS, true, null, null), IN, IN, new int[0])).isEmpty();
         // an aggregator whose single-row value is not its input's (MIN's state), or a DOUBLE sum
         List<AggregatorSpec> min =
                 List.of(new AggregatorSpec("a0", AggKind.MIN, col("x"), null, ColumnType.LONG, false));
-        assertThat(EncodedPostShuffle.tryCreate(
-                new GroupByPostShuffleSpec(DIMS, min, true, null, null), IN, IN, new int[0])).isNull();
+        assertThat(EncodedPostShuffle.of(
+                new GroupByPostShuffleSpec(DIMS, min, true, null, null), IN, IN, new int[0])).isEmpty();
         List<AggregatorSpec> dsum =
                 List.of(new AggregatorSpec("a0", AggKind.SUM, col("x"), null, ColumnType.DOUBLE, false));
-        assertThat(EncodedPostShuffle.tryCreate(
-                new GroupByPostShuffleSpec(DIMS, dsum, true, null, null), IN, IN, new int[0])).isNull();
+        assertThat(EncodedPostShuffle.of(
+                new GroupByPostShuffleSpec(DIMS, dsum, true, null, null), IN, IN, new int[0])).isEmpty();
         // a DOUBLE dimension: equal values need not have equal bytes
         RowSignature doubles = RowSignature.builder().add("d0", ColumnType.DOUBLE).add("a0", ColumnType.LONG).build();
-        assertThat(EncodedPostShuffle.tryCreate(new GroupByPostShuffleSpec(List.of("d0"), AGGS.subList(0, 1), true,
-                null, null), doubles, doubles, new int[0])).isNull();
+        assertThat(EncodedPostShuffle.of(new GroupByPostShuffleSpec(List.of("d0"), AGGS.subList(0, 1), true,
+                null, null), doubles, doubles, new int[0])).isEmpty();
         // another processor
-        assertThat(EncodedPostShuffle.tryCreate(
-                new io.sluice.engine.plan.LimitProcessorSpec(0, 10L), IN, IN, new int[0])).isNull();
+        assertThat(EncodedPostShuffle.of(
+                new io.sluice.engine.plan.LimitProcessorSpec(0, 10L), IN, IN, new int[0])).isEmpty();
     }
 }
