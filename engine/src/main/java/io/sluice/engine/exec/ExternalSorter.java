@@ -12,7 +12,6 @@ import io.sluice.engine.rows.RowSource;
 import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.RowSignature;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
