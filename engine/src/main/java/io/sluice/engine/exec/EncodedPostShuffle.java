@@ -59,7 +59,6 @@ public final class EncodedPostShuffle {
     private final int[] readGrouped;
     private final int[] readInput;
     private final boolean[] readIsAggregator;
-    private final int groupedColumns;
     private final int[] keyPositions;
     private final RowTransformer rowByRow;
 
@@ -89,7 +88,6 @@ public final class EncodedPostShuffle {
         for (int j = 0; j < outColumns; j++) {
             outTypes[j] = outSig.type(j);
         }
-        this.groupedColumns = dimPos.length + aggPos.length;
         this.readGrouped = readGrouped;
         this.readInput = new int[readGrouped.length];
         this.readIsAggregator = new boolean[readGrouped.length];
@@ -100,7 +98,7 @@ public final class EncodedPostShuffle {
         }
         this.keyPositions = keyPositions.clone();
         this.rowByRow = StageProcessors.create(spec, in, outSig, 0);
-        this.grouped = new Object[groupedColumns];
+        this.grouped = new Object[dimPos.length + aggPos.length];
         this.keyValues = new Object[outColumns];
         this.computedValues = new Object[outColumns];
         this.offsets = new int[inColumns];

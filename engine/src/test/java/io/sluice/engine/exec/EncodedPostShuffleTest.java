@@ -13,7 +13,7 @@ import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.ByteSource;
 import io.sluice.engine.frame.Frame;
 import io.sluice.engine.frame.FrameReader;
-import io.sluice.engine.frame.FrameWriter;
+import io.sluice.engine.frame.FrameTestData;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.GroupByPostShuffleSpec;
 import io.sluice.engine.rows.EncodedRowSource;
@@ -97,17 +97,7 @@ class EncodedPostShuffleTest {
 
     /** Rows in frames of {@code frameBytes}, read undecoded across frame boundaries. */
     private static EncodedRowSource framed(List<Object[]> rows, int frameBytes) {
-        List<Frame> frames = new ArrayList<>();
-        FrameWriter w = new FrameWriter(IN, frameBytes);
-        for (Object[] row : rows) {
-            if (!w.add(row)) {
-                frames.add(w.build());
-                assertThat(w.add(row)).isTrue();
-            }
-        }
-        if (!w.isEmpty()) {
-            frames.add(w.build());
-        }
+        List<Frame> frames = FrameTestData.frames(IN, rows, frameBytes);
         return new EncodedRowSource() {
             private int next;
             private EncodedRowSource current;

@@ -3,7 +3,7 @@ package io.sluice.engine.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.engine.frame.FrameReader;
-import io.sluice.engine.frame.FrameWriter;
+import io.sluice.engine.frame.FrameTestData;
 import io.sluice.engine.frame.KeyCodec;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.frame.StringCache;
@@ -51,17 +51,7 @@ class PartitionReaderMergeTest {
     }
 
     private static EncodedRowSource framed(List<Object[]> rows) {
-        List<io.sluice.engine.frame.Frame> frames = new ArrayList<>();
-        FrameWriter w = new FrameWriter(SIG, 2048);
-        for (Object[] row : rows) {
-            if (!w.add(row)) {
-                frames.add(w.build());
-                assertThat(w.add(row)).isTrue();
-            }
-        }
-        if (!w.isEmpty()) {
-            frames.add(w.build());
-        }
+        List<io.sluice.engine.frame.Frame> frames = FrameTestData.frames(SIG, rows, 2048);
         return PartitionReader.sequenceEncoded(frames.size(), i -> FrameReader.rows(SIG.size(), frames.get(i)));
     }
 
