@@ -1,9 +1,15 @@
 package io.sluice.engine.segment;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /** A growable little-endian byte buffer used to build segment sections in memory. */
 final class ByteSink {
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private byte[] buf;
     private int size;
 
@@ -31,15 +37,14 @@ final class ByteSink {
 
     void putInt(int v) {
         ensure(4);
-        buf[size++] = (byte) v;
-        buf[size++] = (byte) (v >>> 8);
-        buf[size++] = (byte) (v >>> 16);
-        buf[size++] = (byte) (v >>> 24);
+        INTS.set(buf, size, v); // one store, not four
+        size += 4;
     }
 
     void putLong(long v) {
-        putInt((int) v);
-        putInt((int) (v >>> 32));
+        ensure(8);
+        LONGS.set(buf, size, v);
+        size += 8;
     }
 
     /** Reserves the next {@code n} bytes and returns a little-endian buffer over exactly them. */

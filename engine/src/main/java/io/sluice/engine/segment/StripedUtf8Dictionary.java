@@ -269,7 +269,7 @@ public final class StripedUtf8Dictionary {
             }
         }
         int from = nul >= 0 ? 1 : 0;
-        Utf8Dictionary.sortRange(stripes, STRIPE_BITS, ids, from, count, 0, new long[count - from], false);
+        Utf8Dictionary.sort(stripes, STRIPE_BITS, ids, from, count, false);
         return ids;
     }
 }

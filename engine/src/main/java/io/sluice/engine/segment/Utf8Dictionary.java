@@ -262,8 +262,8 @@ public final class Utf8Dictionary {
 
     /**
      * The ids ordered by value: NULL first, then by unsigned UTF-8 bytes, a prefix before its extensions (the order of
-     * {@code KeyCodec}'s string keys: code point order). A most-significant-digit radix
-     * sort over 4-byte digits: each pass sorts longs, so no comparator touches the bytes of two values.
+     * {@code KeyCodec}'s string keys: code point order). A most-significant-digit radix sort over windows of 4 to 6
+     * bytes (see {@link #sortRange}): no comparator touches the bytes of two values, except in small groups.
      */
     public int[] sortedIds() {
         return sortedIds(false);
@@ -289,66 +289,201 @@ public final class Utf8Dictionary {
             }
         }
         int from = nullId >= 0 ? 1 : 0;
-        sortRange(new Utf8Dictionary[] {this}, 0, ids, from, size, 0, new long[size - from], utf16Order);
+        sort(new Utf8Dictionary[] {this}, 0, ids, from, size, utf16Order);
         return ids;
     }
 
-    private static final int ID_BITS = 23;
-    private static final long ID_MASK = (1L << ID_BITS) - 1;
+    private static final int MAX_ID_BITS = 23;
     /** Most values {@link #sortedIds} can sort (their ids are packed into the sort keys). */
-    public static final int MAX_SORTABLE = (int) ID_MASK + 1;
+    public static final int MAX_SORTABLE = 1 << MAX_ID_BITS;
+    /** A key's low bits below the id: how many of the window's bytes the value has ({@code window + 1}: it goes on). */
+    private static final int LENGTH_BITS = 3;
+    /** Groups of at most this many values are ordered by comparing their bytes (insertion sort). */
+    static final int SMALL_GROUP = 12;
+    /** Groups of more than this many values are sorted by radix, smaller ones by {@link Arrays#sort}. */
+    static final int RADIX_GROUP = 256;
+    private static final int RADIX_BITS = 11;
 
     /**
-     * Sorts ids[from, to), whose values agree on their first {@code depth} bytes; id {@code i} is value {@code i >>>
-     * stripeBits} of {@code stripes[i & (2^stripeBits - 1)]} (one dictionary: stripeBits 0).
+     * How many bytes of a value a sort key holds when ids take {@code idBits}: as many as fit beside the id and the
+     * length in 63 bits (keys stay positive), from 4 (ids of 23 bits) to 6 (ids of at most 12 bits).
      */
-    static void sortRange(Utf8Dictionary[] stripes, int stripeBits, int[] ids, int from, int to, int depth,
-            long[] scratch, boolean utf16Order) {
-        int n = to - from;
-        if (n < 2) {
-            return;
+    static int windowFor(int idBits) {
+        return Math.min(6, (63 - LENGTH_BITS - idBits) / 8);
+    }
+
+    /**
+     * Sorts ids[from, to) by value; id {@code i} is value {@code i >>> stripeBits} of {@code stripes[i & (2^stripeBits
+     * - 1)]} (one dictionary: stripeBits 0), and the ids are below {@link #MAX_SORTABLE}.
+     */
+    static void sort(Utf8Dictionary[] stripes, int stripeBits, int[] ids, int from, int to, boolean utf16Order) {
+        int max = 0;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, ids[i]);
         }
-        int stripeMask = (1 << stripeBits) - 1;
-        for (int i = 0; i < n; i++) {
-            int id = ids[from + i];
-            Utf8Dictionary d = stripes[id & stripeMask];
-            int local = id >>> stripeBits;
-            int start = d.start(local) + depth;
-            int remaining = d.ends[local] - start;
-            byte[] arena = d.arena;
-            long digit = 0;
-            for (int k = 0; k < 4; k++) {
-                int b = k < remaining ? arena[start + k] & 0xFF : 0;
-                if (utf16Order && (b == 0xEE || b == 0xEF)) {
-                    b += 8; // past 0xF4: U+E000..U+FFFF after the supplementary characters (surrogates in UTF-16)
+        int idBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(max));
+        sort(stripes, stripeBits, ids, from, to, utf16Order, windowFor(idBits));
+    }
+
+    /** {@link #sort} with keys of {@code window} bytes (tests try every window on small dictionaries). */
+    static void sort(Utf8Dictionary[] stripes, int stripeBits, int[] ids, int from, int to, boolean utf16Order,
+            int window) {
+        for (int i = from; i < to; i++) {
+            if (ids[i] >>> (63 - LENGTH_BITS - 8 * window) != 0) {
+                throw new IllegalArgumentException("id " + ids[i] + " does not fit beside " + window + " bytes");
+            }
+        }
+        int n = Math.max(0, to - from);
+        new KeySort(stripes, stripeBits, utf16Order, window, n).sortRange(ids, from, to, 0);
+    }
+
+    /** One sort's settings and buffers. */
+    private static final class KeySort {
+        private final Utf8Dictionary[] stripes;
+        private final int stripeBits;
+        private final int stripeMask;
+        private final boolean utf16Order;
+        private final int window;
+        private final int idBits;
+        private final long idMask;
+        /** The keys of the group being split; a recursion overwrites the front of it (see {@link #sortRange}). */
+        private final long[] keys;
+        private final long[] radixScratch;
+        private final int[] counts = new int[1 << RADIX_BITS];
+
+        KeySort(Utf8Dictionary[] stripes, int stripeBits, boolean utf16Order, int window, int n) {
+            this.stripes = stripes;
+            this.stripeBits = stripeBits;
+            this.stripeMask = (1 << stripeBits) - 1;
+            this.utf16Order = utf16Order;
+            this.window = window;
+            this.idBits = 63 - LENGTH_BITS - 8 * window;
+            this.idMask = (1L << idBits) - 1;
+            this.keys = new long[n];
+            this.radixScratch = n > RADIX_GROUP ? new long[n] : null;
+        }
+
+        /**
+         * Sorts ids[from, to), whose values agree on their first {@code depth} bytes: by keys of the next
+         * {@code window} bytes, how many of them the value has, and the id; then each group of values that agree on
+         * the window and go on past it, by its next bytes.
+         */
+        void sortRange(int[] ids, int from, int to, int depth) {
+            int n = to - from;
+            if (n < 2) {
+                return;
+            }
+            if (n <= SMALL_GROUP) {
+                insertionSort(ids, from, to, depth);
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                int id = ids[from + i];
+                Utf8Dictionary d = stripes[id & stripeMask];
+                int local = id >>> stripeBits;
+                int start = d.start(local) + depth;
+                int remaining = d.ends[local] - start;
+                byte[] arena = d.arena;
+                long digit = 0;
+                for (int k = 0; k < window; k++) {
+                    digit = (digit << 8) | (k < remaining ? rank(arena[start + k]) : 0);
                 }
-                digit = (digit << 8) | b;
+                // bytes of the window, then how many of them the value has (window + 1: it goes on): shorter first
+                long len = Math.min(Math.max(remaining, 0), window + 1);
+                keys[i] = (((digit << LENGTH_BITS) | len) << idBits) | id;
             }
-            // bytes of the window, then how many of them the value has (4: it goes on): a shorter value first
-            long len = Math.min(Math.max(remaining, 0), 5);
-            scratch[i] = (((digit << 3) | len) << ID_BITS) | id;
-        }
-        if (n > 1 << 16) {
-            Arrays.parallelSort(scratch, 0, n);
-        } else {
-            Arrays.sort(scratch, 0, n);
-        }
-        for (int i = 0; i < n; i++) {
-            ids[from + i] = (int) (scratch[i] & ID_MASK);
-        }
-        // values that go on past the window with equal windows: order them by their next bytes
-        int i = 0;
-        while (i < n) {
-            long head = scratch[i] >>> ID_BITS;
-            int j = i + 1;
-            while (j < n && scratch[j] >>> ID_BITS == head) {
-                j++;
+            if (n > RADIX_GROUP) {
+                radixSort(n);
+            } else {
+                Arrays.sort(keys, 0, n);
             }
-            if (j - i > 1 && (head & 7) == 5) {
-                // the recursion overwrites scratch[0, j - i): this loop reads only scratch[j, n) from now on
-                sortRange(stripes, stripeBits, ids, from + i, from + j, depth + 4, scratch, utf16Order);
+            for (int i = 0; i < n; i++) {
+                ids[from + i] = (int) (keys[i] & idMask);
             }
-            i = j;
+            int i = 0;
+            while (i < n) {
+                long head = keys[i] >>> idBits;
+                int j = i + 1;
+                while (j < n && keys[j] >>> idBits == head) {
+                    j++;
+                }
+                if (j - i > 1 && (head & ((1 << LENGTH_BITS) - 1)) == window + 1) {
+                    // the recursion overwrites keys[0, j - i): this loop reads only keys[j, n) from now on
+                    sortRange(ids, from + i, from + j, depth + window);
+                }
+                i = j;
+            }
+        }
+
+        /** A byte's rank: its unsigned value, with 0xEE and 0xEF after 0xF0..0xF4 in UTF-16 order. */
+        private int rank(byte b) {
+            int v = b & 0xFF;
+            return utf16Order && (v == 0xEE || v == 0xEF) ? v + 8 : v;
+        }
+
+        /**
+         * Sorts keys[0, n) by their bits above the id (the ids of equal heads stay in any order): least significant
+         * digit first, {@value #RADIX_BITS} bits a pass.
+         */
+        private void radixSort(int n) {
+            long[] src = keys;
+            long[] dst = radixScratch;
+            int top = idBits + 8 * window + LENGTH_BITS;
+            int mask = (1 << RADIX_BITS) - 1;
+            for (int shift = idBits; shift < top; shift += RADIX_BITS) {
+                Arrays.fill(counts, 0);
+                for (int i = 0; i < n; i++) {
+                    counts[(int) (src[i] >>> shift) & mask]++;
+                }
+                int sum = 0;
+                for (int k = 0; k <= mask; k++) {
+                    int c = counts[k];
+                    counts[k] = sum;
+                    sum += c;
+                }
+                for (int i = 0; i < n; i++) {
+                    long v = src[i];
+                    dst[counts[(int) (v >>> shift) & mask]++] = v;
+                }
+                long[] t = src;
+                src = dst;
+                dst = t;
+            }
+            if (src != keys) {
+                System.arraycopy(src, 0, keys, 0, n);
+            }
+        }
+
+        /** Orders a small group by comparing the values' bytes from {@code depth} on. */
+        private void insertionSort(int[] ids, int from, int to, int depth) {
+            for (int i = from + 1; i < to; i++) {
+                int id = ids[i];
+                int j = i - 1;
+                while (j >= from && compare(ids[j], id, depth) > 0) {
+                    ids[j + 1] = ids[j];
+                    j--;
+                }
+                ids[j + 1] = id;
+            }
+        }
+
+        private int compare(int a, int b, int depth) {
+            Utf8Dictionary da = stripes[a & stripeMask];
+            Utf8Dictionary db = stripes[b & stripeMask];
+            int la = a >>> stripeBits;
+            int lb = b >>> stripeBits;
+            int sa = da.start(la) + depth;
+            int sb = db.start(lb) + depth;
+            int ea = da.ends[la];
+            int eb = db.ends[lb];
+            int m = Arrays.mismatch(da.arena, sa, ea, db.arena, sb, eb);
+            if (m < 0) {
+                return 0;
+            }
+            if (sa + m == ea || sb + m == eb) {
+                return (ea - sa) - (eb - sb); // one is a prefix of the other: the shorter first
+            }
+            return rank(da.arena[sa + m]) - rank(db.arena[sb + m]);
         }
     }
 

@@ -108,6 +108,59 @@ class Utf8DictionaryTest {
     }
 
     @Test
+    void sortsValuesWithLongSharedPrefixesInEveryKeyWindowBothOrders() {
+        // groups of values agreeing on many windows, of sizes around the insertion-sort and radix thresholds, values
+        // that are prefixes of others, and the bytes whose order differs between the two orders
+        Random rnd = new Random(13);
+        String[] prefixes = {"", "Talk:", "User talk:Wikipedia", "Category:Articles with unsourced statements from ",
+            "\uE000\uE001", "\uD83D\uDE00x", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg"};
+        int[] groupSizes = {1, 2, Utf8Dictionary.SMALL_GROUP, Utf8Dictionary.SMALL_GROUP + 1,
+            Utf8Dictionary.RADIX_GROUP, Utf8Dictionary.RADIX_GROUP + 1, 300}; // under 4096 values: windows up to 6
+        Utf8Dictionary d = new Utf8Dictionary();
+        List<String> values = new ArrayList<>();
+        for (String prefix : prefixes) {
+            int size = groupSizes[rnd.nextInt(groupSizes.length)];
+            for (int i = 0; i < size; i++) {
+                String s = prefix + (rnd.nextInt(4) == 0 ? "" : randomString(rnd)) + (i % 3 == 0 ? "" : i);
+                int before = d.size();
+                if (d.intern(s) == before) {
+                    values.add(s);
+                }
+            }
+        }
+        Comparator<String> byBytes = (a, b) -> Arrays.compareUnsigned(
+                a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+        List<String> byCodePoints = new ArrayList<>(values);
+        byCodePoints.sort(byBytes);
+        List<String> byUtf16 = new ArrayList<>(values);
+        byUtf16.sort(Comparator.naturalOrder());
+        assertThat(byUtf16).isNotEqualTo(byCodePoints); // the two orders are both tried where they differ
+        for (int window = 4; window <= 6; window++) {
+            for (boolean utf16 : new boolean[] {false, true}) {
+                int[] ids = new int[d.size()];
+                Arrays.setAll(ids, i -> i);
+                Utf8Dictionary.sort(new Utf8Dictionary[] {d}, 0, ids, 0, ids.length, utf16, window);
+                List<String> sorted = new ArrayList<>();
+                for (int id : ids) {
+                    sorted.add(d.value(id));
+                }
+                assertThat(sorted).as("window %d, UTF-16 order %s", window, utf16)
+                        .containsExactlyElementsOf(utf16 ? byUtf16 : byCodePoints);
+            }
+        }
+        assertThat(Arrays.stream(d.sortedIds(true)).mapToObj(d::value).toList()).containsExactlyElementsOf(byUtf16);
+    }
+
+    @Test
+    void theKeyWindowShrinksAsIdsGrow() {
+        assertThat(Utf8Dictionary.windowFor(12)).isEqualTo(6);
+        assertThat(Utf8Dictionary.windowFor(13)).isEqualTo(5);
+        assertThat(Utf8Dictionary.windowFor(20)).isEqualTo(5);
+        assertThat(Utf8Dictionary.windowFor(21)).isEqualTo(4);
+        assertThat(Utf8Dictionary.windowFor(23)).isEqualTo(4);
+    }
+
+    @Test
     void aDictionarySizedAheadGivesTheSameIdsAndHoldsItsValuesWithoutGrowingItsTable() {
         Random rnd = new Random(3);
         Utf8Dictionary plain = new Utf8Dictionary();
