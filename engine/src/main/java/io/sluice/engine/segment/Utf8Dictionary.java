@@ -95,8 +95,7 @@ public final class Utf8Dictionary {
             if ((int) (slot >>> 32) == h) {
                 long place = table[2 * i + 1];
                 int start = (int) (place >>> 32);
-                if ((int) place == length
-                        && Arrays.equals(arena, start, start + length, bytes, from, from + length)) {
+                if ((int) place == length && sameBytes(arena, start, bytes, from, length)) {
                     return (int) slot - 1;
                 }
             }
@@ -115,6 +114,15 @@ public final class Utf8Dictionary {
             rehash();
         }
         return id;
+    }
+
+    /** Whether {@code a[ai, ai + length)} equals {@code b[bi, bi + length)}: one masked read each up to 8 bytes. */
+    private static boolean sameBytes(byte[] a, int ai, byte[] b, int bi, int length) {
+        if (length <= 8 && ai + 8 <= a.length && bi + 8 <= b.length) {
+            long mask = length == 8 ? -1L : (1L << (length << 3)) - 1;
+            return (((long) LONGS.get(a, ai) ^ (long) LONGS.get(b, bi)) & mask) == 0;
+        }
+        return Arrays.equals(a, ai, ai + length, b, bi, bi + length);
     }
 
     /**
@@ -184,23 +192,30 @@ public final class Utf8Dictionary {
         while ((size + (long) n) * 5L > (mask + 1L) * 3L) {
             rehash();
         }
-        long touched = 0;
-        for (int i = 0; i < n; i++) {
-            touched += table[2 * (hashes[i] & mask) + 1];
-        }
-        for (int i = 0; i < n; i++) {
-            int slot = 2 * (hashes[i] & mask);
-            int start = (int) (table[slot + 1] >>> 32);
-            if ((int) (table[slot] >>> 32) == hashes[i] && start < arena.length) {
-                touched += arena[start];
+        if (mask >= TOUCH_MIN_SLOTS) {
+            long touched = 0;
+            for (int i = 0; i < n; i++) {
+                touched += table[2 * (hashes[i] & mask) + 1];
             }
+            for (int i = 0; i < n; i++) {
+                int slot = 2 * (hashes[i] & mask);
+                int start = (int) (table[slot + 1] >>> 32);
+                if ((int) (table[slot] >>> 32) == hashes[i] && start < arena.length) {
+                    touched += arena[start];
+                }
+            }
+            touchSink = touched;
         }
         for (int i = 0; i < n; i++) {
             out[i] = lengths[i] < 0 ? -1 : intern(hashes[i], bytes, starts[i], lengths[i]);
         }
-        touchSink = touched;
     }
 
+    /**
+     * Tables of fewer slots stay in the cache: {@link #internBatch} then looks values up without loading their
+     * slots and bytes first.
+     */
+    private static final int TOUCH_MIN_SLOTS = 1 << 12;
     /** Lookups whose cache lines {@link #internAll} loads together. */
     private static final int TOUCH_BATCH = 64;
     /** Keeps the loads of {@link #internAll}'s first passes from being optimised away. */
@@ -248,8 +263,15 @@ public final class Utf8Dictionary {
             h ^= h >>> 31;
         }
         long tail = 0;
-        for (; i < end; i++) {
-            tail = (tail << 8) | (b[i] & 0xFFL);
+        if (i < end) {
+            if (end - 8 >= 0) {
+                // the last eight bytes of the array up to end, in one read: their top (end - i) bytes are the tail
+                tail = (long) LONGS.get(b, end - 8) >>> ((8 - (end - i)) << 3);
+            } else {
+                for (int k = 0; i < end; i++, k += 8) {
+                    tail |= (b[i] & 0xFFL) << k;
+                }
+            }
         }
         h ^= tail;
         h ^= h >>> 33;

@@ -152,6 +152,34 @@ class Utf8DictionaryTest {
     }
 
     @Test
+    void aValueGetsOneIdWhereverItsBytesLieAndWhateverSurroundsThem() {
+        // hashes read a short tail as one word and short values compare as one masked word: bytes before and after
+        // a value (other values, garbage) must not count, whether the value sits at an array's start, middle or end
+        Random rnd = new Random(17);
+        Utf8Dictionary fresh = new Utf8Dictionary();
+        Utf8Dictionary placed = new Utf8Dictionary();
+        Utf8Dictionary batched = new Utf8Dictionary();
+        for (int i = 0; i < 5_000; i++) {
+            byte[] value = (randomString(rnd) + (rnd.nextBoolean() ? "" : rnd.nextInt(40))).getBytes(StandardCharsets.UTF_8);
+            if (value.length > 20) {
+                value = Arrays.copyOf(value, rnd.nextInt(21)); // mostly short values: under a word, or a few
+            }
+            int before = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(12);
+            int after = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(12);
+            byte[] around = new byte[before + value.length + after];
+            rnd.nextBytes(around);
+            System.arraycopy(value, 0, around, before, value.length);
+            int id = fresh.intern(value, 0, value.length);
+            assertThat(placed.intern(around, before, value.length)).isEqualTo(id);
+            int[] out = new int[1];
+            batched.internBatch(around, new int[] {before}, new int[] {value.length}, 1, out);
+            assertThat(out[0]).isEqualTo(id);
+        }
+        assertThat(placed.size()).isEqualTo(fresh.size());
+        assertThat(batched.size()).isEqualTo(fresh.size());
+    }
+
+    @Test
     void theKeyWindowShrinksAsIdsGrow() {
         assertThat(Utf8Dictionary.windowFor(12)).isEqualTo(6);
         assertThat(Utf8Dictionary.windowFor(13)).isEqualTo(5);
