@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** A Sluice node in a child JVM ({@code io.sluice.node.Main}), so that its RSS can be read from /proc. */
@@ -53,9 +55,17 @@ final class BenchNode implements AutoCloseable {
         return new BenchNode(name, p, http, akkaPort, dataDir, log, List.copyOf(cmd));
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** Ports this process has handed out: the system may offer a just-closed one again (HTTP and Akka then clash). */
+    private static final Set<Integer> GIVEN = new HashSet<>();
+
+    /** A free loopback port, never one handed out before in this process. */
+    static synchronized int freePort() throws IOException {
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 
