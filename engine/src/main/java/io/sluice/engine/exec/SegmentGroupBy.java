@@ -11,6 +11,7 @@ import io.sluice.engine.expr.NamedExpr;
 import io.sluice.engine.frame.ByteSink;
 import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.plan.GroupByPreShuffleSpec;
+import io.sluice.engine.segment.LongKeySort;
 import io.sluice.engine.segment.SegmentReader;
 import io.sluice.engine.segment.StripedUtf8Dictionary;
 import io.sluice.engine.types.ColumnType;
@@ -1668,27 +1669,7 @@ public final class SegmentGroupBy {
         long[] a = pairs;
         boolean reuse = scratch != null && scratch != pairs && scratch.length >= pairs.length;
         long[] b = reuse ? scratch : new long[pairs.length]; // as roomy as the buffer it may replace
-        int[] counts = new int[1 << RADIX_BITS];
-        int mask = (1 << RADIX_BITS) - 1;
-        for (int shift = 0; shift < bits; shift += RADIX_BITS) {
-            Arrays.fill(counts, 0);
-            for (int i = 0; i < n; i++) {
-                counts[(int) (a[i] >>> shift) & mask]++;
-            }
-            int sum = 0;
-            for (int d = 0; d <= mask; d++) {
-                int c = counts[d];
-                counts[d] = sum;
-                sum += c;
-            }
-            for (int i = 0; i < n; i++) {
-                long v = a[i];
-                b[counts[(int) (v >>> shift) & mask]++] = v;
-            }
-            long[] t = a;
-            a = b;
-            b = t;
-        }
+        a = LongKeySort.radixSortBits(a, b, n, 0, bits, new int[1 << RADIX_BITS]);
         long valueMask = (1L << valueBits) - 1;
         for (int i = 0; i < n; i++) {
             a[i] = ((a[i] >>> valueBits) << 32) | (a[i] & valueMask);

@@ -13,6 +13,37 @@ import java.util.function.IntBinaryOperator;
 public final class LongKeySort {
     private LongKeySort() {}
 
+    /**
+     * Sorts {@code a[0, n)} by their bits {@code [fromBit, toBit)} alone (unsigned; the other bits ride along, values
+     * equal there stay in their order): least significant digit first, {@code counts.length} buckets a pass (a power
+     * of two). Passes alternate between {@code a} and {@code b} (both at least {@code n} long); returns the one that
+     * holds the result.
+     */
+    public static long[] radixSortBits(long[] a, long[] b, int n, int fromBit, int toBit, int[] counts) {
+        int digitBits = Integer.numberOfTrailingZeros(counts.length);
+        int mask = counts.length - 1;
+        for (int shift = fromBit; shift < toBit; shift += digitBits) {
+            Arrays.fill(counts, 0);
+            for (int i = 0; i < n; i++) {
+                counts[(int) (a[i] >>> shift) & mask]++;
+            }
+            int sum = 0;
+            for (int d = 0; d <= mask; d++) {
+                int c = counts[d];
+                counts[d] = sum;
+                sum += c;
+            }
+            for (int i = 0; i < n; i++) {
+                long v = a[i];
+                b[counts[(int) (v >>> shift) & mask]++] = v;
+            }
+            long[] t = a;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
     /** The chunk of a position's key starting at {@code depth}, as a number whose signed order is the keys' order. */
     @FunctionalInterface
     public interface Chunks {

@@ -448,31 +448,10 @@ public final class Utf8Dictionary {
          * digit first, {@value #RADIX_BITS} bits a pass.
          */
         private void radixSort(int n) {
-            long[] src = keys;
-            long[] dst = radixScratch;
-            int top = idBits + 8 * window + LENGTH_BITS;
-            int mask = (1 << RADIX_BITS) - 1;
-            for (int shift = idBits; shift < top; shift += RADIX_BITS) {
-                Arrays.fill(counts, 0);
-                for (int i = 0; i < n; i++) {
-                    counts[(int) (src[i] >>> shift) & mask]++;
-                }
-                int sum = 0;
-                for (int k = 0; k <= mask; k++) {
-                    int c = counts[k];
-                    counts[k] = sum;
-                    sum += c;
-                }
-                for (int i = 0; i < n; i++) {
-                    long v = src[i];
-                    dst[counts[(int) (v >>> shift) & mask]++] = v;
-                }
-                long[] t = src;
-                src = dst;
-                dst = t;
-            }
-            if (src != keys) {
-                System.arraycopy(src, 0, keys, 0, n);
+            long[] sorted = LongKeySort.radixSortBits(
+                    keys, radixScratch, n, idBits, idBits + 8 * window + LENGTH_BITS, counts);
+            if (sorted != keys) {
+                System.arraycopy(sorted, 0, keys, 0, n);
             }
         }
 
