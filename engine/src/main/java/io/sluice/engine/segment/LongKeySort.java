@@ -8,7 +8,8 @@ import java.util.function.IntBinaryOperator;
  * orders {@code long} keys in signed order with an {@code int} payload moved along (a three-way quicksort with an
  * insertion sort for short ranges; equal keys end up adjacent, in no particular payload order), and
  * {@link #radixOrder} orders positions by variable-length keys read a fixed-width chunk at a time (a
- * most-significant-digit radix sort on top of it).
+ * most-significant-digit radix sort on top of it); {@link #radixSortBits} sorts {@code long}s by a range of their
+ * bits (least significant digit first: the dictionary sort's groups, COUNT(DISTINCT)'s pairs).
  */
 public final class LongKeySort {
     private LongKeySort() {}

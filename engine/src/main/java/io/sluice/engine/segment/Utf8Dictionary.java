@@ -285,7 +285,7 @@ public final class Utf8Dictionary {
     /**
      * The ids ordered by value: NULL first, then by unsigned UTF-8 bytes, a prefix before its extensions (the order of
      * {@code KeyCodec}'s string keys: code point order). A most-significant-digit radix sort over windows of 4 to 6
-     * bytes (see {@link #sortRange}): no comparator touches the bytes of two values, except in small groups.
+     * bytes (see {@link #sort}): no comparator touches the bytes of two values, except in small groups.
      */
     public int[] sortedIds() {
         return sortedIds(false);
@@ -368,7 +368,7 @@ public final class Utf8Dictionary {
         private final int window;
         private final int idBits;
         private final long idMask;
-        /** The keys of the group being split; a recursion overwrites the front of it (see {@link #sortRange}). */
+        /** The keys of the group being split; a recursion overwrites its front (see {@link #sortRange}). */
         private final long[] keys;
         private final long[] radixScratch;
         private final int[] counts = new int[1 << RADIX_BITS];

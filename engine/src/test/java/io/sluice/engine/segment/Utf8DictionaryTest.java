@@ -160,7 +160,8 @@ class Utf8DictionaryTest {
         Utf8Dictionary placed = new Utf8Dictionary();
         Utf8Dictionary batched = new Utf8Dictionary();
         for (int i = 0; i < 5_000; i++) {
-            byte[] value = (randomString(rnd) + (rnd.nextBoolean() ? "" : rnd.nextInt(40))).getBytes(StandardCharsets.UTF_8);
+            String text = randomString(rnd) + (rnd.nextBoolean() ? "" : rnd.nextInt(40));
+            byte[] value = text.getBytes(StandardCharsets.UTF_8);
             if (value.length > 20) {
                 value = Arrays.copyOf(value, rnd.nextInt(21)); // mostly short values: under a word, or a few
             }
