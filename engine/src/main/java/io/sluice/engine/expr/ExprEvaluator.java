@@ -1109,6 +1109,66 @@ public final class ExprEvaluator {
             }
             millis = frac;
         }
+        return utcMillis(year, month, day, hour, minute, second, millis);
+    }
+
+    /**
+     * As {@link #fastIsoUtc(String)}, for the text's ASCII bytes {@code b[from, from + length)}; Long.MIN_VALUE also
+     * for any byte that is not ASCII (the text then is not in that shape either).
+     */
+    public static long fastIsoUtc(byte[] b, int from, int length) {
+        int n = length;
+        if (n < 20 || b[from + 4] != '-' || b[from + 7] != '-' || (b[from + 10] != 'T' && b[from + 10] != ' ')
+                || b[from + 13] != ':' || b[from + 16] != ':' || b[from + n - 1] != 'Z') {
+            return Long.MIN_VALUE;
+        }
+        int year = num(b, from, 4);
+        int month = num(b, from + 5, 2);
+        int day = num(b, from + 8, 2);
+        int hour = num(b, from + 11, 2);
+        int minute = num(b, from + 14, 2);
+        int second = num(b, from + 17, 2);
+        int millis = 0;
+        if (n > 20) {
+            if (b[from + 19] != '.' || n > 30 || n < 22) {
+                return Long.MIN_VALUE;
+            }
+            int frac = 0;
+            int digits = 0;
+            for (int i = 20; i < n - 1; i++) {
+                int d = digit(b, from + i);
+                if (d < 0) {
+                    return Long.MIN_VALUE;
+                }
+                if (digits < 3) {
+                    frac = frac * 10 + d;
+                    digits++;
+                }
+            }
+            while (digits < 3) {
+                frac *= 10;
+                digits++;
+            }
+            millis = frac;
+        }
+        return utcMillis(year, month, day, hour, minute, second, millis);
+    }
+
+    private static int digit(byte[] b, int i) {
+        byte c = b[i];
+        return c >= '0' && c <= '9' ? c - '0' : -1000;
+    }
+
+    private static int num(byte[] b, int from, int len) {
+        int v = 0;
+        for (int i = from; i < from + len; i++) {
+            v = v * 10 + digit(b, i);
+        }
+        return v;
+    }
+
+    /** The epoch millis of a UTC date and time read by the fast ISO parsers; Long.MIN_VALUE when out of range. */
+    private static long utcMillis(int year, int month, int day, int hour, int minute, int second, int millis) {
         if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
                 || minute > 59 || second < 0 || second > 59) {
             return Long.MIN_VALUE;

@@ -459,7 +459,7 @@ public final class RowCodec {
         return readRow(src, n);
     }
 
-    static long zigzag(long v) {
+    public static long zigzag(long v) {
         return (v << 1) ^ (v >> 63);
     }
 

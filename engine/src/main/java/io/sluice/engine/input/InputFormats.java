@@ -73,6 +73,36 @@ public final class InputFormats {
         }
     }
 
+    /**
+     * Whether {@link #openEncoded} can read splits of this format for this signature: JSON, without
+     * {@code systemFields} columns in the signature.
+     */
+    public static boolean encodable(ObjectNode inputFormat, RowSignature signature) {
+        return "json".equals(typeOf(inputFormat)) && signature.indexOf(SystemFields.FILE_URI) < 0
+                && signature.indexOf(SystemFields.FILE_PATH) < 0;
+    }
+
+    /**
+     * Opens a split of an {@link #encodable} format in encoded mode: its rows are read into batches by
+     * {@link PrefetchingRowSource#encoded}, each through {@code encoder}; otherwise as {@link #open}.
+     */
+    public static CountingRowSource openEncoded(InputSplit split, ObjectNode inputFormat, RowSignature signature,
+            ParseErrorListener listener, java.util.Set<String> needed, ScanEncoder encoder) {
+        requireNonNull(split, "split is null");
+        requireNonNull(listener, "listener is null");
+        requireNonNull(encoder, "encoder is null");
+        if (!encodable(inputFormat, signature)) {
+            throw new IllegalArgumentException("not an encodable input format: " + inputFormat);
+        }
+        Streams.Opened opened = Streams.open(split);
+        try {
+            return new JsonRowSource(opened, split.description(), signature, listener, true, needed, encoder);
+        } catch (RuntimeException e) {
+            Rows.closeQuietly(opened);
+            throw e;
+        }
+    }
+
     private static String typeOf(ObjectNode format) {
         requireNonNull(format, "inputFormat is null");
         JsonNode t = format.get("type");

@@ -61,11 +61,24 @@ final class JsonFastScanner {
     /** Set by the readers of a number: its value when it is an integer, and whether it was one. */
     private long integer;
     private boolean isInteger;
+    /** In encoded mode ({@link #scanEncoded}): the columns whose strings and integers stay bytes; else null. */
+    private final boolean[] byteColumns;
+    /** In encoded mode: the row being read, reused. */
+    private final ScannedRow scanned;
+    /** The objects read by the last successful {@link #scanEncoded}. */
+    int objects;
 
     JsonFastScanner(ColumnType[] types, Map<String, Integer> index, TextCache textCache) {
+        this(types, index, textCache, null);
+    }
+
+    /** @param byteColumns for {@link #scanEncoded}: see {@link ScanEncoder#byteColumns()} (null: rows as values) */
+    JsonFastScanner(ColumnType[] types, Map<String, Integer> index, TextCache textCache, boolean[] byteColumns) {
         this.types = types;
         this.index = index;
         this.textCache = textCache;
+        this.byteColumns = byteColumns == null ? null : byteColumns.clone();
+        this.scanned = byteColumns == null ? null : new ScannedRow(types.length);
     }
 
     /** Whether rows of these column types can be read by the scanner (scalar columns only). */
@@ -84,7 +97,23 @@ final class JsonFastScanner {
      * drops them).
      */
     int scan(byte[] b, int from, int to, ArrayDeque<Object[]> out) {
+        return scan(b, from, to, out, null, null);
+    }
+
+    /**
+     * As {@link #scan}, in encoded mode: each object read is handed to {@code encoder}, which appends it to
+     * {@code out}; {@link #FAIL} also when the encoder declines a row (the caller then rolls {@code out} back).
+     */
+    int scanEncoded(byte[] b, int from, int to, ScanEncoder encoder, EncodedRows out) {
+        if (scanned == null) {
+            throw new IllegalStateException("not in encoded mode");
+        }
+        return scan(b, from, to, null, encoder, out);
+    }
+
+    private int scan(byte[] b, int from, int to, ArrayDeque<Object[]> out, ScanEncoder encoder, EncodedRows encoded) {
         newlines = 0;
+        int read = 0;
         int p = from;
         int lines = 0;
         boolean objectOnLine = false;
@@ -112,14 +141,24 @@ final class JsonFastScanner {
             if (b[p] != '{') {
                 return FAIL;
             }
-            Object[] row = new Object[types.length];
-            p = readObject(b, p + 1, to, row);
-            if (p < 0) {
-                return FAIL;
+            if (encoder == null) {
+                Object[] row = new Object[types.length];
+                p = readObject(b, p + 1, to, row);
+                if (p < 0) {
+                    return FAIL;
+                }
+                out.add(row);
+            } else {
+                scanned.reset(b);
+                p = readObject(b, p + 1, to, scanned.values());
+                if (p < 0 || !encoder.encodeScanned(scanned, encoded)) {
+                    return FAIL;
+                }
             }
-            out.add(row);
+            read++;
             objectOnLine = true;
         }
+        objects = read;
         return objectOnLine ? lines + 1 : lines;
     }
 
@@ -257,6 +296,14 @@ final class JsonFastScanner {
 
     /** Reads the value at {@code p} into {@code row[column]} as its column's type; the position after it, or FAIL. */
     private int readValue(byte[] b, int p, int to, Object[] row, int column) {
+        if (byteColumns != null && byteColumns[column]) {
+            return readBytesValue(b, p, to, row, column);
+        }
+        return readValueAs(b, p, to, row, column);
+    }
+
+    /** As {@link #readValue}, the value always read as a value of the column's type. */
+    private int readValueAs(byte[] b, int p, int to, Object[] row, int column) {
         ColumnType type = types[column];
         byte c = b[p];
         if (c == '"') {
@@ -327,6 +374,48 @@ final class JsonFastScanner {
             row[column] = type == ColumnType.STRING ? (c == 't' ? "true" : "false") : null;
         }
         return end;
+    }
+
+    /**
+     * In a byte column: a STRING column's plain string is left in the block (when it would decode without a
+     * replacement character), a LONG column's integer kept as a {@code long}; any other value is read as
+     * {@link #readValue} reads it. The position after the value, or FAIL.
+     */
+    private int readBytesValue(byte[] b, int p, int to, Object[] row, int column) {
+        ColumnType type = types[column];
+        byte c = b[p];
+        if (c == '"' && type == ColumnType.STRING) {
+            int start = p + 1;
+            int q = stringEnd(b, start, to);
+            if (q < 0 || q - start > MAX_STRING_BYTES) {
+                return FAIL;
+            }
+            if (!escaped) {
+                if (!ascii && (!wellFormedUtf8(b, start, q) || hasReplacementCharacter(b, start, q))) {
+                    return FAIL;
+                }
+                scanned.bytes(column, start, q - start);
+                return q + 1;
+            }
+        } else if (type == ColumnType.LONG && (c == '-' || (c >= '0' && c <= '9'))) {
+            int end = readNumber(b, p, to);
+            if (end >= 0 && isInteger) {
+                scanned.integer(column, integer);
+                return end;
+            }
+        }
+        scanned.value(column, null);
+        return readValueAs(b, p, to, row, column);
+    }
+
+    /** Whether UTF-8 {@code b[start, end)} holds U+FFFD, which {@link #decode} refuses. */
+    private static boolean hasReplacementCharacter(byte[] b, int start, int end) {
+        for (int i = start; i + 2 < end; i++) {
+            if (b[i] == (byte) 0xEF && b[i + 1] == (byte) 0xBF && b[i + 2] == (byte) 0xBD) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Skips the value at {@code p} (validating it as Jackson would); the position after it, or FAIL. */

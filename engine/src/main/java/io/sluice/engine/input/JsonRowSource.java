@@ -41,6 +41,8 @@ final class JsonRowSource extends LineRowSource {
     /** Reads clean blocks without Jackson; null when a column type needs Jackson's path. */
     private final JsonFastScanner fast;
     private final ArrayDeque<Object[]> pending = new ArrayDeque<>();
+    /** In encoded mode, the stage's encoder; else null. */
+    private final ScanEncoder encoder;
     private long records;
     /** Blocks read by the fast path (tests check that it was taken). */
     long fastBlocks;
@@ -63,7 +65,14 @@ final class JsonRowSource extends LineRowSource {
      */
     JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener,
             boolean fastPath, java.util.Set<String> needed) {
+        this(opened, description, signature, listener, fastPath, needed, null);
+    }
+
+    /** @param encoder in encoded mode (rows read with {@link #fill}), the stage's encoder; else null */
+    JsonRowSource(Streams.Opened opened, String description, RowSignature signature, ParseErrorListener listener,
+            boolean fastPath, java.util.Set<String> needed, ScanEncoder encoder) {
         super(opened);
+        this.encoder = encoder;
         this.current = lines;
         this.description = description;
         this.listener = listener;
@@ -80,11 +89,49 @@ final class JsonRowSource extends LineRowSource {
                 read[i] = ColumnType.STRING; // never read: any type the scanner takes
             }
         }
-        this.fast = fastPath && JsonFastScanner.supports(read) ? new JsonFastScanner(types, index, textCache) : null;
+        this.fast = fastPath && JsonFastScanner.supports(read)
+                ? new JsonFastScanner(types, index, textCache, encoder == null ? null : encoder.byteColumns())
+                : null;
     }
 
     @Override
     public Object[] next() {
+        if (encoder != null) {
+            throw new IllegalStateException("in encoded mode: read with fill");
+        }
+        return read(null);
+    }
+
+    /**
+     * In encoded mode: appends rows to {@code out} through the encoder, whole blocks at a time, until it holds at
+     * least {@code minRows} rows or the input ends; false when the input ended (the rows appended before still count).
+     */
+    boolean fill(EncodedRows out, int minRows) {
+        while (out.count() < minRows) {
+            Object[] row = read(out);
+            if (row == null) {
+                return false;
+            }
+            if (row != ENCODED) {
+                encoder.encodeRow(row, out);
+            }
+        }
+        return true;
+    }
+
+    /** Whether the reader was opened in encoded mode (read with {@link #fill}). */
+    boolean encodedMode() {
+        return encoder != null;
+    }
+
+    /** What {@link #read} answers when the rows of a block went to the encoded batch. */
+    private static final Object[] ENCODED = new Object[0];
+
+    /**
+     * The next row; or, in encoded mode ({@code out} not null), {@link #ENCODED} when a block was read into {@code out}
+     * by the fast scanner instead. Null at the end of the input.
+     */
+    private Object[] read(EncodedRows out) {
         Object[] row = pending.poll();
         if (row != null) {
             rows++;
@@ -113,7 +160,10 @@ final class JsonRowSource extends LineRowSource {
                 if (!lines.nextBlock()) {
                     return null;
                 }
-                if (parseBlock()) {
+                if (out != null && fast != null && scanEncoded(out)) {
+                    return ENCODED;
+                }
+                if (parseBlock(out == null)) {
                     row = pending.poll();
                     if (row != null) {
                         rows++;
@@ -138,8 +188,23 @@ final class JsonRowSource extends LineRowSource {
      * else with one Jackson parser. False (and nothing queued) if the block has a parse error, a value that is not an
      * object, or an object spanning lines.
      */
-    private boolean parseBlock() throws IOException {
-        if (fast != null) {
+    private boolean scanEncoded(EncodedRows out) {
+        int mark = out.count();
+        int objectsLines = fast.scanEncoded(lines.buffer(), lines.start(), lines.start() + lines.length(), encoder, out);
+        if (objectsLines == JsonFastScanner.FAIL) {
+            out.rollback(mark);
+            return false;
+        }
+        records += objectsLines;
+        rows += fast.objects;
+        lines.blockNewlines(fast.newlines);
+        fastBlocks++;
+        return true;
+    }
+
+    /** @param tryFast whether the fast scanner is tried first (not when it just gave up on the block) */
+    private boolean parseBlock(boolean tryFast) throws IOException {
+        if (fast != null && tryFast) {
             int objectsLines = fast.scan(lines.buffer(), lines.start(), lines.start() + lines.length(), pending);
             if (objectsLines != JsonFastScanner.FAIL) {
                 records += objectsLines;

@@ -31,12 +31,26 @@ public final class PrefetchingRowSource implements CountingRowSource {
     private static final int MAX_QUEUED_KIB = 16 << 10;
 
     /** {@code kib}: the input text the batch came from, held from the queue's budget until the batch is taken. */
-    private record Batch(Object[][] rows, int size, Throwable failure, long rowsRead, boolean end, int kib) {}
+    private record Batch(Object[][] rows, int size, Throwable failure, long rowsRead, boolean end, int kib,
+            EncodedRows encoded) {
+        Batch(Object[][] rows, int size, Throwable failure, long rowsRead, boolean end, int kib) {
+            this(rows, size, failure, rowsRead, end, kib, null);
+        }
+    }
+
+    /** Rows per batch in encoded mode (whole blocks, so a batch may hold a few more), and its first capacity. */
+    private static final int ENCODED_BATCH_ROWS = 2048;
+    private static final int ENCODED_BATCH_BYTES = 512 << 10;
 
     private final Semaphore queuedKib = new Semaphore(MAX_QUEUED_KIB);
 
     private final int batchRows;
     private final CountingRowSource source;
+    /** In encoded mode, the source (a JSON reader in encoded mode); else null. */
+    private final JsonRowSource encodedSource;
+    /** In encoded mode, batches the consumer handed back, for the reading thread to fill again. */
+    private final BlockingQueue<EncodedRows> spare;
+    private final int keyWidth;
     /** What the reading thread reads: the source, or the pipeline over it. */
     private final io.sluice.engine.rows.RowSource rows;
     private final BlockingQueue<Batch> full;
@@ -64,11 +78,20 @@ public final class PrefetchingRowSource implements CountingRowSource {
     private PrefetchingRowSource(CountingRowSource source,
             java.util.function.Function<io.sluice.engine.rows.RowSource, io.sluice.engine.rows.RowSource> pipeline,
             String threadName, int batchRows, int depth) {
+        this(source, pipeline, threadName, batchRows, depth, 0);
+    }
+
+    private PrefetchingRowSource(CountingRowSource source,
+            java.util.function.Function<io.sluice.engine.rows.RowSource, io.sluice.engine.rows.RowSource> pipeline,
+            String threadName, int batchRows, int depth, int keyWidth) {
         this.batchRows = batchRows;
         this.full = new ArrayBlockingQueue<>(depth);
         this.source = requireNonNull(source, "source is null");
-        this.rows = requireNonNull(pipeline.apply(source), "pipeline made null");
-        reader = new Thread(this::readLoop, threadName);
+        this.rows = pipeline == null ? source : requireNonNull(pipeline.apply(source), "pipeline made null");
+        this.encodedSource = pipeline == null ? (JsonRowSource) source : null;
+        this.spare = pipeline == null ? new ArrayBlockingQueue<>(depth + 2) : null;
+        this.keyWidth = keyWidth;
+        reader = new Thread(pipeline == null ? this::readEncodedLoop : this::readLoop, threadName);
         reader.setDaemon(true);
         reader.start();
     }
@@ -114,8 +137,99 @@ public final class PrefetchingRowSource implements CountingRowSource {
         }
     }
 
+    /**
+     * Reads a split opened by {@link InputFormats#openEncoded} on a thread of its own, ahead of the consumer, which
+     * takes the rows as encoded batches ({@link #nextEncoded()}), each row with {@code keyWidth} key values.
+     */
+    public static PrefetchingRowSource encoded(CountingRowSource openedEncoded, int keyWidth, String name) {
+        if (!(openedEncoded instanceof JsonRowSource json) || !json.encodedMode()) {
+            throw new IllegalArgumentException("not a source opened in encoded mode");
+        }
+        return new PrefetchingRowSource(openedEncoded, null, "sluice-parse-" + name, ENCODED_BATCH_ROWS, DEPTH,
+                keyWidth);
+    }
+
+    private void readEncodedLoop() {
+        try {
+            boolean more = true;
+            while (!closed && more) {
+                long bytesBefore = source.uncompressedBytesRead();
+                EncodedRows batch = spare.poll();
+                if (batch == null) {
+                    batch = new EncodedRows(keyWidth, batchRows + 256, ENCODED_BATCH_BYTES);
+                }
+                Throwable failure = null;
+                try {
+                    more = encodedSource.fill(batch, batchRows);
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                }
+                long read = source.rowsRead();
+                if (batch.count() > 0) {
+                    // the budget counts the batch's buffer: its rows are the input text, re-encoded
+                    int kib = (int) Math.min(MAX_QUEUED_KIB, Math.max(1, Math.max(batch.capacityBytes(),
+                            source.uncompressedBytesRead() - bytesBefore) >> 10));
+                    queuedKib.acquire(kib);
+                    full.put(new Batch(null, batch.count(), null, read, false, kib, batch));
+                }
+                if (failure != null) {
+                    full.put(new Batch(null, 0, failure, read, false, 0));
+                    return;
+                }
+                if (!more) {
+                    full.put(new Batch(null, 0, null, read, true, 0));
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed by the consumer
+        }
+    }
+
+    /**
+     * In encoded mode: the next batch of rows, in order; null at the end. Failures of the source come as from
+     * {@link #next()}. Hand the batch back with {@link #recycle} once its rows are taken.
+     */
+    public EncodedRows nextEncoded() {
+        if (encodedSource == null) {
+            throw new IllegalStateException("not in encoded mode");
+        }
+        if (done) {
+            return null;
+        }
+        Batch b = takeBatch();
+        return b == null ? null : b.encoded();
+    }
+
+    /** Gives a batch from {@link #nextEncoded()} back to be filled again. */
+    public void recycle(EncodedRows batch) {
+        batch.clear();
+        spare.offer(batch);
+    }
+
+    /** The next batch with rows, its budget released and the counters moved on; null at the end; throws failures. */
+    private Batch takeBatch() {
+        Batch b = take();
+        queuedKib.release(b.kib());
+        rowsDelivered = b.rowsRead();
+        if (b.failure() != null) {
+            done = true;
+            if (b.failure() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw (Error) b.failure();
+        }
+        if (b.end()) {
+            done = true;
+            return null;
+        }
+        return b;
+    }
+
     @Override
     public Object[] next() {
+        if (encodedSource != null) {
+            throw new IllegalStateException("in encoded mode: read with nextEncoded");
+        }
         while (true) {
             if (current != null && pos < current.size()) {
                 Object[] row = current.rows()[pos];
@@ -125,18 +239,8 @@ public final class PrefetchingRowSource implements CountingRowSource {
             if (done) {
                 return null;
             }
-            Batch b = take();
-            queuedKib.release(b.kib());
-            rowsDelivered = b.rowsRead();
-            if (b.failure() != null) {
-                done = true;
-                if (b.failure() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw (Error) b.failure();
-            }
-            if (b.end()) {
-                done = true;
+            Batch b = takeBatch();
+            if (b == null) {
                 return null;
             }
             current = b;

@@ -49,6 +49,13 @@ public final class ReferencedColumns {
         return Optional.empty();
     }
 
+    /** The columns an expression reads (none for null). */
+    public static Set<String> of(Expr e) {
+        Set<String> out = new HashSet<>();
+        add(out, e);
+        return out;
+    }
+
     private static void add(Set<String> out, Expr e) {
         if (e instanceof ColumnRef c) {
             out.add(c.column());

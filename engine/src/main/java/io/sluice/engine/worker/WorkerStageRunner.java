@@ -163,6 +163,19 @@ public final class WorkerStageRunner implements AutoCloseable {
             onParseThread = StageProcessors.create(
                     stage.processor(), inputSignature, stage.signature(), order.workerNumber(), true);
         }
+        if (onParseThread != null && rowwiseScan && contextBoolean(ENCODED_SCAN_KEY, true)
+                && InputFormats.encodable(((InputSlice.External) primary).inputFormat(), inputSignature)) {
+            output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+            java.util.Optional<io.sluice.engine.exec.EncodedScan> encoded = output.acceptsEncoded()
+                    ? io.sluice.engine.exec.EncodedScan.of(stage.processor(), inputSignature, output.keyPositions(),
+                            !contextBoolean("removeNullBytes", false))
+                    : java.util.Optional.empty();
+            if (encoded.isPresent()) {
+                runEncodedScan((InputSlice.External) primary, encoded.get(), onParseThread);
+                KeyStatistics stats = output.finishAndCollectStatistics();
+                return needsBoundaries() ? stats : null;
+            }
+        }
         RowSource opened = onParseThread != null ? external((InputSlice.External) primary, onParseThread) : open(primary);
         int joinRight = join == null ? -1 : join.broadcastInput();
         for (int i = 1; i < order.inputs().size(); i++) {
@@ -196,7 +209,9 @@ public final class WorkerStageRunner implements AutoCloseable {
                 new CsvExporter(export, inputSignature, order.queryId(), order.workerNumber()).write(cancellable(in));
                 return null;
             }
-            output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+            if (output == null) {
+                output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
+            }
             RowSource source = cancellable(in);
             if (stage.processor() instanceof GroupByPreShuffleSpec g && !contextBoolean("groupByEnableMultiValueUnnesting", true)) {
                 source = refuseMultiValueDimensions(source, g, inputSignature);
@@ -540,6 +555,84 @@ public final class WorkerStageRunner implements AutoCloseable {
     }
 
     /**
+     * The context key that turns the encoded scan off ({@code false}): for comparing the two paths. A Sluice
+     * extension, not one of Druid's keys.
+     */
+    static final String ENCODED_SCAN_KEY = "sluiceEncodedScan";
+
+    /**
+     * Runs a plain scan of external JSON with its rows encoded on each split's parse thread ({@link
+     * io.sluice.engine.exec.EncodedScan}): this thread only hands the encoded rows, with their key values, to the
+     * output. Counters, faults and cancellation as with {@link #external}.
+     */
+    private void runEncodedScan(InputSlice.External e, io.sluice.engine.exec.EncodedScan encoded,
+            RowTransformer onParseThread) {
+        input.totalFiles.set(e.totalFiles());
+        boolean refuseNul = !contextBoolean("removeNullBytes", false);
+        java.util.Set<String> needed = neededColumns();
+        int[] keyPositions = output.keyPositions();
+        Object[] keyRow = new Object[stage.signature().size()];
+        io.sluice.engine.frame.ByteSink row = new io.sluice.engine.frame.ByteSink(1024);
+        for (InputSplit split : e.splits()) {
+            if (canceled.get()) {
+                throw new CancellationException("query canceled");
+            }
+            currentSource = split.description();
+            currentInputSource = describe(split);
+            String description = currentInputSource;
+            long rowsBefore = input.rows.get();
+            CountingRowSource[] parsed = new CountingRowSource[1];
+            io.sluice.engine.input.ScanEncoder encoder = encoded.encoder(r -> {
+                RowSource processed = onParseThread.transform(r);
+                return refuseNul ? refuseNullBytes(processed, stage.signature(), () -> description,
+                        () -> rowsBefore + parsed[0].rowsRead()) : processed;
+            });
+            parsed[0] = InputFormats.openEncoded(split, e.inputFormat(), e.signature(), parsePolicy, needed, encoder);
+            input.files.incrementAndGet();
+            long rowsCounted = 0;
+            try (io.sluice.engine.input.PrefetchingRowSource reader = io.sluice.engine.input.PrefetchingRowSource
+                    .encoded(parsed[0], encoded.keyWidth(), "stage" + stage.stageNumber())) {
+                try {
+                    io.sluice.engine.input.EncodedRows batch;
+                    while ((batch = reader.nextEncoded()) != null) {
+                        if (canceled.get()) {
+                            throw new CancellationException("query canceled");
+                        }
+                        byte[] bytes = batch.array();
+                        for (int i = 0, n = batch.count(); i < n; i++) {
+                            int start = batch.start(i);
+                            row.reset();
+                            row.write(bytes, start, batch.end(i) - start);
+                            for (int k = 0; k < keyPositions.length; k++) {
+                                keyRow[keyPositions[k]] = batch.key(i, k);
+                            }
+                            output.addEncoded(keyRow, row, batch.countedSize(i));
+                        }
+                        reader.recycle(batch);
+                        long delivered = reader.rowsDelivered();
+                        input.rows.addAndGet(delivered - rowsCounted);
+                        rowsCounted = delivered;
+                    }
+                    input.rows.addAndGet(reader.rowsDelivered() - rowsCounted);
+                } finally {
+                    input.bytes.addAndGet(reader.uncompressedBytesRead());
+                }
+            }
+        }
+    }
+
+    /**
+     * The columns the processor reads, when it is known which (one input, no join): only these are parsed. Null: all.
+     */
+    private java.util.Set<String> neededColumns() {
+        return order.inputs().size() == 1 && !(stage.processor()
+                        instanceof io.sluice.engine.plan.ScanProcessorSpec s && s.join() != null)
+                && !(stage.processor() instanceof GroupByPreShuffleSpec g && g.join() != null)
+                ? io.sluice.engine.plan.ReferencedColumns.of(stage.processor()).orElse(null)
+                : null;
+    }
+
+    /**
      * The rows of the external input's splits, each parsed on a thread of its own; with {@code onParseThread}, that
      * thread also runs it (and the NUL check) over the split's rows, and these are its rows.
      */
@@ -547,12 +640,7 @@ public final class WorkerStageRunner implements AutoCloseable {
         input.totalFiles.set(e.totalFiles());
         Iterator<InputSplit> splits = e.splits().iterator();
         boolean refuseNul = !contextBoolean("removeNullBytes", false);
-        // Only the columns the processor reads are parsed, when it is known which (one input, no join).
-        java.util.Set<String> needed = order.inputs().size() == 1 && !(stage.processor()
-                        instanceof io.sluice.engine.plan.ScanProcessorSpec s && s.join() != null)
-                && !(stage.processor() instanceof GroupByPreShuffleSpec g && g.join() != null)
-                ? io.sluice.engine.plan.ReferencedColumns.of(stage.processor()).orElse(null)
-                : null;
+        java.util.Set<String> needed = neededColumns();
         return new RowSource() {
             private io.sluice.engine.input.PrefetchingRowSource current;
             private long bytesBefore;
