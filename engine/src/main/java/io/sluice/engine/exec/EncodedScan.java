@@ -43,6 +43,8 @@ import java.util.function.UnaryOperator;
 public final class EncodedScan {
     /** What the fast time parse answers for text it does not take. */
     private static final long NO_TIME = Long.MIN_VALUE;
+    /** The boxes of time keys kept for reuse: {@code 2^BOX_BITS}, direct-mapped by value. */
+    private static final int BOX_BITS = 10;
 
     private final RowSignature input;
     private final ScanProcessorSpec spec;
@@ -210,7 +212,7 @@ public final class EncodedScan {
         private final CompiledExpr[] timeExpr;
         private int parsedColumn;
         private long parsedMillis;
-        private Long lastBox;
+        private final Long[] boxes = new Long[1 << BOX_BITS];
 
         Encoder(UnaryOperator<RowSource> rowPipeline) {
             filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), input);
@@ -270,30 +272,17 @@ public final class EncodedScan {
                 int from = copyFrom[i];
                 if (from < 0) {
                     if (timeFrom[i] >= 0 && times[i] != NO_TIME) {
-                        int before = sink.size();
-                        sink.write(RowCodec.LONG);
-                        sink.writeVarLong(RowCodec.zigzag(times[i]));
-                        counted += sink.size() - before;
+                        counted += sink.writeTaggedVarLong(RowCodec.LONG, RowCodec.zigzag(times[i]));
                     } else {
                         counted += RowCodec.writeValueSized(sink, computedValues[i]);
                     }
                     continue;
                 }
                 switch (row.kind(from)) {
-                    case ScannedRow.BYTES -> {
-                        int before = sink.size();
-                        int length = row.length(from);
-                        sink.write(RowCodec.STRING);
-                        sink.writeVarLong(length);
-                        sink.write(block, row.start(from), length);
-                        counted += sink.size() - before;
-                    }
-                    case ScannedRow.INTEGER -> {
-                        int before = sink.size();
-                        sink.write(RowCodec.LONG);
-                        sink.writeVarLong(RowCodec.zigzag(row.longValue(from)));
-                        counted += sink.size() - before;
-                    }
+                    case ScannedRow.BYTES ->
+                        counted += sink.writeTaggedBytes(RowCodec.STRING, block, row.start(from), row.length(from));
+                    case ScannedRow.INTEGER ->
+                        counted += sink.writeTaggedVarLong(RowCodec.LONG, RowCodec.zigzag(row.longValue(from)));
                     default -> {
                         Object v = values[from];
                         if (v != null && v.getClass() != scalarClass(outTypes[i])) {
@@ -349,12 +338,19 @@ public final class EncodedScan {
             return Values.coerce(timeExpr[i].eval(values), outTypes[i]);
         }
 
-        /** A key's box: the last one again for the same value (the rows of a time chunk share their bucket). */
+        /**
+         * A time key's box, made once per value: rows share a few hundred buckets at most, and a box per row costs
+         * (allocating it was a quarter of the parse thread's samples on W1, whose days interleave).
+         */
         private Long box(long v) {
-            if (lastBox == null || lastBox != v) {
-                lastBox = v;
+            long h = v * 0x9E3779B97F4A7C15L;
+            int slot = (int) (h >>> (64 - BOX_BITS));
+            Long b = boxes[slot];
+            if (b == null || b != v) {
+                b = v;
+                boxes[slot] = b;
             }
-            return lastBox;
+            return b;
         }
 
         /** Whether a value goes to the output as it is: not a list, nor a string with a NUL that must be refused. */

@@ -83,6 +83,35 @@ public final class ByteSink {
         buf[size++] = (byte) v;
     }
 
+    /** A tag, the varint {@code len}, then {@code b[off, off + len)}; answers the bytes written. */
+    public int writeTaggedBytes(byte tag, byte[] b, int off, int len) {
+        ensure(len + 11);
+        int start = size;
+        buf[size++] = tag;
+        int n = len;
+        while ((n & ~0x7F) != 0) {
+            buf[size++] = (byte) ((n & 0x7F) | 0x80);
+            n >>>= 7;
+        }
+        buf[size++] = (byte) n;
+        System.arraycopy(b, off, buf, size, len);
+        size += len;
+        return size - start;
+    }
+
+    /** A tag then the varint {@code v}; answers the bytes written. */
+    public int writeTaggedVarLong(byte tag, long v) {
+        ensure(11);
+        int start = size;
+        buf[size++] = tag;
+        while ((v & ~0x7FL) != 0) {
+            buf[size++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[size++] = (byte) v;
+        return size - start;
+    }
+
     /** Varint byte length then UTF-8 bytes; ASCII strings are copied without an intermediate array. */
     @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each char, ASCII here
     public void writeUtf8WithLength(String s) {

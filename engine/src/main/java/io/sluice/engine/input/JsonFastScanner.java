@@ -391,7 +391,7 @@ final class JsonFastScanner {
                 return FAIL;
             }
             if (!escaped) {
-                if (!ascii && (!wellFormedUtf8(b, start, q) || hasReplacementCharacter(b, start, q))) {
+                if (!ascii && !decodable(b, start, q)) {
                     return FAIL;
                 }
                 scanned.bytes(column, start, q - start);
@@ -406,16 +406,6 @@ final class JsonFastScanner {
         }
         scanned.value(column, null);
         return readValueAs(b, p, to, row, column);
-    }
-
-    /** Whether UTF-8 {@code b[start, end)} holds U+FFFD, which {@link #decode} refuses. */
-    private static boolean hasReplacementCharacter(byte[] b, int start, int end) {
-        for (int i = start; i + 2 < end; i++) {
-            if (b[i] == (byte) 0xEF && b[i + 1] == (byte) 0xBF && b[i + 2] == (byte) 0xBD) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Skips the value at {@code p} (validating it as Jackson would); the position after it, or FAIL. */
@@ -649,6 +639,15 @@ final class JsonFastScanner {
      * no surrogates, nothing past U+10FFFF): checked without decoding, for values that are skipped.
      */
     static boolean wellFormedUtf8(byte[] b, int start, int end) {
+        return wellFormedUtf8(b, start, end, false);
+    }
+
+    /** Whether {@link #decode} takes {@code b[start, end)}: well-formed UTF-8 without U+FFFD. */
+    static boolean decodable(byte[] b, int start, int end) {
+        return wellFormedUtf8(b, start, end, true);
+    }
+
+    private static boolean wellFormedUtf8(byte[] b, int start, int end, boolean refuseReplacement) {
         int i = start;
         while (i < end) {
             int c = b[i];
@@ -671,7 +670,8 @@ final class JsonFastScanner {
                 }
                 int c1 = b[i + 1] & 0xFF;
                 if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80
-                        || (c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) {
+                        || (c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)
+                        || (refuseReplacement && c == 0xEF && c1 == 0xBF && b[i + 2] == (byte) 0xBD)) {
                     return false;
                 }
                 i += 3;
