@@ -339,8 +339,8 @@ public final class EncodedScan {
         }
 
         /**
-         * A time key's box, made once per value: rows share a few hundred buckets at most, and a box per row costs
-         * (allocating it was a quarter of the parse thread's samples on W1, whose days interleave).
+         * A time key's box, made once per value and kept in a small direct-mapped table: a stage's rows fall in a
+         * few hundred buckets at most, in whatever order the input has them, so no row needs a box of its own.
          */
         private Long box(long v) {
             long h = v * 0x9E3779B97F4A7C15L;

@@ -190,7 +190,8 @@ final class JsonRowSource extends LineRowSource {
      */
     private boolean scanEncoded(EncodedRows out) {
         int mark = out.count();
-        int objectsLines = fast.scanEncoded(lines.buffer(), lines.start(), lines.start() + lines.length(), encoder, out);
+        int objectsLines =
+                fast.scanEncoded(lines.buffer(), lines.start(), lines.start() + lines.length(), encoder, out);
         if (objectsLines == JsonFastScanner.FAIL) {
             out.rollback(mark);
             return false;
