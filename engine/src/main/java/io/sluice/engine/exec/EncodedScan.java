@@ -93,7 +93,7 @@ public final class EncodedScan {
             return Optional.empty();
         }
         for (int c = 0; c < input.size(); c++) {
-            if (scalarClass(input.type(c)) == null) {
+            if (StageProcessors.scalarClass(input.type(c)) == null) {
                 return Optional.empty();
             }
         }
@@ -170,16 +170,6 @@ public final class EncodedScan {
     private static boolean isUtc(Expr e) {
         return e instanceof Literal l && (l.value() == null
                 || (l.value() instanceof String z && ("UTC".equalsIgnoreCase(z) || "Z".equals(z))));
-    }
-
-    private static Class<?> scalarClass(ColumnType type) {
-        return switch (type) {
-            case STRING -> String.class;
-            case LONG -> Long.class;
-            case DOUBLE -> Double.class;
-            case FLOAT -> Float.class;
-            default -> null;
-        };
     }
 
     /** The number of key values each encoded row carries. */
@@ -285,7 +275,7 @@ public final class EncodedScan {
                         counted += sink.writeTaggedVarLong(RowCodec.LONG, RowCodec.zigzag(row.longValue(from)));
                     default -> {
                         Object v = values[from];
-                        if (v != null && v.getClass() != scalarClass(outTypes[i])) {
+                        if (v != null && v.getClass() != StageProcessors.scalarClass(outTypes[i])) {
                             v = Values.coerce(v, outTypes[i]);
                         }
                         if (!copiesAsIs(v)) {

@@ -83,7 +83,7 @@ public final class StageProcessors {
     }
 
     /** The class a value of a scalar type has after {@link Values#coerce}; null for other types. */
-    private static Class<?> scalarClass(ColumnType type) {
+    static Class<?> scalarClass(ColumnType type) {
         return switch (type) {
             case STRING -> String.class;
             case LONG -> Long.class;
