@@ -166,6 +166,8 @@ class IngestPlanTest {
         GroupByPostShuffleSpec post = (GroupByPostShuffleSpec) stages.get(1).processor();
         assertThat(post.finalizeAggregations()).isFalse();
         assertThat(stages.get(1).shuffleSpec()).isInstanceOf(ShuffleSpec.TargetSize.class);
+        // the groups go to the segments' time chunks after the post-shuffle stage: one partition per worker before it
+        assertThat(((ShuffleSpec.MaxCount) stages.get(0).shuffleSpec()).partitions()).isEqualTo(2);
         // one worker: the GROUP BY stage finishes its groups and is shuffled for the segments itself
         List<StageDefinition> one = f.plan(sql).queryDefinition().stages();
         assertThat(one).hasSize(2);

@@ -54,8 +54,9 @@ class SelectPlanTest {
         assertThat(preSpec.aggregations()).containsExactly(
                 new AggregatorSpec("a0", AggKind.COUNT, null, null, ColumnType.LONG, false),
                 new AggregatorSpec("a1", AggKind.SUM, new ColumnRef("added"), null, ColumnType.LONG, false));
+        // the groups are sorted again (ORDER BY): as in Druid, one partition per worker the query may have
         assertThat(pre.shuffleSpec()).isEqualTo(
-                new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 1, true));
+                new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 2, true));
 
         StageDefinition post = stages.get(1);
         assertThat(post.inputs()).containsExactly(new StageInputSpec(0));
@@ -75,6 +76,17 @@ class SelectPlanTest {
         assertThat(spec.resultSignature()).isEqualTo(RowSignature.builder().add("channel", ColumnType.STRING)
                 .add("cnt", ColumnType.LONG).add("s", ColumnType.LONG).build());
         assertThat(spec.sqlTypeNames()).containsExactly("VARCHAR", "BIGINT", "BIGINT");
+    }
+
+    @Test
+    void groupsNotSortedAgainStayInOnePartition() {
+        List<StageDefinition> stages = f.plan("SELECT channel, COUNT(*) AS cnt FROM wikipedia GROUP BY channel",
+                TWO_WORKERS).queryDefinition().stages();
+        assertThat(stages).extracting(s -> (Object) s.processor().getClass())
+                .containsExactly(GroupByPreShuffleSpec.class, GroupByPostShuffleSpec.class);
+        assertThat(stages.get(0).shuffleSpec()).isEqualTo(
+                new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 1, true));
+        assertThat(stages.get(1).shuffleSpec()).isNull();
     }
 
     @Test

@@ -15,8 +15,11 @@ import java.util.TreeMap;
  * A mergeable summary of a worker's output keys, for range partitioning. Per bucket (the encoded bucket-by prefix
  * of the key) it holds the exact row count and a bounded weighted sample of keys: every sampled key carries the
  * number of rows it stands for, so weights always sum to the count. When a bucket's sample grows past twice its
- * share of {@code maxKeys}, it is compacted: keys are sorted and adjacent pairs collapse into one of the two (picked
- * at random in proportion to weight) with the summed weight — quantiles stay unbiased and mass is conserved. A key
+ * share of {@code maxKeys}, it is compacted: the keys of the lightest weight class are sorted and adjacent pairs
+ * collapse into one of the two (picked at random in proportion to weight) with the summed weight, as a KLL sketch's
+ * levels compact — quantiles stay unbiased and mass is conserved. Once a bucket has seen
+ * {@link #SAMPLE_FROM_ROWS_PER_KEY} rows per key it may keep, only one row in a stride (growing with the count) is
+ * sampled, carrying the weight of the rows skipped before it. A key
  * equal to the one added just before it in its bucket adds its weight to that one instead of a sampled key.
  *
  * <p>Serialises with Jackson: {@code {"maxKeys":10000,"buckets":[{"bucket":"<b64>","count":n,"keys":["<b64>"…],
@@ -24,6 +27,8 @@ import java.util.TreeMap;
  */
 public final class KeyStatistics {
     public static final int DEFAULT_MAX_KEYS = 10_000;
+    /** Rows per key a bucket may keep before its rows are sampled one in a stride (see {@link #add}). */
+    static final long SAMPLE_FROM_ROWS_PER_KEY = 8;
 
     private final int maxKeys;
     private final TreeMap<byte[], Bucket> buckets = new TreeMap<>(Arrays::compareUnsigned);
@@ -53,6 +58,9 @@ public final class KeyStatistics {
 
     private static final class Bucket {
         long count;
+        /** Rows added since the last sampled one (not in the sample yet), and the key of the last row added. */
+        long carried;
+        byte[] lastSeen;
         byte[][] keys = new byte[16][];
         long[] weights = new long[16];
         int size;
@@ -84,22 +92,39 @@ public final class KeyStatistics {
             weights = nw;
         }
 
+        /**
+         * Halves the sample until it holds at most {@code cap} keys, as a KLL sketch compacts: only the keys of the
+         * lightest weight class (weights in [2^c, 2^(c+1))) that has two or more are paired, neighbours in key order
+         * within that class. Pairing all keys at once let keys that had been compacted many times absorb their
+         * neighbours again and again: on input in key order (older keys heavier), one key came to weigh 99% of the
+         * rows and a two-way split fell at 99% instead of 50%.
+         */
         void compact(int cap, SplittableRandom random) {
             while (size > cap && size > 1) {
                 sortByKey();
+                int lightest = lightestPairedClass();
                 int w = 0;
-                int i = 0;
-                for (; i + 1 < size; i += 2) {
-                    long wa = weights[i];
-                    long wb = weights[i + 1];
-                    boolean pickA = random.nextLong(wa + wb) < wa;
-                    keys[w] = pickA ? keys[i] : keys[i + 1];
-                    weights[w] = wa + wb;
-                    w++;
+                byte[] pendingKey = null; // a key of the class waiting for its neighbour (its slot may be rewritten)
+                long pendingWeight = 0;
+                for (int i = 0; i < size; i++) {
+                    if (weightClass(weights[i]) != lightest) {
+                        keys[w] = keys[i];
+                        weights[w] = weights[i];
+                        w++;
+                    } else if (pendingKey == null) {
+                        pendingKey = keys[i];
+                        pendingWeight = weights[i];
+                    } else {
+                        long wb = weights[i];
+                        keys[w] = random.nextLong(pendingWeight + wb) < pendingWeight ? pendingKey : keys[i];
+                        weights[w] = pendingWeight + wb;
+                        w++;
+                        pendingKey = null;
+                    }
                 }
-                if (i < size) {
-                    keys[w] = keys[i];
-                    weights[w] = weights[i];
+                if (pendingKey != null) {
+                    keys[w] = pendingKey;
+                    weights[w] = pendingWeight;
                     w++;
                 }
                 for (int j = w; j < size; j++) {
@@ -107,6 +132,24 @@ public final class KeyStatistics {
                 }
                 size = w;
             }
+        }
+
+        /** The lightest weight class with at least two keys (there is one: more keys than classes of a long). */
+        private int lightestPairedClass() {
+            int[] perClass = new int[64];
+            for (int i = 0; i < size; i++) {
+                perClass[weightClass(weights[i])]++;
+            }
+            for (int c = 0; c < perClass.length; c++) {
+                if (perClass[c] >= 2) {
+                    return c;
+                }
+            }
+            throw new IllegalStateException("no two keys of one weight class among " + size);
+        }
+
+        private static int weightClass(long weight) {
+            return 63 - Long.numberOfLeadingZeros(weight);
         }
     }
 
@@ -157,13 +200,22 @@ public final class KeyStatistics {
             lastBucket = b;
         }
         b.count++;
-        if (b.size > 0 && Arrays.equals(b.keys[b.size - 1], key)) {
+        if (b.size > 0 && b.carried == 0 && Arrays.equals(b.keys[b.size - 1], key)) {
             // a repeat of the key before (sorted input, a key of a few values): one sampled key weighs for both
             b.weights[b.size - 1]++;
             return;
         }
-        b.append(key, 1);
+        // Past SAMPLE_FROM_ROWS_PER_KEY rows per kept key, one row in every `stride` is sampled, weighing for the
+        // rows skipped since the one sampled before (every row sampled cost a sort of the sample every cap rows).
         int cap = cap();
+        long stride = Math.max(1, b.count / (SAMPLE_FROM_ROWS_PER_KEY * cap));
+        b.carried++;
+        b.lastSeen = key;
+        if (b.carried < stride) {
+            return;
+        }
+        b.append(key, b.carried);
+        b.carried = 0;
         if (b.size > 2 * cap) {
             b.compact(cap, random);
         }
@@ -193,6 +245,10 @@ public final class KeyStatistics {
     private void compactAll() {
         int cap = cap();
         for (Bucket b : buckets.values()) {
+            if (b.carried > 0) {
+                b.append(b.lastSeen, b.carried); // the rows skipped since the last sampled one, on the last row's key
+                b.carried = 0;
+            }
             if (b.size > cap) {
                 b.compact(cap, random);
             }

@@ -2,7 +2,12 @@ package io.sluice.engine.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.engine.plan.ClusterBy;
+import io.sluice.engine.plan.KeyColumn;
+import io.sluice.engine.plan.ShuffleSpec;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -52,5 +57,50 @@ class KeyStatisticsTest {
             assertThat(s.weights()[i]).isIn(10_000L + v, 1L);
         }
         assertThat(total).isEqualTo(s.count());
+    }
+
+    private static byte[] key(long prefix, int suffix) {
+        return ByteBuffer.allocate(12).putLong(prefix).putInt(suffix).array();
+    }
+
+    private static long prefixOf(byte[] key) {
+        return ByteBuffer.wrap(key).getLong();
+    }
+
+    /**
+     * Rows in key order (a file read in time order, grouped by hour) or in random order, on one worker or split over
+     * two: a four-way split lands within 2% of each quartile, and the sample's weights sum to the rows. Compacting all
+     * sampled keys at once had one key weigh 99% of sorted input, and a two-way split fell at 99%.
+     */
+    @Test
+    void splitsLandAtTheQuantilesWhateverTheOrderOfTheRows() {
+        int rows = 2_000_000;
+        int perPrefix = 8_000; // 250 prefixes
+        ShuffleSpec four = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("d0")), 0), 4, true);
+        for (String order : List.of("sorted", "random", "sorted on two workers")) {
+            Random rnd = new Random(11);
+            KeyStatistics a = new KeyStatistics();
+            KeyStatistics b = new KeyStatistics();
+            for (int i = 0; i < rows; i++) {
+                long prefix = order.equals("random") ? rnd.nextInt(rows / perPrefix) : i / perPrefix;
+                KeyStatistics to = order.startsWith("sorted on") && i >= rows / 2 ? b : a;
+                to.add(new byte[0], key(prefix, rnd.nextInt()));
+            }
+            KeyStatistics merged = order.startsWith("sorted on") ? a.merge(b) : a;
+            long mass = 0;
+            for (KeyStatistics.BucketSummary s : merged.buckets()) {
+                for (long w : s.weights()) {
+                    mass += w;
+                }
+                assertThat(s.keys().size()).as(order).isLessThanOrEqualTo(KeyStatistics.DEFAULT_MAX_KEYS);
+            }
+            assertThat(mass).as(order).isEqualTo(rows);
+            List<byte[]> starts = BoundaryCalculator.compute(four, merged, 25_000).starts();
+            assertThat(starts).as(order).hasSize(4);
+            for (int q = 1; q < 4; q++) {
+                double at = (double) prefixOf(starts.get(q)) * perPrefix / rows;
+                assertThat(at).as("%s: start of partition %d", order, q).isBetween(q / 4.0 - 0.02, q / 4.0 + 0.02);
+            }
+        }
     }
 }

@@ -1006,6 +1006,15 @@ public final class StageBuilder {
                         g.completedBy(post), sig.build(), shuffle, pre.maxWorkerCount()));
                 return new Emitted(p.preStage, names);
             }
+            if (shuffle != null && pre.shuffleSpec() instanceof ShuffleSpec.MaxCount m && m.partitions() == 1
+                    && workers() > 1) {
+                // the groups are sorted again after the post-shuffle stage (ORDER BY, or an INSERT's time chunks):
+                // as in Druid's GroupByQueryKit, the groups are then range-partitioned over as many partitions as the
+                // query may have workers, so that many post-shuffle workers finish them side by side
+                stages.set(p.preStage, new StageDefinition(p.preStage, pre.id(), pre.inputs(), pre.broadcastInputs(),
+                        pre.processor(), pre.signature(), new ShuffleSpec.MaxCount(m.clusterBy(), workers(), true),
+                        pre.maxWorkerCount()));
+            }
             processor = post;
         } else {
             for (NamedExpr c : ordered) {
