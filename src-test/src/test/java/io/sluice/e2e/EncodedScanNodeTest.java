@@ -1,0 +1,131 @@
+package io.sluice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.node.SluiceNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The encoded scan (a plain scan of JSON files encoded on the parse thread) against the row path on a real node over
+ * HTTP, switched by the context key {@code sluiceEncodedScan}: the same rows in the datasource, the same input,
+ * output and shuffle counters and parse-error warnings, over two files (the wikipedia sample and lines with escapes,
+ * multi-byte text, numbers in string columns, strings in number columns and unparseable lines), and the same
+ * {@code InvalidNullByte} fault for a NUL in a string.
+ */
+class EncodedScanNodeTest {
+    @TempDir
+    static Path temp;
+
+    static SluiceNode node;
+    static SluiceClient client;
+    static Path input;
+
+    @BeforeAll
+    static void start() throws Exception {
+        input = temp.resolve("input");
+        TestNodes.wikipediaSample(input);
+        StringBuilder odd = new StringBuilder();
+        for (int i = 0; i < 3_000; i++) {
+            String channel = switch (i % 6) {
+                case 0 -> "\"#caf\u00e9.wikipedia\"";
+                case 1 -> "\"#esc\\\"aped\\u00e9\\n\"";
+                case 2 -> "12";
+                case 3 -> "null";
+                case 4 -> "\"#\u65e5\u672c.wikipedia\"";
+                default -> "\"#en.wikipedia\"";
+            };
+            String added = i % 7 == 0 ? "\"42\"" : i % 11 == 0 ? "1.5" : i % 13 == 0 ? "\"x\"" : String.valueOf(i);
+            odd.append("{\"time\": \"2015-09-1").append(3 + i % 2).append("T0").append(i % 10).append(":00:00")
+                    .append(i % 3 == 0 ? ".5Z" : i % 3 == 1 ? "Z" : "+01:00")
+                    .append("\", \"channel\": ").append(channel)
+                    .append(", \"page\": \"P").append(i % 97).append("\", \"user\": \"u").append(i % 31)
+                    .append("\", \"added\": ").append(added).append(", \"deleted\": ").append(i % 5).append("}\n");
+            if (i % 1_000 == 500) {
+                odd.append("{\"time\": \"2015-09-13T00:00:00Z\", \"channel\": \n"); // unparseable
+            }
+        }
+        Files.writeString(input.resolve("odd.json"), odd.toString(), StandardCharsets.UTF_8);
+        Path nul = temp.resolve("nul");
+        Files.createDirectories(nul);
+        Files.writeString(nul.resolve("nul.json"),
+                "{\"time\": \"2015-09-12T00:00:00Z\", \"channel\": \"a\", \"page\": \"p\"}\n"
+                + "{\"time\": \"2015-09-12T01:00:00Z\", \"channel\": \"b\\u0000c\", \"page\": \"p\"}\n");
+        node = TestNodes.start(temp.resolve("var"));
+        client = new SluiceClient(node.httpPort());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static String extern(Path dir, String filter) {
+        return "TABLE(EXTERN('{\"type\": \"local\", \"baseDir\": \"" + dir + "\", \"filter\": \"" + filter
+                + "\"}', '{\"type\": \"json\"}', '[{\"name\": \"time\", \"type\": \"string\"}, {\"name\": \"channel\","
+                + " \"type\": \"string\"}, {\"name\": \"page\", \"type\": \"string\"}, {\"name\": \"user\", \"type\":"
+                + " \"string\"}, {\"name\": \"added\", \"type\": \"long\"}, {\"name\": \"deleted\", \"type\":"
+                + " \"long\"}]'))";
+    }
+
+    private static JsonNode run(String sql, boolean encoded) {
+        String id = client.submitOk(sql, Map.of("sluiceEncodedScan", encoded, "maxParseExceptions", 10,
+                "maxNumTasks", 2));
+        client.await(id, Duration.ofMinutes(2));
+        return client.report(id).at("/multiStageQuery/payload");
+    }
+
+    @Test
+    void theEncodedScanIngestsWhatTheRowPathIngests() {
+        JsonNode[] payloads = new JsonNode[2];
+        JsonNode[] rows = new JsonNode[2];
+        for (int m = 0; m < 2; m++) {
+            boolean encoded = m == 0;
+            String table = encoded ? "by_encoded" : "by_rows";
+            payloads[m] = run("INSERT INTO " + table + "\nSELECT TIME_PARSE(\"time\") AS __time, channel, page,"
+                    + " \"user\", added, deleted, CONCAT(channel, '!') AS marked\nFROM " + extern(input, "*.json*")
+                    + "\nWHERE deleted < 4\nPARTITIONED BY DAY", encoded);
+            assertThat(payloads[m].at("/status/status").asText()).as(payloads[m].toPrettyString()).isEqualTo("SUCCESS");
+            rows[m] = client.select("SELECT __time, channel, page, \"user\", added, deleted, marked FROM " + table
+                    + " ORDER BY __time, channel, page, \"user\", added, deleted, marked");
+        }
+        assertThat(rows[0].size()).isGreaterThan(30_000);
+        assertThat(rows[0]).isEqualTo(rows[1]);
+        for (String counter : new String[] {"input0", "output", "shuffle"}) {
+            assertThat(payloads[0].at("/counters/0/0/" + counter)).as(counter)
+                    .isEqualTo(payloads[1].at("/counters/0/0/" + counter));
+        }
+        assertThat(payloads[0].at("/counters/0/0/input0/rows/0").asLong() + payloads[0].at(
+                "/counters/0/0/input0/rows/1").asLong()).isEqualTo(SeedWorkflowTest.SAMPLE_ROWS + 3_000);
+        // the same parse errors, with their records and lines (the warnings name each task: only their errors)
+        assertThat(payloads[0].at("/status/warnings").size()).isEqualTo(3);
+        for (int w = 0; w < 3; w++) {
+            assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
+                    .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
+        }
+    }
+
+    @Test
+    void aNulCharacterFailsBothWaysWithTheSameFault() {
+        JsonNode[] errors = new JsonNode[2];
+        for (int m = 0; m < 2; m++) {
+            JsonNode p = run("INSERT INTO nul" + m + "\nSELECT TIME_PARSE(\"time\") AS __time, channel, page\nFROM "
+                    + extern(temp.resolve("nul"), "nul.json") + "\nPARTITIONED BY DAY", m == 0);
+            assertThat(p.at("/status/status").asText()).isEqualTo("FAILED");
+            errors[m] = p.at("/status/errorReport/error");
+        }
+        assertThat(errors[0].get("errorCode").asText()).isEqualTo("InvalidNullByte");
+        assertThat(errors[0].get("rowNumber").asLong()).isEqualTo(2);
+        assertThat(errors[0]).isEqualTo(errors[1]);
+    }
+}
