@@ -107,7 +107,7 @@ public final class KeyStatistics {
                 byte[] pendingKey = null; // a key of the class waiting for its neighbour (its slot may be rewritten)
                 long pendingWeight = 0;
                 for (int i = 0; i < size; i++) {
-                    if (weightClass(weights[i]) != lightest) {
+                    if (lightest >= 0 && weightClass(weights[i]) != lightest) {
                         keys[w] = keys[i];
                         weights[w] = weights[i];
                         w++;
@@ -134,7 +134,10 @@ public final class KeyStatistics {
             }
         }
 
-        /** The lightest weight class with at least two keys (there is one: more keys than classes of a long). */
+        /**
+         * The lightest weight class with at least two keys; -1 when every key is alone in its class (a sample of a
+         * few keys, as when many buckets share {@code maxKeys}): then all neighbours are paired.
+         */
         private int lightestPairedClass() {
             int[] perClass = new int[64];
             for (int i = 0; i < size; i++) {
@@ -145,7 +148,7 @@ public final class KeyStatistics {
                     return c;
                 }
             }
-            throw new IllegalStateException("no two keys of one weight class among " + size);
+            return -1;
         }
 
         private static int weightClass(long weight) {

@@ -89,10 +89,6 @@ public final class EncodedRows {
         return keys[row * keyWidth + k];
     }
 
-    public int keyWidth() {
-        return keyWidth;
-    }
-
     /** The bytes this batch holds on to (for the prefetch queue's budget). */
     public int capacityBytes() {
         return bytes.array().length;

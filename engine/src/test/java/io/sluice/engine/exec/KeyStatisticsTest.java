@@ -103,4 +103,31 @@ class KeyStatisticsTest {
             }
         }
     }
+
+    /**
+     * Many buckets share the sample's bound, so each may keep only two keys: a bucket whose keys all weigh in
+     * different classes (1, 2, 4, …) is still compacted, its weights summing to its rows.
+     */
+    @Test
+    void bucketsOfATinyShareCompactKeysOfDifferentWeights() {
+        KeyStatistics stats = new KeyStatistics(4); // two buckets: two keys each
+        byte[] a = {1};
+        byte[] b = {2};
+        stats.add(b, new byte[] {2, 0});
+        long rows = 0;
+        for (int k = 0; k < 6; k++) {
+            for (int r = 0; r < 1 << k; r++) {
+                stats.add(a, new byte[] {1, (byte) k}); // key k repeated 2^k times: weight 2^k
+                rows++;
+            }
+        }
+        KeyStatistics.BucketSummary s = stats.buckets().get(0);
+        assertThat(s.count()).isEqualTo(rows);
+        assertThat(s.keys().size()).isLessThanOrEqualTo(2);
+        long mass = 0;
+        for (long w : s.weights()) {
+            mass += w;
+        }
+        assertThat(mass).isEqualTo(rows);
+    }
 }
