@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP, switched by the context key {@code sluiceEncodedScan}: the same rows in the datasource, the same input,
  * output and shuffle counters and parse-error warnings, over two files (the wikipedia sample and lines with escapes,
  * multi-byte text, numbers in string columns, strings in number columns and unparseable lines), and the same
- * {@code InvalidNullByte} fault for a NUL in a string.
+ * {@code InvalidNullByte} fault for a NUL in a string. So also for a rollup, whose partial groups the encoded path
+ * writes and combines as bytes on the parse thread.
  */
 class EncodedScanNodeTest {
     @TempDir
@@ -79,8 +80,12 @@ class EncodedScanNodeTest {
     }
 
     private static JsonNode run(String sql, boolean encoded) {
+        return run(sql, encoded, 2);
+    }
+
+    private static JsonNode run(String sql, boolean encoded, int maxNumTasks) {
         String id = client.submitOk(sql, Map.of("sluiceEncodedScan", encoded, "maxParseExceptions", 10,
-                "maxNumTasks", 2));
+                "maxNumTasks", maxNumTasks));
         client.await(id, Duration.ofMinutes(2));
         return client.report(id).at("/multiStageQuery/payload");
     }
@@ -113,6 +118,50 @@ class EncodedScanNodeTest {
             assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
                     .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
         }
+    }
+
+    @Test
+    void aRollupGivesTheSameGroupsAndCountersBothWays() {
+        JsonNode[] payloads = new JsonNode[2];
+        JsonNode[] rows = new JsonNode[2];
+        for (int m = 0; m < 2; m++) {
+            boolean encoded = m == 0;
+            String table = encoded ? "rollup_encoded" : "rollup_rows";
+            payloads[m] = run("INSERT INTO " + table + "\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time,"
+                    + " channel, page, COUNT(*) AS cnt, SUM(added) AS sum_added, SUM(deleted) AS sum_deleted\nFROM "
+                    + extern(input, "*.json*") + "\nGROUP BY 1, 2, 3\nPARTITIONED BY DAY", encoded, 3);
+            assertThat(payloads[m].at("/status/status").asText()).as(payloads[m].toPrettyString()).isEqualTo("SUCCESS");
+            rows[m] = client.select("SELECT __time, channel, page, cnt, sum_added, sum_deleted FROM " + table
+                    + " ORDER BY __time, channel, page");
+        }
+        assertThat(rows[0].size()).isGreaterThan(10_000);
+        assertThat(rows[0]).isEqualTo(rows[1]);
+        assertThat(client.select("SELECT SUM(cnt) AS n FROM rollup_encoded").at("/0/0").asLong())
+                .isEqualTo(SeedWorkflowTest.SAMPLE_ROWS + 3_000);
+        // two workers, a file each (the pre-shuffle stage's groups are finished by a post-shuffle stage): each
+        // file's partial groups are the same rows and bytes out of the stage, with the same parse errors
+        for (String counter : new String[] {"input0", "output", "shuffle"}) {
+            for (int w = 0; w < 2; w++) {
+                assertThat(payloads[0].at("/counters/0/" + w + "/" + counter)).as(counter).isNotEmpty()
+                        .isEqualTo(payloads[1].at("/counters/0/" + w + "/" + counter));
+            }
+        }
+        assertThat(payloads[0].at("/stages/1/definition/processor/type").asText()).isEqualTo("groupByPostShuffle");
+        assertThat(payloads[0].at("/status/warnings").size()).isEqualTo(3);
+        for (int w = 0; w < 3; w++) {
+            assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
+                    .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
+        }
+        JsonNode[] nul = new JsonNode[2];
+        for (int m = 0; m < 2; m++) {
+            JsonNode p = run("INSERT INTO nul_rollup" + m + "\nSELECT TIME_PARSE(\"time\") AS __time, channel,"
+                    + " COUNT(*) AS cnt\nFROM " + extern(temp.resolve("nul"), "nul.json")
+                    + "\nGROUP BY 1, 2\nPARTITIONED BY DAY", m == 0, 3);
+            assertThat(p.at("/status/status").asText()).isEqualTo("FAILED");
+            nul[m] = p.at("/status/errorReport/error");
+        }
+        assertThat(nul[0].get("errorCode").asText()).isEqualTo("InvalidNullByte");
+        assertThat(nul[0]).isEqualTo(nul[1]);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.sluice.engine.exec;
 
+import io.sluice.engine.agg.AggKind;
+import io.sluice.engine.agg.AggregatorSpec;
 import io.sluice.engine.expr.Call;
 import io.sluice.engine.expr.ColumnRef;
 import io.sluice.engine.expr.CompiledExpr;
@@ -14,6 +16,7 @@ import io.sluice.engine.frame.RowCodec;
 import io.sluice.engine.input.EncodedRows;
 import io.sluice.engine.input.ScanEncoder;
 import io.sluice.engine.input.ScannedRow;
+import io.sluice.engine.plan.GroupByPreShuffleSpec;
 import io.sluice.engine.plan.ProcessorSpec;
 import io.sluice.engine.plan.ReferencedColumns;
 import io.sluice.engine.plan.ScanProcessorSpec;
@@ -22,6 +25,7 @@ import io.sluice.engine.types.ColumnType;
 import io.sluice.engine.types.Granularity;
 import io.sluice.engine.types.RowSignature;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -61,6 +65,12 @@ public final class EncodedScan {
     private final int[] timeFrom;
     /** Per output column with {@link #timeFrom}: the period it is floored to ({@code TIME_FLOOR}), or null. */
     private final String[] timeFloor;
+    /**
+     * For a pre-shuffle GROUP BY ({@link #ofPartialGroups}): its number of dimensions, which lead each row, and of
+     * aggregators, which follow; -1 for a scan.
+     */
+    private int groupDims = -1;
+    private int groupAggs;
 
     private EncodedScan(ScanProcessorSpec spec, RowSignature input, int[] copyFrom, int[] timeFrom,
             String[] timeFloor, boolean[] byteColumns, int[] keyPositions, boolean refuseNul) {
@@ -136,6 +146,55 @@ public final class EncodedScan {
                 refuseNul));
     }
 
+    /**
+     * The encoded scan that gives a pre-shuffle GROUP BY's partial groups, when the stage is one it can run; empty
+     * otherwise. Each input row is encoded as the partial group it makes on its own (its dimensions, then 1 for each
+     * {@code COUNT(*)} and the value of each LONG {@code SUM}'s argument), and each split's rows are then combined as
+     * the row-by-row processor combines them ({@link PartialGroups}). Rows read as values go through {@code
+     * StageProcessors.partialGroups}. Taken: no join, no {@code complete}, at least one dimension, scalar dimensions,
+     * and only {@code COUNT(*)} and LONG {@code SUM}s without FILTER or DISTINCT. The output's key is made from each
+     * row's bytes ({@link #keysFromRowBytes}).
+     */
+    public static Optional<EncodedScan> ofPartialGroups(ProcessorSpec processor, RowSignature input,
+            RowSignature output, boolean refuseNul) {
+        if (!(processor instanceof GroupByPreShuffleSpec g) || g.join() != null || g.complete() != null
+                || g.dimensions().isEmpty() || !g.intermediateSignature().equals(output)) {
+            return Optional.empty();
+        }
+        List<NamedExpr> columns = new ArrayList<>(g.dimensions());
+        for (NamedExpr d : g.dimensions()) {
+            if (StageProcessors.scalarClass(d.type()) == null) {
+                return Optional.empty();
+            }
+        }
+        for (AggregatorSpec a : g.aggregations()) {
+            if (a.filter() != null || a.distinct() || a.outputType() != ColumnType.LONG) {
+                return Optional.empty();
+            }
+            if (a.kind() == AggKind.COUNT && a.input() == null) {
+                columns.add(new NamedExpr(a.name(), Literal.of(1L), ColumnType.LONG));
+            } else if (a.kind() == AggKind.SUM && a.input() != null) {
+                columns.add(new NamedExpr(a.name(), a.input(), ColumnType.LONG));
+            } else {
+                return Optional.empty();
+            }
+        }
+        Optional<EncodedScan> scan = of(new ScanProcessorSpec(g.filter(), columns, null), input, new int[0], refuseNul);
+        scan.ifPresent(s -> {
+            s.groupDims = g.dimensions().size();
+            s.groupAggs = g.aggregations().size();
+        });
+        return scan;
+    }
+
+    /**
+     * Whether the output's key is made from each encoded row's bytes rather than from key values the rows carry
+     * ({@link #keyWidth} is then 0): so for partial groups, whose rows pass through or are combined by their bytes.
+     */
+    public boolean keysFromRowBytes() {
+        return groupDims >= 0;
+    }
+
     private static Call call(Expr e, Fn fn) {
         return e instanceof Call c && c.function().equals(fn.id()) ? c : null;
     }
@@ -180,7 +239,8 @@ public final class EncodedScan {
     /**
      * An encoder for one split, for one thread.
      *
-     * @param rowPipeline the row-by-row processor and NUL check the split's rows read as values go through
+     * @param rowPipeline the row-by-row processor (for partial groups, {@link StageProcessors#partialGroups}) and
+     *     the NUL check, which the split's rows read as values go through
      */
     public ScanEncoder encoder(UnaryOperator<RowSource> rowPipeline) {
         return new Encoder(rowPipeline);
@@ -203,6 +263,8 @@ public final class EncodedScan {
         private int parsedColumn;
         private long parsedMillis;
         private final Long[] boxes = new Long[1 << BOX_BITS];
+        /** For partial groups: this split's combining of them; else null. */
+        private final PartialGroups groups = groupDims < 0 ? null : new PartialGroups(groupDims, groupAggs);
 
         Encoder(UnaryOperator<RowSource> rowPipeline) {
             filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), input);
@@ -363,16 +425,23 @@ public final class EncodedScan {
         @Override
         public void encodeRow(Object[] row, EncodedRows out) {
             pendingRow = row;
-            Object[] o = pipeline.next();
+            Object[] o;
+            // none when filtered out; several partial groups for a row with multi-value dimensions
+            while ((o = pipeline.next()) != null) {
+                int counted = RowCodec.writeRowSized(out.sink(), o, copyFrom.length);
+                for (int k = 0; k < keyPositions.length; k++) {
+                    out.key(k, o[keyPositions[k]]);
+                }
+                out.endRow(counted);
+            }
             pendingRow = null;
-            if (o == null) {
-                return; // filtered out
+        }
+
+        @Override
+        public void endBatch(EncodedRows out, boolean last) {
+            if (groups != null) {
+                groups.endBatch(out, last);
             }
-            int counted = RowCodec.writeRowSized(out.sink(), o, copyFrom.length);
-            for (int k = 0; k < keyPositions.length; k++) {
-                out.key(k, o[keyPositions[k]]);
-            }
-            out.endRow(counted);
         }
     }
 }

@@ -59,6 +59,8 @@ public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Outp
     private final int columns;
     /** The row being added, encoded (reused). */
     private final ByteSink rowBytes = new ByteSink(256);
+    /** Where each value of the row {@link #addEncodedRow} adds starts (reused). */
+    private final int[] rowOffsets;
     private final int maxFrameBytes;
     private final Mode mode;
     private final boolean countShuffle;
@@ -102,6 +104,7 @@ public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Outp
         requireNonNull(workDir, "workDir is null");
         this.signature = stage.signature();
         this.columns = signature.size();
+        this.rowOffsets = new int[columns];
         this.maxFrameBytes = maxFrameBytes;
         ShuffleSpec spec = stage.shuffleSpec();
         try {
@@ -199,7 +202,7 @@ public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Outp
         } else {
             countOutput(row);
         }
-        route(row, encoded);
+        route(row, null, encoded);
     }
 
     /** True when rows may be added already encoded ({@link #addEncoded}): a top-N sort keeps its rows as values. */
@@ -226,11 +229,34 @@ public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Outp
             throw new IllegalStateException("a top-N sort keeps rows as values");
         }
         countOutput(countedSize);
-        route(keyValues, encoded);
+        route(keyValues, null, encoded);
     }
 
-    /** Sends an added row to the direct frames or the sorter ({@code row} holds at least its key's values). */
-    private void route(Object[] row, ByteSink encoded) {
+    /**
+     * As {@link #addEncoded}, the row's shuffle key made from its bytes instead of from values: for rows that are
+     * never values (partial groups written and combined as bytes on the parse thread).
+     */
+    public void addEncodedRow(ByteSink encoded, int countedSize) {
+        if (finished) {
+            throw new IllegalStateException("output already finished");
+        }
+        if (top != null) {
+            throw new IllegalStateException("a top-N sort keeps rows as values");
+        }
+        countOutput(countedSize);
+        byte[] key = null;
+        if (keyCodec != null) {
+            RowCodec.valueOffsets(encoded.array(), 0, encoded.size(), columns, rowOffsets);
+            key = keyCodec.encode(encoded.array(), rowOffsets);
+        }
+        route(null, key, encoded);
+    }
+
+    /**
+     * Sends an added row to the direct frames or the sorter: its key is {@code key} when not null, else made from
+     * {@code row}, which then holds at least the key's values.
+     */
+    private void route(Object[] row, byte[] key, ByteSink encoded) {
         switch (mode) {
             case DIRECT -> {
                 if (!directWriter.addEncoded(encoded.array(), 0, encoded.size())) {
@@ -239,17 +265,17 @@ public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Outp
                 }
             }
             case HASH -> {
-                byte[] k = keyCodec.encode(row);
+                byte[] k = key != null ? key : keyCodec.encode(row);
                 int p = keyCodec.keyColumnCount() == 0
                         ? (int) (roundRobin++ % hashPartitioner.partitions())
                         : hashPartitioner.partition(k);
-                byte[] key = new byte[4 + k.length];
-                key[0] = (byte) (p >>> 24);
-                key[1] = (byte) (p >>> 16);
-                key[2] = (byte) (p >>> 8);
-                key[3] = (byte) p;
-                System.arraycopy(k, 0, key, 4, k.length);
-                sorter.add(key, row, encoded);
+                byte[] partitioned = new byte[4 + k.length];
+                partitioned[0] = (byte) (p >>> 24);
+                partitioned[1] = (byte) (p >>> 16);
+                partitioned[2] = (byte) (p >>> 8);
+                partitioned[3] = (byte) p;
+                System.arraycopy(k, 0, partitioned, 4, k.length);
+                sorter.add(partitioned, row, encoded);
             }
             case RANGE -> {
                 if (top != null) {
@@ -257,7 +283,7 @@ public final class StageOutput implements AutoCloseable, EncodedPostShuffle.Outp
                         top.offer(keyCodec.encode(row), row);
                     }
                 } else {
-                    sortRange(keyCodec.encode(row), row, encoded);
+                    sortRange(key != null ? key : keyCodec.encode(row), row, encoded);
                 }
             }
         }

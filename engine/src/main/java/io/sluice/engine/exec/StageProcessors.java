@@ -245,27 +245,13 @@ public final class StageProcessors {
             }
 
             /** Folds the row into every combination of the multi-value dimensions' values (empty list = NULL). */
-            private void explode(Object[] values, int from, Object[] row) {
-                for (int i = from; i < nd; i++) {
-                    if (values[i] instanceof List<?> list && dimTypes[i] == ColumnType.STRING) {
-                        if (list.isEmpty()) {
-                            Object[] copy = values.clone();
-                            copy[i] = null;
-                            explode(copy, i + 1, row);
-                        } else {
-                            for (Object v : list) {
-                                Object[] copy = values.clone();
-                                copy[i] = v;
-                                explode(copy, i + 1, row);
-                            }
-                        }
-                        return;
+            private void explode(Object[] values, Object[] row) {
+                StageProcessors.explode(values, dimTypes, 0, combination -> {
+                    Object[] states = groups.computeIfAbsent(new GroupKey(combination), k -> newStates());
+                    for (int a = 0; a < aggs.length; a++) {
+                        states[a] = aggs[a].fold(states[a], row);
                     }
-                }
-                Object[] states = groups.computeIfAbsent(new GroupKey(values), k -> newStates());
-                for (int a = 0; a < aggs.length; a++) {
-                    states[a] = aggs[a].fold(states[a], row);
-                }
+                });
             }
 
             /**
@@ -303,7 +289,7 @@ public final class StageProcessors {
                     folded++;
                     if (multi) {
                         // Druid semantics: a multi-value STRING dimension groups the row under each of its values
-                        explode(probe.clone(), 0, row);
+                        explode(probe.clone(), row);
                         continue;
                     }
                     GroupKey key = new GroupKey(probe);
@@ -330,7 +316,7 @@ public final class StageProcessors {
             /** One input row as its own partial group, or null when it made several (those are in the map). */
             private Object[] passOne(Object[] row) {
                 if (multi) {
-                    explode(probe.clone(), 0, row);
+                    explode(probe.clone(), row);
                     results = groups.entrySet().iterator();
                     return null;
                 }
@@ -372,6 +358,89 @@ public final class StageProcessors {
                     o[nd + a] = aggs[a].intermediate(states[a]);
                 }
                 return o;
+            }
+
+            @Override
+            public void close() {
+                input.close();
+            }
+        };
+    }
+
+    /**
+     * Hands {@code each} every combination of the multi-value STRING dimensions' values from position {@code from}
+     * on (an empty list counts as NULL): Druid's grouping of a row under each of its values. {@code values} is
+     * reused for the last combination.
+     */
+    private static void explode(Object[] values, ColumnType[] types, int from,
+            java.util.function.Consumer<Object[]> each) {
+        for (int i = from; i < values.length; i++) {
+            if (values[i] instanceof List<?> list && types[i] == ColumnType.STRING) {
+                if (list.isEmpty()) {
+                    Object[] copy = values.clone();
+                    copy[i] = null;
+                    explode(copy, types, i + 1, each);
+                } else {
+                    for (Object v : list) {
+                        Object[] copy = values.clone();
+                        copy[i] = v;
+                        explode(copy, types, i + 1, each);
+                    }
+                }
+                return;
+            }
+        }
+        each.accept(values);
+    }
+
+    /**
+     * The pre-shuffle GROUP BY's rows before any combining: each input row (past the filter) as the partial group it
+     * makes on its own, dimensions then each aggregator's intermediate value, or as several when a multi-value STRING
+     * dimension groups it under each of its values. What the processor of {@link #create} emits for a row it passes
+     * through; a reader of this output combines equal groups itself. The transformer reads its input again after the
+     * input said it had no row (so it can be fed one row at a time).
+     */
+    public static RowTransformer partialGroups(GroupByPreShuffleSpec spec, RowSignature in) {
+        CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
+        CompiledExpr[] dims = compileAll(spec.dimensions(), in);
+        ColumnType[] dimTypes = types(spec.dimensions());
+        Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
+        int nd = dims.length;
+        return input -> new RowSource() {
+            private final java.util.ArrayDeque<Object[]> pending = new java.util.ArrayDeque<>();
+
+            private Object[] partial(Object[] dimValues, Object[] row) {
+                Object[] o = Arrays.copyOf(dimValues, nd + aggs.length);
+                for (int a = 0; a < aggs.length; a++) {
+                    o[nd + a] = aggs[a].intermediate(aggs[a].fold(aggs[a].newState(), row));
+                }
+                return o;
+            }
+
+            @Override
+            public Object[] next() {
+                if (!pending.isEmpty()) {
+                    return pending.poll();
+                }
+                Object[] row;
+                while ((row = input.next()) != null) {
+                    if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
+                        continue;
+                    }
+                    Object[] values = new Object[nd];
+                    boolean multi = false;
+                    for (int i = 0; i < nd; i++) {
+                        values[i] = Values.coerce(dims[i].eval(row), dimTypes[i]);
+                        multi |= values[i] instanceof List<?> && dimTypes[i] == ColumnType.STRING;
+                    }
+                    if (!multi) {
+                        return partial(values, row);
+                    }
+                    Object[] r = row;
+                    explode(values, dimTypes, 0, combination -> pending.add(partial(combination, r)));
+                    return pending.poll();
+                }
+                return null;
             }
 
             @Override

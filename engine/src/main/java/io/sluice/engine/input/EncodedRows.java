@@ -10,8 +10,8 @@ import java.util.Arrays;
  * {@link #rollback}. Used by one thread at a time.
  */
 public final class EncodedRows {
-    private final ByteSink bytes;
-    private final int keyWidth;
+    private ByteSink bytes;
+    private int keyWidth;
     private int[] ends;
     private int[] sizes;
     private Object[] keys;
@@ -66,6 +66,32 @@ public final class EncodedRows {
     /** Empties the batch for reuse. */
     public void clear() {
         rollback(0);
+    }
+
+    /**
+     * Exchanges this batch's rows with {@code other}'s (key widths included); answers {@code other}, which now holds
+     * this batch's former rows.
+     */
+    public EncodedRows swap(EncodedRows other) {
+        ByteSink b = bytes;
+        bytes = other.bytes;
+        other.bytes = b;
+        int w = keyWidth;
+        keyWidth = other.keyWidth;
+        other.keyWidth = w;
+        int[] e = ends;
+        ends = other.ends;
+        other.ends = e;
+        int[] z = sizes;
+        sizes = other.sizes;
+        other.sizes = z;
+        Object[] k = keys;
+        keys = other.keys;
+        other.keys = k;
+        int c = count;
+        count = other.count;
+        other.count = c;
+        return other;
     }
 
     public byte[] array() {

@@ -104,19 +104,23 @@ final class JsonRowSource extends LineRowSource {
 
     /**
      * In encoded mode: appends rows to {@code out} through the encoder, whole blocks at a time, until it holds at
-     * least {@code minRows} rows or the input ends; false when the input ended (the rows appended before still count).
+     * least {@code minRows} rows or the input ends, then lets the encoder finish the batch ({@link
+     * ScanEncoder#endBatch}); false when the input ended (the rows appended before still count).
      */
     boolean fill(EncodedRows out, int minRows) {
+        boolean more = true;
         while (out.count() < minRows) {
             Object[] row = read(out);
             if (row == null) {
-                return false;
+                more = false;
+                break;
             }
             if (row != ENCODED) {
                 encoder.encodeRow(row, out);
             }
         }
-        return true;
+        encoder.endBatch(out, !more);
+        return more;
     }
 
     /** Whether the reader was opened in encoded mode (read with {@link #fill}). */

@@ -21,4 +21,11 @@ public interface ScanEncoder {
 
     /** Appends the row read as values (or nothing, when the stage drops it); may throw the stage's faults. */
     void encodeRow(Object[] row, EncodedRows out);
+
+    /**
+     * Called once the rows of a batch are final (no block's rows will be taken back), before the batch is handed on;
+     * {@code last} when the split's input has ended. A stage that combines rows (a pre-shuffle GROUP BY) may replace
+     * the batch's rows here with the rows it emits. Does nothing by default.
+     */
+    default void endBatch(EncodedRows out, boolean last) {}
 }

@@ -254,7 +254,7 @@ public final class Utf8Dictionary {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** A hash of the bytes, eight at a time, finished with MurmurHash3's mix (the table masks the low bits). */
-    static int hash(byte[] b, int from, int length) {
+    public static int hash(byte[] b, int from, int length) {
         long h = 0x9E3779B97F4A7C15L ^ length;
         int i = from;
         int end = from + length;

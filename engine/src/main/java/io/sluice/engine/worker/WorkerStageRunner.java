@@ -163,15 +163,21 @@ public final class WorkerStageRunner implements AutoCloseable {
             onParseThread = StageProcessors.create(
                     stage.processor(), inputSignature, stage.signature(), order.workerNumber(), true);
         }
-        if (onParseThread != null && rowwiseScan && contextBoolean(ENCODED_SCAN_KEY, true)
+        if (onParseThread != null && contextBoolean(ENCODED_SCAN_KEY, true)
                 && InputFormats.encodable(((InputSlice.External) primary).inputFormat(), inputSignature)) {
+            // the rows (or a GROUP BY's partial groups) written on the parse thread as the output's bytes
             output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
-            java.util.Optional<io.sluice.engine.exec.EncodedScan> encoded = output.acceptsEncoded()
+            boolean refuseNul = !contextBoolean("removeNullBytes", false);
+            java.util.Optional<io.sluice.engine.exec.EncodedScan> encoded = !output.acceptsEncoded()
+                    ? java.util.Optional.empty()
+                    : rowwiseScan
                     ? io.sluice.engine.exec.EncodedScan.of(stage.processor(), inputSignature, output.keyPositions(),
-                            !contextBoolean("removeNullBytes", false))
-                    : java.util.Optional.empty();
+                            refuseNul)
+                    : io.sluice.engine.exec.EncodedScan.ofPartialGroups(stage.processor(), inputSignature,
+                            stage.signature(), refuseNul);
             if (encoded.isPresent()) {
-                runEncodedScan((InputSlice.External) primary, encoded.get(), onParseThread);
+                runEncodedScan((InputSlice.External) primary, encoded.get(), rowwiseScan ? onParseThread
+                        : StageProcessors.partialGroups((GroupByPreShuffleSpec) stage.processor(), inputSignature));
                 KeyStatistics stats = output.finishAndCollectStatistics();
                 return needsBoundaries() ? stats : null;
             }
@@ -562,15 +568,20 @@ public final class WorkerStageRunner implements AutoCloseable {
 
     /**
      * Runs a plain scan of external JSON with its rows encoded on each split's parse thread ({@link
-     * io.sluice.engine.exec.EncodedScan}): this thread only hands the encoded rows, with their key values, to the
-     * output. Counters, faults and cancellation as with {@link #external}.
+     * io.sluice.engine.exec.EncodedScan}), or a pre-shuffle GROUP BY with its partial groups encoded and combined
+     * there: this thread only hands the encoded rows, with their key values, to the output. Counters, faults and
+     * cancellation as with {@link #external}.
+     *
+     * @param rowwise what the rows read as values go through before the NUL check (the scan's processor, or the
+     *     partial groups each row makes)
      */
     private void runEncodedScan(InputSlice.External e, io.sluice.engine.exec.EncodedScan encoded,
-            RowTransformer onParseThread) {
+            RowTransformer rowwise) {
         input.totalFiles.set(e.totalFiles());
         boolean refuseNul = !contextBoolean("removeNullBytes", false);
         java.util.Set<String> needed = neededColumns();
         int[] keyPositions = output.keyPositions();
+        boolean keysFromBytes = encoded.keysFromRowBytes();
         Object[] keyRow = new Object[stage.signature().size()];
         io.sluice.engine.frame.ByteSink row = new io.sluice.engine.frame.ByteSink(1024);
         for (InputSplit split : e.splits()) {
@@ -583,7 +594,7 @@ public final class WorkerStageRunner implements AutoCloseable {
             long rowsBefore = input.rows.get();
             CountingRowSource[] parsed = new CountingRowSource[1];
             io.sluice.engine.input.ScanEncoder encoder = encoded.encoder(r -> {
-                RowSource processed = onParseThread.transform(r);
+                RowSource processed = rowwise.transform(r);
                 return refuseNul ? refuseNullBytes(processed, stage.signature(), () -> description,
                         () -> rowsBefore + parsed[0].rowsRead()) : processed;
             });
@@ -603,6 +614,10 @@ public final class WorkerStageRunner implements AutoCloseable {
                             int start = batch.start(i);
                             row.reset();
                             row.write(bytes, start, batch.end(i) - start);
+                            if (keysFromBytes) {
+                                output.addEncodedRow(row, batch.countedSize(i));
+                                continue;
+                            }
                             for (int k = 0; k < keyPositions.length; k++) {
                                 keyRow[keyPositions[k]] = batch.key(i, k);
                             }

@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Test;
  */
 class EncodedScanTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ObjectNode FORMAT = MAPPER.createObjectNode().put("type", "json");
-    private static final RowSignature IN = RowSignature.builder()
+    static final ObjectNode FORMAT = MAPPER.createObjectNode().put("type", "json");
+    static final RowSignature IN = RowSignature.builder()
             .add("t", ColumnType.STRING)
             .add("s", ColumnType.STRING)
             .add("u", ColumnType.STRING)
@@ -92,7 +92,7 @@ class EncodedScanTest {
         return b.build();
     }
 
-    private static InputSplit inline(String data) {
+    static InputSplit inline(String data) {
         return new InputSplit(MAPPER.createObjectNode().put("type", "inline").put("data", data), "inline", -1);
     }
 
@@ -152,7 +152,7 @@ class EncodedScanTest {
     }
 
     /** A stand-in for the worker's NUL check: fails on a NUL in an output string, naming the row read. */
-    private static RowSource nulCheck(RowSource in, LongSupplier rowNumber) {
+    static RowSource nulCheck(RowSource in, LongSupplier rowNumber) {
         return new RowSource() {
             @Override
             public Object[] next() {
@@ -243,7 +243,7 @@ class EncodedScanTest {
         return line;
     }
 
-    private static String randomData(long seed, int lines, boolean nul) {
+    static String randomData(long seed, int lines, boolean nul) {
         Random rnd = new Random(seed);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines; i++) {

@@ -132,51 +132,68 @@ class StageOutputTest {
     void rowsAddedEncodedArePartitionedAndCountedAsDecodedOnes() {
         ShuffleSpec range = new ShuffleSpec.MaxCount(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 2, false);
         ShuffleSpec hash = new ShuffleSpec.Hash(new ClusterBy(List.of(KeyColumn.asc("k")), 0), 3);
-        for (ShuffleSpec spec : List.of(range, hash)) {
-            StageOutput decoded = new StageOutput(stage(spec), tmp.resolve("d" + spec.getClass().getSimpleName()),
-                    100_000, 8 * 1024);
-            StageOutput encoded = new StageOutput(stage(spec), tmp.resolve("e" + spec.getClass().getSimpleName()),
-                    100_000, 8 * 1024);
+        ShuffleSpec twoKeys = new ShuffleSpec.MaxCount(
+                new ClusterBy(List.of(KeyColumn.desc("v"), KeyColumn.asc("k")), 0), 3, false);
+        for (ShuffleSpec spec : List.of(range, hash, twoKeys)) {
+            String name = spec.getClass().getSimpleName() + spec.clusterBy().columns().size();
+            StageOutput decoded = new StageOutput(stage(spec), tmp.resolve("d" + name), 100_000, 8 * 1024);
+            StageOutput encoded = new StageOutput(stage(spec), tmp.resolve("e" + name), 100_000, 8 * 1024);
+            // rows whose key is made from their bytes
+            StageOutput fromBytes = new StageOutput(stage(spec), tmp.resolve("b" + name), 100_000, 8 * 1024);
             assertThat(encoded.acceptsEncoded()).isTrue();
-            assertThat(encoded.keyPositions()).containsExactly(0);
+            int[] keys = encoded.keyPositions();
             Random r = new Random(3);
             io.sluice.engine.frame.ByteSink sink = new io.sluice.engine.frame.ByteSink(64);
             for (int i = 0; i < 20_000; i++) {
-                Object[] row = {r.nextInt(30) == 0 ? null : "key" + r.nextInt(3000), (long) r.nextInt(1000)};
+                Object[] row = {r.nextInt(30) == 0 ? null : "key\u00e9" + r.nextInt(3000),
+                    r.nextInt(40) == 0 ? null : (long) r.nextInt(1000) - 500};
                 decoded.add(row.clone());
                 sink.reset();
                 int size = io.sluice.engine.frame.RowCodec.writeRowSized(sink, row, 2);
-                encoded.addEncoded(new Object[] {row[0], null}, sink, size); // the key's value only
+                Object[] keyValues = new Object[2];
+                for (int k : keys) {
+                    keyValues[k] = row[k]; // the key's values only
+                }
+                encoded.addEncoded(keyValues, sink, size);
+                fromBytes.addEncodedRow(sink, size);
             }
             KeyStatistics dStats = decoded.finishAndCollectStatistics();
             KeyStatistics eStats = encoded.finishAndCollectStatistics();
-            PartitionBoundaries b = spec == range
-                    ? BoundaryCalculator.compute(range, dStats, BoundaryCalculator.DEFAULT_MAX_PARTITIONS)
+            KeyStatistics bStats = fromBytes.finishAndCollectStatistics();
+            PartitionBoundaries b = spec instanceof ShuffleSpec.MaxCount
+                    ? BoundaryCalculator.compute(spec, dStats, BoundaryCalculator.DEFAULT_MAX_PARTITIONS)
                     : null;
-            if (b != null) {
-                KeyStatistics merged = new KeyStatistics();
-                merged.merge(eStats);
-                assertThat(BoundaryCalculator.compute(range, merged, BoundaryCalculator.DEFAULT_MAX_PARTITIONS)
-                        .partitionCount()).isEqualTo(b.partitionCount());
-                decoded.partition(b);
-                encoded.partition(b);
-            } else {
-                decoded.partition();
-                encoded.partition();
-            }
-            assertThat(encoded.partitionCount()).isEqualTo(decoded.partitionCount());
-            for (int p = 0; p < decoded.partitionCount(); p++) {
-                List<Object[]> want = read(decoded, p, SIG);
-                List<Object[]> got = read(encoded, p, SIG);
-                assertThat(got).hasSameSizeAs(want);
-                for (int i = 0; i < want.size(); i++) {
-                    assertThat(got.get(i)).isEqualTo(want.get(i));
+            for (StageOutput o : List.of(decoded, encoded, fromBytes)) {
+                if (b != null) {
+                    o.partition(b);
+                } else {
+                    o.partition();
                 }
             }
-            assertThat(encoded.output().toJson()).usingRecursiveComparison().isEqualTo(decoded.output().toJson());
-            assertThat(encoded.shuffle().toJson()).usingRecursiveComparison().isEqualTo(decoded.shuffle().toJson());
+            for (KeyStatistics stats : List.of(eStats, bStats)) {
+                if (b != null) {
+                    KeyStatistics merged = new KeyStatistics();
+                    merged.merge(stats);
+                    assertThat(BoundaryCalculator.compute(spec, merged, BoundaryCalculator.DEFAULT_MAX_PARTITIONS))
+                            .usingRecursiveComparison().isEqualTo(b);
+                }
+            }
+            for (StageOutput o : List.of(encoded, fromBytes)) {
+                assertThat(o.partitionCount()).isEqualTo(decoded.partitionCount());
+                for (int p = 0; p < decoded.partitionCount(); p++) {
+                    List<Object[]> want = read(decoded, p, SIG);
+                    List<Object[]> got = read(o, p, SIG);
+                    assertThat(got).hasSameSizeAs(want);
+                    for (int i = 0; i < want.size(); i++) {
+                        assertThat(got.get(i)).isEqualTo(want.get(i));
+                    }
+                }
+                assertThat(o.output().toJson()).usingRecursiveComparison().isEqualTo(decoded.output().toJson());
+                assertThat(o.shuffle().toJson()).usingRecursiveComparison().isEqualTo(decoded.shuffle().toJson());
+            }
             decoded.close();
             encoded.close();
+            fromBytes.close();
         }
     }
 
