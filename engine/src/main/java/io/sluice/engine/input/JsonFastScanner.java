@@ -58,6 +58,8 @@ final class JsonFastScanner {
     /** Set by {@link #stringEnd}: whether the string holds an escape, and whether it is all ASCII. */
     private boolean escaped;
     private boolean ascii;
+    /** Set by {@link #stringEnd} when the string is not {@link #ascii}: the position of its first byte from 0x80. */
+    private int firstHigh;
     /** Set by the readers of a number: its value when it is an integer, and whether it was one. */
     private long integer;
     private boolean isInteger;
@@ -391,7 +393,7 @@ final class JsonFastScanner {
                 return FAIL;
             }
             if (!escaped) {
-                if (!ascii && !decodable(b, start, q)) {
+                if (!ascii && !decodable(b, firstHigh, q)) { // the bytes before firstHigh are ASCII
                     return FAIL;
                 }
                 scanned.bytes(column, start, q - start);
@@ -469,7 +471,7 @@ final class JsonFastScanner {
         }
         int end = stringEnd(b, p, to);
         if (end < 0 || end - p > MAX_STRING_BYTES
-                || (escaped ? unescape(b, p, end) == null : !ascii && !wellFormedUtf8(b, p, end))) {
+                || (escaped ? unescape(b, p, end) == null : !ascii && !wellFormedUtf8(b, firstHigh, end))) {
             return FAIL;
         }
         return end + 1;
@@ -516,8 +518,9 @@ final class JsonFastScanner {
             if (x >= 0 && x < 0x20) {
                 return FAIL;
             }
-            if (x < 0) {
+            if (x < 0 && !sawNonAscii) {
                 sawNonAscii = true;
+                firstHigh = p;
                 high = 0;
             }
             p++;
@@ -653,6 +656,9 @@ final class JsonFastScanner {
             int c = b[i];
             if (c >= 0) {
                 i++;
+                while (i + 8 <= end && ((long) LONGS.get(b, i) & HIGH) == 0) {
+                    i += 8; // eight ASCII bytes
+                }
                 continue;
             }
             c &= 0xFF;
