@@ -165,6 +165,35 @@ class EncodedScanNodeTest {
     }
 
     @Test
+    void aRollupOnOneWorkerGivesTheSameGroupsBothWays() {
+        // one worker reads all of the input and finishes the groups itself (no post-shuffle stage)
+        JsonNode[] payloads = new JsonNode[2];
+        JsonNode[] rows = new JsonNode[2];
+        for (int m = 0; m < 2; m++) {
+            boolean encoded = m == 0;
+            String table = encoded ? "whole_encoded" : "whole_rows";
+            payloads[m] = run("INSERT INTO " + table + "\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time,"
+                    + " channel, COUNT(*) AS cnt, SUM(added) AS sum_added\nFROM " + extern(input, "*.json*")
+                    + "\nWHERE deleted <> 3\nGROUP BY 1, 2\nPARTITIONED BY DAY", encoded, 2);
+            assertThat(payloads[m].at("/status/status").asText()).as(payloads[m].toPrettyString()).isEqualTo("SUCCESS");
+            rows[m] = client.select("SELECT __time, channel, cnt, sum_added FROM " + table
+                    + " ORDER BY __time, channel");
+        }
+        assertThat(payloads[0].at("/stages/0/definition/processor/type").asText()).isEqualTo("groupByPreShuffle");
+        assertThat(payloads[0].at("/stages/1/definition/processor/type").asText()).isEqualTo("segmentGenerator");
+        assertThat(rows[0].size()).isGreaterThan(500);
+        assertThat(rows[0]).isEqualTo(rows[1]);
+        for (String counter : new String[] {"input0", "output", "shuffle"}) {
+            assertThat(payloads[0].at("/counters/0/0/" + counter)).as(counter).isNotEmpty()
+                    .isEqualTo(payloads[1].at("/counters/0/0/" + counter));
+        }
+        for (int w = 0; w < 3; w++) {
+            assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
+                    .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
+        }
+    }
+
+    @Test
     void aNulCharacterFailsBothWaysWithTheSameFault() {
         JsonNode[] errors = new JsonNode[2];
         for (int m = 0; m < 2; m++) {

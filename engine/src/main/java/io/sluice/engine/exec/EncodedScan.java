@@ -151,14 +151,17 @@ public final class EncodedScan {
      * otherwise. Each input row is encoded as the partial group it makes on its own (its dimensions, then 1 for each
      * {@code COUNT(*)} and the value of each LONG {@code SUM}'s argument), and each split's rows are then combined as
      * the row-by-row processor combines them ({@link PartialGroups}). Rows read as values go through {@code
-     * StageProcessors.partialGroups}. Taken: no join, no {@code complete}, at least one dimension, scalar dimensions,
-     * and only {@code COUNT(*)} and LONG {@code SUM}s without FILTER or DISTINCT. The output's key is made from each
-     * row's bytes ({@link #keysFromRowBytes}).
+     * StageProcessors.partialGroups}. Taken: no join, at least one dimension, scalar dimensions, and only {@code
+     * COUNT(*)} and LONG {@code SUM}s without FILTER or DISTINCT. The output's key is made from each row's bytes
+     * ({@link #keysFromRowBytes}). A {@link GroupByPreShuffleSpec#complete complete} GROUP BY's partial groups are
+     * these rows too; finishing them is the caller's.
+     *
+     * @param output the signature of the rows made: the spec's {@link GroupByPreShuffleSpec#intermediateSignature}
      */
     public static Optional<EncodedScan> ofPartialGroups(ProcessorSpec processor, RowSignature input,
             RowSignature output, boolean refuseNul) {
-        if (!(processor instanceof GroupByPreShuffleSpec g) || g.join() != null || g.complete() != null
-                || g.dimensions().isEmpty() || !g.intermediateSignature().equals(output)) {
+        if (!(processor instanceof GroupByPreShuffleSpec g) || g.join() != null || g.dimensions().isEmpty()
+                || !g.intermediateSignature().equals(output)) {
             return Optional.empty();
         }
         List<NamedExpr> columns = new ArrayList<>(g.dimensions());

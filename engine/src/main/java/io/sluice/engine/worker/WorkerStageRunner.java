@@ -168,16 +168,20 @@ public final class WorkerStageRunner implements AutoCloseable {
             // the rows (or a GROUP BY's partial groups) written on the parse thread as the output's bytes
             output = new StageOutput(stage, workDir, resources.memoryPerWorkerBytes() / 2, MAX_FRAME_BYTES);
             boolean refuseNul = !contextBoolean("removeNullBytes", false);
-            java.util.Optional<io.sluice.engine.exec.EncodedScan> encoded = !output.acceptsEncoded()
+            GroupByPreShuffleSpec grouping = rowwiseScan ? null : (GroupByPreShuffleSpec) stage.processor();
+            // a complete GROUP BY finishes its partial groups itself and adds its output as values
+            boolean completing = grouping != null && grouping.complete() != null;
+            java.util.Optional<io.sluice.engine.exec.EncodedScan> encoded = !output.acceptsEncoded() && !completing
                     ? java.util.Optional.empty()
                     : rowwiseScan
                     ? io.sluice.engine.exec.EncodedScan.of(stage.processor(), inputSignature, output.keyPositions(),
                             refuseNul)
-                    : io.sluice.engine.exec.EncodedScan.ofPartialGroups(stage.processor(), inputSignature,
-                            stage.signature(), refuseNul);
+                    : io.sluice.engine.exec.EncodedScan.ofPartialGroups(grouping, inputSignature,
+                            completing ? grouping.intermediateSignature() : stage.signature(), refuseNul);
             if (encoded.isPresent()) {
-                runEncodedScan((InputSlice.External) primary, encoded.get(), rowwiseScan ? onParseThread
-                        : StageProcessors.partialGroups((GroupByPreShuffleSpec) stage.processor(), inputSignature));
+                runEncodedScan((InputSlice.External) primary, encoded.get(),
+                        rowwiseScan ? onParseThread : StageProcessors.partialGroups(grouping, inputSignature),
+                        completing ? grouping : null);
                 KeyStatistics stats = output.finishAndCollectStatistics();
                 return needsBoundaries() ? stats : null;
             }
@@ -574,65 +578,133 @@ public final class WorkerStageRunner implements AutoCloseable {
      *
      * @param rowwise what the rows read as values go through before the NUL check (the scan's processor, or the
      *     partial groups each row makes)
+     * @param complete a complete GROUP BY (its partial groups are combined in a sort here, then finished, and the
+     *     finished groups are the output); else null
      */
     private void runEncodedScan(InputSlice.External e, io.sluice.engine.exec.EncodedScan encoded,
-            RowTransformer rowwise) {
+            RowTransformer rowwise, GroupByPreShuffleSpec complete) {
         input.totalFiles.set(e.totalFiles());
         boolean refuseNul = !contextBoolean("removeNullBytes", false);
+        RowSignature rowsSignature = complete != null ? complete.intermediateSignature() : stage.signature();
+        PartialGroupSort groups = complete != null ? new PartialGroupSort(complete) : null;
         java.util.Set<String> needed = neededColumns();
         int[] keyPositions = output.keyPositions();
         boolean keysFromBytes = encoded.keysFromRowBytes();
         Object[] keyRow = new Object[stage.signature().size()];
         io.sluice.engine.frame.ByteSink row = new io.sluice.engine.frame.ByteSink(1024);
-        for (InputSplit split : e.splits()) {
-            if (canceled.get()) {
-                throw new CancellationException("query canceled");
-            }
-            currentSource = split.description();
-            currentInputSource = describe(split);
-            String description = currentInputSource;
-            long rowsBefore = input.rows.get();
-            CountingRowSource[] parsed = new CountingRowSource[1];
-            io.sluice.engine.input.ScanEncoder encoder = encoded.encoder(r -> {
-                RowSource processed = rowwise.transform(r);
-                return refuseNul ? refuseNullBytes(processed, stage.signature(), () -> description,
-                        () -> rowsBefore + parsed[0].rowsRead()) : processed;
-            });
-            parsed[0] = InputFormats.openEncoded(split, e.inputFormat(), e.signature(), parsePolicy, needed, encoder);
-            input.files.incrementAndGet();
-            long rowsCounted = 0;
-            try (io.sluice.engine.input.PrefetchingRowSource reader = io.sluice.engine.input.PrefetchingRowSource
-                    .encoded(parsed[0], encoded.keyWidth(), "stage" + stage.stageNumber())) {
-                try {
-                    io.sluice.engine.input.EncodedRows batch;
-                    while ((batch = reader.nextEncoded()) != null) {
-                        if (canceled.get()) {
-                            throw new CancellationException("query canceled");
-                        }
-                        byte[] bytes = batch.array();
-                        for (int i = 0, n = batch.count(); i < n; i++) {
-                            int start = batch.start(i);
-                            row.reset();
-                            row.write(bytes, start, batch.end(i) - start);
-                            if (keysFromBytes) {
-                                output.addEncodedRow(row, batch.countedSize(i));
-                                continue;
+        try {
+            for (InputSplit split : e.splits()) {
+                if (canceled.get()) {
+                    throw new CancellationException("query canceled");
+                }
+                currentSource = split.description();
+                currentInputSource = describe(split);
+                String description = currentInputSource;
+                long rowsBefore = input.rows.get();
+                CountingRowSource[] parsed = new CountingRowSource[1];
+                io.sluice.engine.input.ScanEncoder encoder = encoded.encoder(r -> {
+                    RowSource processed = rowwise.transform(r);
+                    return refuseNul ? refuseNullBytes(processed, rowsSignature, () -> description,
+                            () -> rowsBefore + parsed[0].rowsRead()) : processed;
+                });
+                parsed[0] = InputFormats.openEncoded(split, e.inputFormat(), e.signature(), parsePolicy, needed,
+                        encoder);
+                input.files.incrementAndGet();
+                long rowsCounted = 0;
+                try (io.sluice.engine.input.PrefetchingRowSource reader = io.sluice.engine.input.PrefetchingRowSource
+                        .encoded(parsed[0], encoded.keyWidth(), "stage" + stage.stageNumber())) {
+                    try {
+                        io.sluice.engine.input.EncodedRows batch;
+                        while ((batch = reader.nextEncoded()) != null) {
+                            if (canceled.get()) {
+                                throw new CancellationException("query canceled");
                             }
-                            for (int k = 0; k < keyPositions.length; k++) {
-                                keyRow[keyPositions[k]] = batch.key(i, k);
+                            byte[] bytes = batch.array();
+                            for (int i = 0, n = batch.count(); i < n; i++) {
+                                int start = batch.start(i);
+                                row.reset();
+                                row.write(bytes, start, batch.end(i) - start);
+                                if (groups != null) {
+                                    groups.add(row);
+                                    continue;
+                                }
+                                if (keysFromBytes) {
+                                    output.addEncodedRow(row, batch.countedSize(i));
+                                    continue;
+                                }
+                                for (int k = 0; k < keyPositions.length; k++) {
+                                    keyRow[keyPositions[k]] = batch.key(i, k);
+                                }
+                                output.addEncoded(keyRow, row, batch.countedSize(i));
                             }
-                            output.addEncoded(keyRow, row, batch.countedSize(i));
+                            reader.recycle(batch);
+                            long delivered = reader.rowsDelivered();
+                            input.rows.addAndGet(delivered - rowsCounted);
+                            rowsCounted = delivered;
                         }
-                        reader.recycle(batch);
-                        long delivered = reader.rowsDelivered();
-                        input.rows.addAndGet(delivered - rowsCounted);
-                        rowsCounted = delivered;
+                        input.rows.addAndGet(reader.rowsDelivered() - rowsCounted);
+                    } finally {
+                        input.bytes.addAndGet(reader.uncompressedBytesRead());
                     }
-                    input.rows.addAndGet(reader.rowsDelivered() - rowsCounted);
-                } finally {
-                    input.bytes.addAndGet(reader.uncompressedBytesRead());
                 }
             }
+            if (groups != null) {
+                groups.finishInto(output);
+            }
+        } finally {
+            if (groups != null) {
+                groups.close();
+            }
+        }
+    }
+
+    /**
+     * A complete GROUP BY's partial groups (encoded rows) sorted by their dimensions, equal ones combined, then
+     * finished by the post-shuffle work into the stage's output: what {@link #completeGroups} does with rows.
+     */
+    private final class PartialGroupSort implements AutoCloseable {
+        private final GroupByPreShuffleSpec spec;
+        private final RowSignature groups;
+        private final io.sluice.engine.frame.KeyCodec keys;
+        private final io.sluice.engine.exec.ExternalSorter sorter;
+        private final int[] offsets;
+
+        PartialGroupSort(GroupByPreShuffleSpec spec) {
+            this.spec = spec;
+            this.groups = spec.intermediateSignature();
+            List<io.sluice.engine.plan.KeyColumn> keyColumns = new ArrayList<>();
+            spec.dimensions().forEach(d -> keyColumns.add(io.sluice.engine.plan.KeyColumn.asc(d.name())));
+            this.keys = new io.sluice.engine.frame.KeyCodec(groups, keyColumns);
+            this.sorter = new io.sluice.engine.exec.ExternalSorter(groups, keys, workDir,
+                    resources.memoryPerWorkerBytes() / 4, MAX_FRAME_BYTES,
+                    io.sluice.engine.exec.ExternalSorter.DEFAULT_MAX_FAN_IN,
+                    StageProcessors.preShuffleCombiner(spec, groups));
+            this.offsets = new int[groups.size()];
+        }
+
+        void add(io.sluice.engine.frame.ByteSink row) {
+            io.sluice.engine.frame.RowCodec.valueOffsets(row.array(), 0, row.size(), offsets.length, offsets);
+            sorter.add(keys.encode(row.array(), offsets), null, row);
+        }
+
+        void finishInto(StageOutput out) {
+            // finished on a thread of their own while this one sorts the output, as completeGroups' rows are
+            try (RowSource finished = io.sluice.engine.input.PrefetchingRowSource.ahead(
+                    StageProcessors.create(spec.complete(), groups, stage.signature(), order.workerNumber())
+                            .transform(sorter.sorted()), AHEAD_AFTER_ROWS, "stage" + stage.stageNumber())) {
+                Object[] row;
+                while ((row = finished.next()) != null) {
+                    if (canceled.get()) {
+                        throw new CancellationException("query canceled");
+                    }
+                    out.add(row);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            sorter.close();
         }
     }
 
