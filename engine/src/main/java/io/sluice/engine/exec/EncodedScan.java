@@ -258,6 +258,9 @@ public final class EncodedScan {
         /** Per output column: its expression when computed, else null. */
         private final CompiledExpr[] computed;
         private final Object[] computedValues;
+        /** Per output column: its encoded value when it is a constant, else null. */
+        private final byte[][] constants;
+        private final int[] constantSizes;
         private final RowSource pipeline;
         private Object[] pendingRow;
         /** Per time column: its value of the current row, or {@link #NO_TIME}; the last input column parsed. */
@@ -272,12 +275,24 @@ public final class EncodedScan {
         Encoder(UnaryOperator<RowSource> rowPipeline) {
             filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), input);
             computed = new CompiledExpr[copyFrom.length];
+            computedValues = new Object[copyFrom.length];
+            constants = new byte[copyFrom.length][];
+            constantSizes = new int[copyFrom.length];
             for (int i = 0; i < computed.length; i++) {
                 if (copyFrom[i] < 0 && timeFrom[i] < 0) {
-                    computed[i] = ExprEvaluator.compile(spec.columns().get(i).expr(), input);
+                    Expr e = spec.columns().get(i).expr();
+                    Object v = e instanceof Literal l ? Values.coerce(l.value(), outTypes[i]) : null;
+                    if (e instanceof Literal && copiesAsIs(v)) {
+                        // a constant (COUNT(*)'s 1 in partial groups): its bytes are written as they are
+                        ByteSink bytes = new ByteSink(16);
+                        constantSizes[i] = RowCodec.writeValueSized(bytes, v);
+                        constants[i] = bytes.toByteArray();
+                        computedValues[i] = v;
+                    } else {
+                        computed[i] = ExprEvaluator.compile(e, input);
+                    }
                 }
             }
-            computedValues = new Object[copyFrom.length];
             times = new long[copyFrom.length];
             timeExpr = new CompiledExpr[copyFrom.length];
             RowSource one = new RowSource() {
@@ -326,7 +341,10 @@ public final class EncodedScan {
             for (int i = 0; i < copyFrom.length; i++) {
                 int from = copyFrom[i];
                 if (from < 0) {
-                    if (timeFrom[i] >= 0 && times[i] != NO_TIME) {
+                    if (constants[i] != null) {
+                        sink.write(constants[i], 0, constants[i].length);
+                        counted += constantSizes[i];
+                    } else if (timeFrom[i] >= 0 && times[i] != NO_TIME) {
                         counted += sink.writeTaggedVarLong(RowCodec.LONG, RowCodec.zigzag(times[i]));
                     } else {
                         counted += RowCodec.writeValueSized(sink, computedValues[i]);

@@ -71,7 +71,7 @@ class EncodedScanTest {
             new NamedExpr("d", col("d"), ColumnType.DOUBLE),
             new NamedExpr("f", col("f"), ColumnType.FLOAT)), null);
 
-    /** A filter, an hourly floor, a time parse with a pattern (not the fast shape), a column copied twice. */
+    /** A filter, an hourly floor, a time parse with a pattern (not the fast shape), a column copied twice, constants. */
     private static final ScanProcessorSpec FILTERED = new ScanProcessorSpec(null,
             Call.of(Fn.IS_NOT_NULL, col("d")), List.of(
             new NamedExpr("h", Call.of(Fn.TIMESTAMP_FLOOR, timeParse("t"), Literal.of("PT1H")), ColumnType.LONG),
@@ -79,6 +79,8 @@ class EncodedScanTest {
             new NamedExpr("p", Call.of(Fn.TIMESTAMP_PARSE, col("u"), Literal.of("yyyy-MM-dd")), ColumnType.LONG),
             new NamedExpr("l", col("l"), ColumnType.LONG),
             new NamedExpr("s2", col("s"), ColumnType.STRING),
+            new NamedExpr("c", Literal.of("caf\u00e9"), ColumnType.STRING),
+            new NamedExpr("n", Literal.ofNull(ColumnType.LONG), ColumnType.LONG),
             new NamedExpr("d", col("d"), ColumnType.DOUBLE)), null);
 
     private record Row(String bytes, int countedSize, List<Object> keys) {}
@@ -260,7 +262,7 @@ class EncodedScanTest {
             long scanned = agree(data, W1_LIKE, new int[] {0});
             assertThat(scanned).as("rows encoded from bytes, seed %d", seed).isGreaterThan(lines / 3);
             agree(data, W1_LIKE, new int[] {2, 0, 5});
-            agree(data, FILTERED, new int[] {0, 1});
+            agree(data, FILTERED, new int[] {0, 1, 5});
         }
     }
 
