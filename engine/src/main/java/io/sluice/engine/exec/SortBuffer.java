@@ -20,6 +20,8 @@ final class SortBuffer {
      * the radix sort's chunk and index arrays (12).
      */
     static final int ENTRY_OVERHEAD = 32;
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     /** Standard-size chunks, kept across {@link #clear()}; an entry larger than a chunk gets one of its own. */
     private final List<byte[]> chunks = new ArrayList<>();
@@ -139,6 +141,9 @@ final class SortBuffer {
         byte[] c = bytes(i);
         int off = keyOffset(i);
         int len = getInt(c, off - 4);
+        if (depth + 8 <= len) {
+            return (long) BIG_ENDIAN_LONGS.get(c, off + depth) ^ Long.MIN_VALUE; // eight bytes in one load
+        }
         long v = 0;
         for (int d = depth; d < depth + 8; d++) {
             v = (v << 8) | (d < len ? c[off + d] & 0xFF : 0);

@@ -8,7 +8,8 @@ import java.util.function.IntBinaryOperator;
  * orders {@code long} keys in signed order with an {@code int} payload moved along (a three-way quicksort with an
  * insertion sort for short ranges; equal keys end up adjacent, in no particular payload order), and
  * {@link #radixOrder} orders positions by variable-length keys read a fixed-width chunk at a time (a
- * most-significant-digit radix sort on top of it); {@link #radixSortBits} sorts {@code long}s by a range of their
+ * most-significant-digit radix sort on top of it, each range's chunks sorted by {@link #sortByBytes} when it is
+ * long and by {@link #sort} when short); {@link #radixSortBits} sorts {@code long}s by a range of their
  * bits (least significant digit first: the dictionary sort's groups, COUNT(DISTINCT)'s pairs).
  */
 public final class LongKeySort {
@@ -70,7 +71,15 @@ public final class LongKeySort {
             idx[i] = p[from + i];
             k[i] = chunks.chunk(idx[i], depth);
         }
-        sort(k, idx, 0, n - 1);
+        if (n >= RADIX_MIN) {
+            long[][] ks = {k, new long[n]};
+            int[][] is = {idx, new int[n]};
+            int at = sortByBytes(ks, is, n);
+            k = ks[at];
+            idx = is[at];
+        } else {
+            sort(k, idx, 0, n - 1);
+        }
         System.arraycopy(idx, 0, p, from, n);
         for (int i = 0; i < n; ) {
             int j = i + 1;
@@ -106,6 +115,54 @@ public final class LongKeySort {
         for (int i = 0; i < boxed.length; i++) {
             p[from + i] = boxed[i];
         }
+    }
+
+    /** Ranges at least this long are sorted by {@link #sortByBytes}, shorter ones by {@link #sort}. */
+    static final int RADIX_MIN = 1024;
+
+    /**
+     * Sorts {@code ks[0][0, n)} in signed order, moving {@code is[0]} along: a least-significant-digit radix sort by
+     * bytes, whose passes alternate between {@code ks[0] / is[0]} and {@code ks[1] / is[1]} (each at least {@code
+     * n} long). One pass counts every byte position; a position where all keys hold the same byte gets no pass of
+     * its own (the high bytes of keys that share a prefix, as a chunk of sorted keys often does). Returns the index
+     * of the pair that holds the result. Stable.
+     */
+    static int sortByBytes(long[][] ks, int[][] is, int n) {
+        int[] counts = new int[8 << 8];
+        long[] k = ks[0];
+        for (int i = 0; i < n; i++) {
+            long v = k[i] ^ Long.MIN_VALUE; // unsigned order of the bytes is the keys' signed order
+            for (int b = 0; b < 8; b++) {
+                counts[(b << 8) | (int) ((v >>> (b << 3)) & 0xFF)]++;
+            }
+        }
+        int at = 0;
+        for (int b = 0; b < 8; b++) {
+            int base = b << 8;
+            if (counts[base + (int) (((k[0] ^ Long.MIN_VALUE) >>> (b << 3)) & 0xFF)] == n) {
+                continue; // every key holds the same byte here
+            }
+            int sum = 0;
+            for (int d = base; d < base + 256; d++) {
+                int c = counts[d];
+                counts[d] = sum;
+                sum += c;
+            }
+            long[] src = ks[at];
+            int[] srcIdx = is[at];
+            long[] dst = ks[1 - at];
+            int[] dstIdx = is[1 - at];
+            int shift = b << 3;
+            for (int i = 0; i < n; i++) {
+                long v = src[i];
+                int slot = counts[base + (int) (((v ^ Long.MIN_VALUE) >>> shift) & 0xFF)]++;
+                dst[slot] = v;
+                dstIdx[slot] = srcIdx[i];
+            }
+            at = 1 - at;
+            k = ks[at];
+        }
+        return at;
     }
 
     /** Sorts {@code k[lo..hi]} (inclusive), moving {@code idx} along. */
