@@ -217,13 +217,52 @@ public final class StageProcessors {
     static final double PASS_THROUGH_GROUP_SHARE = 0.9;
     static final int PASS_THROUGH_ROWS = 1_000_000;
 
+    /** A pre-shuffle GROUP BY's filter, dimensions and aggregators, compiled over its input rows. */
+    private static final class Grouping {
+        private final CompiledExpr filter;
+        private final CompiledExpr[] dims;
+        private final ColumnType[] dimTypes;
+        private final Aggregator[] aggs;
+
+        Grouping(GroupByPreShuffleSpec spec, RowSignature in) {
+            filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
+            dims = compileAll(spec.dimensions(), in);
+            dimTypes = types(spec.dimensions());
+            aggs = Aggregators.createAll(spec.aggregations(), in);
+        }
+
+        boolean passes(Object[] row) {
+            return filter == null || ExprEvaluator.isTrue(filter.eval(row));
+        }
+
+        /** The row's dimension values into {@code values}; true when one is a multi-value STRING (several groups). */
+        boolean dimensions(Object[] row, Object[] values) {
+            boolean multi = false;
+            for (int i = 0; i < dims.length; i++) {
+                Object v = Values.coerce(dims[i].eval(row), dimTypes[i]);
+                multi |= v instanceof List<?> && dimTypes[i] == ColumnType.STRING;
+                values[i] = v;
+            }
+            return multi;
+        }
+
+        /** The partial group the row makes on its own under these dimension values. */
+        Object[] partial(Object[] dimValues, Object[] row) {
+            int nd = dims.length;
+            Object[] o = Arrays.copyOf(dimValues, nd + aggs.length);
+            for (int a = 0; a < aggs.length; a++) {
+                o[nd + a] = aggs[a].intermediate(aggs[a].fold(aggs[a].newState(), row));
+            }
+            return o;
+        }
+    }
+
     private static RowTransformer preShuffle(
             GroupByPreShuffleSpec spec, RowSignature in, RowSignature out, int workerNumber) {
-        CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
-        CompiledExpr[] dims = compileAll(spec.dimensions(), in);
-        ColumnType[] dimTypes = types(spec.dimensions());
-        Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
-        int nd = dims.length;
+        Grouping grouping = new Grouping(spec, in);
+        ColumnType[] dimTypes = grouping.dimTypes;
+        Aggregator[] aggs = grouping.aggs;
+        int nd = grouping.dims.length;
         return input -> new RowSource() {
             /** Reused across flushes (emptied as its groups are emitted), so it is sized once. */
             private final Map<GroupKey, Object[]> groups = new LinkedHashMap<>(1 << 18);
@@ -261,18 +300,10 @@ public final class StageProcessors {
             private Object[] nextInput() {
                 Object[] row;
                 while ((row = input.next()) != null) {
-                    if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
+                    if (!grouping.passes(row)) {
                         continue;
                     }
-                    boolean m = false;
-                    for (int i = 0; i < nd; i++) {
-                        Object v = Values.coerce(dims[i].eval(row), dimTypes[i]);
-                        if (v instanceof List<?> && dimTypes[i] == ColumnType.STRING) {
-                            m = true;
-                        }
-                        probe[i] = v;
-                    }
-                    multi = m;
+                    multi = grouping.dimensions(row, probe);
                     return row;
                 }
                 inputDone = true;
@@ -320,12 +351,7 @@ public final class StageProcessors {
                     results = groups.entrySet().iterator();
                     return null;
                 }
-                Object[] o = new Object[nd + aggs.length];
-                System.arraycopy(probe, 0, o, 0, nd);
-                for (int a = 0; a < aggs.length; a++) {
-                    o[nd + a] = aggs[a].intermediate(aggs[a].fold(aggs[a].newState(), row));
-                }
-                return o;
+                return grouping.partial(probe, row);
             }
 
             @Override
@@ -401,21 +427,10 @@ public final class StageProcessors {
      * input said it had no row (so it can be fed one row at a time).
      */
     public static RowTransformer partialGroups(GroupByPreShuffleSpec spec, RowSignature in) {
-        CompiledExpr filter = spec.filter() == null ? null : ExprEvaluator.compile(spec.filter(), in);
-        CompiledExpr[] dims = compileAll(spec.dimensions(), in);
-        ColumnType[] dimTypes = types(spec.dimensions());
-        Aggregator[] aggs = Aggregators.createAll(spec.aggregations(), in);
-        int nd = dims.length;
+        Grouping grouping = new Grouping(spec, in);
         return input -> new RowSource() {
             private final java.util.ArrayDeque<Object[]> pending = new java.util.ArrayDeque<>();
-
-            private Object[] partial(Object[] dimValues, Object[] row) {
-                Object[] o = Arrays.copyOf(dimValues, nd + aggs.length);
-                for (int a = 0; a < aggs.length; a++) {
-                    o[nd + a] = aggs[a].intermediate(aggs[a].fold(aggs[a].newState(), row));
-                }
-                return o;
-            }
+            private final Object[] values = new Object[grouping.dims.length];
 
             @Override
             public Object[] next() {
@@ -424,20 +439,15 @@ public final class StageProcessors {
                 }
                 Object[] row;
                 while ((row = input.next()) != null) {
-                    if (filter != null && !ExprEvaluator.isTrue(filter.eval(row))) {
+                    if (!grouping.passes(row)) {
                         continue;
                     }
-                    Object[] values = new Object[nd];
-                    boolean multi = false;
-                    for (int i = 0; i < nd; i++) {
-                        values[i] = Values.coerce(dims[i].eval(row), dimTypes[i]);
-                        multi |= values[i] instanceof List<?> && dimTypes[i] == ColumnType.STRING;
-                    }
-                    if (!multi) {
-                        return partial(values, row);
+                    if (!grouping.dimensions(row, values)) {
+                        return grouping.partial(values, row);
                     }
                     Object[] r = row;
-                    explode(values, dimTypes, 0, combination -> pending.add(partial(combination, r)));
+                    explode(values.clone(), grouping.dimTypes, 0,
+                            combination -> pending.add(grouping.partial(combination, r)));
                     return pending.poll();
                 }
                 return null;
