@@ -90,68 +90,69 @@ class EncodedScanNodeTest {
         return client.report(id).at("/multiStageQuery/payload");
     }
 
-    @Test
-    void theEncodedScanIngestsWhatTheRowPathIngests() {
+    /** The reports and the datasource rows of an INSERT run both ways: index 0 encoded, 1 the row path. */
+    private record BothWays(JsonNode[] payloads, JsonNode[] rows) {
+        /** The same stage-0 counters on workers {@code 0 .. workers-1}, and the same first three warnings' errors. */
+        void sameCountersAndWarnings(int workers) {
+            for (String counter : new String[] {"input0", "output", "shuffle"}) {
+                for (int w = 0; w < workers; w++) {
+                    assertThat(payloads[0].at("/counters/0/" + w + "/" + counter)).as(counter).isNotEmpty()
+                            .isEqualTo(payloads[1].at("/counters/0/" + w + "/" + counter));
+                }
+            }
+            // the same parse errors, with their records and lines (the warnings name each task: only their errors)
+            assertThat(payloads[0].at("/status/warnings").size()).isEqualTo(3);
+            for (int w = 0; w < 3; w++) {
+                assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
+                        .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
+            }
+        }
+    }
+
+    /**
+     * Runs {@code insert} (a format with the table's name) into {@code <table>_encoded} and {@code <table>_rows}, and
+     * {@code select} (likewise) over each; asserts both succeeded and gave the same rows.
+     */
+    private static BothWays bothWays(String table, String insert, String select, int maxNumTasks) {
         JsonNode[] payloads = new JsonNode[2];
         JsonNode[] rows = new JsonNode[2];
         for (int m = 0; m < 2; m++) {
-            boolean encoded = m == 0;
-            String table = encoded ? "by_encoded" : "by_rows";
-            payloads[m] = run("INSERT INTO " + table + "\nSELECT TIME_PARSE(\"time\") AS __time, channel, page,"
-                    + " \"user\", added, deleted, CONCAT(channel, '!') AS marked\nFROM " + extern(input, "*.json*")
-                    + "\nWHERE deleted < 4\nPARTITIONED BY DAY", encoded);
+            String name = table + (m == 0 ? "_encoded" : "_rows");
+            payloads[m] = run(String.format(insert, name), m == 0, maxNumTasks);
             assertThat(payloads[m].at("/status/status").asText()).as(payloads[m].toPrettyString()).isEqualTo("SUCCESS");
-            rows[m] = client.select("SELECT __time, channel, page, \"user\", added, deleted, marked FROM " + table
-                    + " ORDER BY __time, channel, page, \"user\", added, deleted, marked");
+            rows[m] = client.select(String.format(select, name));
         }
-        assertThat(rows[0].size()).isGreaterThan(30_000);
         assertThat(rows[0]).isEqualTo(rows[1]);
-        for (String counter : new String[] {"input0", "output", "shuffle"}) {
-            assertThat(payloads[0].at("/counters/0/0/" + counter)).as(counter)
-                    .isEqualTo(payloads[1].at("/counters/0/0/" + counter));
-        }
-        assertThat(payloads[0].at("/counters/0/0/input0/rows/0").asLong() + payloads[0].at(
-                "/counters/0/0/input0/rows/1").asLong()).isEqualTo(SeedWorkflowTest.SAMPLE_ROWS + 3_000);
-        // the same parse errors, with their records and lines (the warnings name each task: only their errors)
-        assertThat(payloads[0].at("/status/warnings").size()).isEqualTo(3);
-        for (int w = 0; w < 3; w++) {
-            assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
-                    .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
-        }
+        return new BothWays(payloads, rows);
+    }
+
+    @Test
+    void theEncodedScanIngestsWhatTheRowPathIngests() {
+        BothWays both = bothWays("scan", "INSERT INTO %s\nSELECT TIME_PARSE(\"time\") AS __time, channel, page,"
+                + " \"user\", added, deleted, CONCAT(channel, '!') AS marked\nFROM " + extern(input, "*.json*")
+                + "\nWHERE deleted < 4\nPARTITIONED BY DAY", "SELECT __time, channel, page, \"user\", added, deleted,"
+                + " marked FROM %s ORDER BY __time, channel, page, \"user\", added, deleted, marked", 2);
+        assertThat(both.rows()[0].size()).isGreaterThan(30_000);
+        both.sameCountersAndWarnings(1);
+        JsonNode p = both.payloads()[0];
+        assertThat(p.at("/counters/0/0/input0/rows/0").asLong() + p.at("/counters/0/0/input0/rows/1").asLong())
+                .isEqualTo(SeedWorkflowTest.SAMPLE_ROWS + 3_000);
     }
 
     @Test
     void aRollupGivesTheSameGroupsAndCountersBothWays() {
-        JsonNode[] payloads = new JsonNode[2];
-        JsonNode[] rows = new JsonNode[2];
-        for (int m = 0; m < 2; m++) {
-            boolean encoded = m == 0;
-            String table = encoded ? "rollup_encoded" : "rollup_rows";
-            payloads[m] = run("INSERT INTO " + table + "\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time,"
-                    + " channel, page, COUNT(*) AS cnt, SUM(added) AS sum_added, SUM(deleted) AS sum_deleted\nFROM "
-                    + extern(input, "*.json*") + "\nGROUP BY 1, 2, 3\nPARTITIONED BY DAY", encoded, 3);
-            assertThat(payloads[m].at("/status/status").asText()).as(payloads[m].toPrettyString()).isEqualTo("SUCCESS");
-            rows[m] = client.select("SELECT __time, channel, page, cnt, sum_added, sum_deleted FROM " + table
-                    + " ORDER BY __time, channel, page");
-        }
-        assertThat(rows[0].size()).isGreaterThan(10_000);
-        assertThat(rows[0]).isEqualTo(rows[1]);
+        BothWays both = bothWays("rollup", "INSERT INTO %s\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time,"
+                + " channel, page, COUNT(*) AS cnt, SUM(added) AS sum_added, SUM(deleted) AS sum_deleted\nFROM "
+                + extern(input, "*.json*") + "\nGROUP BY 1, 2, 3\nPARTITIONED BY DAY",
+                "SELECT __time, channel, page, cnt, sum_added, sum_deleted FROM %s ORDER BY __time, channel, page", 3);
+        assertThat(both.rows()[0].size()).isGreaterThan(10_000);
         assertThat(client.select("SELECT SUM(cnt) AS n FROM rollup_encoded").at("/0/0").asLong())
                 .isEqualTo(SeedWorkflowTest.SAMPLE_ROWS + 3_000);
         // two workers, a file each (the pre-shuffle stage's groups are finished by a post-shuffle stage): each
         // file's partial groups are the same rows and bytes out of the stage, with the same parse errors
-        for (String counter : new String[] {"input0", "output", "shuffle"}) {
-            for (int w = 0; w < 2; w++) {
-                assertThat(payloads[0].at("/counters/0/" + w + "/" + counter)).as(counter).isNotEmpty()
-                        .isEqualTo(payloads[1].at("/counters/0/" + w + "/" + counter));
-            }
-        }
-        assertThat(payloads[0].at("/stages/1/definition/processor/type").asText()).isEqualTo("groupByPostShuffle");
-        assertThat(payloads[0].at("/status/warnings").size()).isEqualTo(3);
-        for (int w = 0; w < 3; w++) {
-            assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
-                    .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
-        }
+        assertThat(both.payloads()[0].at("/stages/1/definition/processor/type").asText())
+                .isEqualTo("groupByPostShuffle");
+        both.sameCountersAndWarnings(2);
         JsonNode[] nul = new JsonNode[2];
         for (int m = 0; m < 2; m++) {
             JsonNode p = run("INSERT INTO nul_rollup" + m + "\nSELECT TIME_PARSE(\"time\") AS __time, channel,"
@@ -167,30 +168,15 @@ class EncodedScanNodeTest {
     @Test
     void aRollupOnOneWorkerGivesTheSameGroupsBothWays() {
         // one worker reads all of the input and finishes the groups itself (no post-shuffle stage)
-        JsonNode[] payloads = new JsonNode[2];
-        JsonNode[] rows = new JsonNode[2];
-        for (int m = 0; m < 2; m++) {
-            boolean encoded = m == 0;
-            String table = encoded ? "whole_encoded" : "whole_rows";
-            payloads[m] = run("INSERT INTO " + table + "\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time,"
-                    + " channel, COUNT(*) AS cnt, SUM(added) AS sum_added\nFROM " + extern(input, "*.json*")
-                    + "\nWHERE deleted <> 3\nGROUP BY 1, 2\nPARTITIONED BY DAY", encoded, 2);
-            assertThat(payloads[m].at("/status/status").asText()).as(payloads[m].toPrettyString()).isEqualTo("SUCCESS");
-            rows[m] = client.select("SELECT __time, channel, cnt, sum_added FROM " + table
-                    + " ORDER BY __time, channel");
-        }
-        assertThat(payloads[0].at("/stages/0/definition/processor/type").asText()).isEqualTo("groupByPreShuffle");
-        assertThat(payloads[0].at("/stages/1/definition/processor/type").asText()).isEqualTo("segmentGenerator");
-        assertThat(rows[0].size()).isGreaterThan(500);
-        assertThat(rows[0]).isEqualTo(rows[1]);
-        for (String counter : new String[] {"input0", "output", "shuffle"}) {
-            assertThat(payloads[0].at("/counters/0/0/" + counter)).as(counter).isNotEmpty()
-                    .isEqualTo(payloads[1].at("/counters/0/0/" + counter));
-        }
-        for (int w = 0; w < 3; w++) {
-            assertThat(payloads[0].at("/status/warnings/" + w + "/error"))
-                    .isEqualTo(payloads[1].at("/status/warnings/" + w + "/error"));
-        }
+        BothWays both = bothWays("whole", "INSERT INTO %s\nSELECT TIME_FLOOR(TIME_PARSE(\"time\"), 'PT1H') AS __time,"
+                + " channel, COUNT(*) AS cnt, SUM(added) AS sum_added\nFROM " + extern(input, "*.json*")
+                + "\nWHERE deleted <> 3\nGROUP BY 1, 2\nPARTITIONED BY DAY",
+                "SELECT __time, channel, cnt, sum_added FROM %s ORDER BY __time, channel", 2);
+        JsonNode p = both.payloads()[0];
+        assertThat(p.at("/stages/0/definition/processor/type").asText()).isEqualTo("groupByPreShuffle");
+        assertThat(p.at("/stages/1/definition/processor/type").asText()).isEqualTo("segmentGenerator");
+        assertThat(both.rows()[0].size()).isGreaterThan(500);
+        both.sameCountersAndWarnings(1);
     }
 
     @Test
