@@ -132,8 +132,8 @@ public final class SegmentWriter {
         }
 
         /**
-         * @param previous what the previous segment's buffers held, so that this one's (rows, UTF-8 dictionaries)
-         *     start at that size instead of growing step by step (each step a copy, and on a small heap arrays this
+         * @param previous what the previous segment's buffers held, so that this one's (rows, numbers, UTF-8
+         *     dictionaries) start at that size instead of growing step by step (each step a copy, and on a small heap arrays this
          *     large are humongous to G1); null: none
          */
         Columnar(RowSignature signature, boolean forEncodedRows, Sizes previous) {
@@ -151,7 +151,8 @@ public final class SegmentWriter {
                 builders[c] = signature.type(c) == ColumnType.STRING && forEncodedRows
                         ? StringColumnBuilder.utf8(signature.name(c), known ? previous.values()[c] : 0,
                                 known ? previous.bytes()[c] : 0, expectedRows)
-                        : builderFor(signature.name(c), signature.type(c));
+                        : signature.type(c) == ColumnType.STRING ? builderFor(signature.name(c), signature.type(c))
+                        : new NumericBuilder(signature.name(c), signature.type(c), expectedRows);
             }
         }
 
@@ -914,13 +915,20 @@ public final class SegmentWriter {
     private static final class NumericBuilder extends ColumnBuilder {
         private final String name;
         private final ColumnType type;
-        private ByteSink values = new ByteSink(1 << 12);
+        private ByteSink values;
         /** Rows holding NULL, ascending (a bitmap is built once, at the end: adding to one row by row costs more). */
         private IntList nullRows = new IntList();
 
         NumericBuilder(String name, ColumnType type) {
+            this(name, type, 0);
+        }
+
+        /** With room for {@code expectedRows} values from the start (no growing by copies up to there). */
+        NumericBuilder(String name, ColumnType type, int expectedRows) {
             this.name = name;
             this.type = type;
+            this.values = new ByteSink((int) Math.min(Integer.MAX_VALUE - 16, Math.max(1 << 12,
+                    (long) expectedRows * width())));
         }
 
         private int width() {
