@@ -641,8 +641,9 @@ public final class ExternalSorter implements AutoCloseable {
         /** As {@link #write}, the row's values given in {@link RowCodec} layout at {@code bytes[off, off + len)}. */
         void writeEncoded(byte[] key, byte[] bytes, int off, int len) {
             encoded.reset();
-            RowCodec.writeValue(encoded, key);
-            RowCodec.writeValue(encoded, (long) len);
+            // as RowCodec.writeValue of the key and of the length, without boxing the length
+            encoded.writeTaggedBytes(RowCodec.BYTES, key, 0, key.length);
+            encoded.writeTaggedVarLong(RowCodec.LONG, RowCodec.zigzag(len));
             encoded.write(bytes, off, len);
             if (!writer.addEncoded(encoded.array(), 0, encoded.size())) {
                 flush();
