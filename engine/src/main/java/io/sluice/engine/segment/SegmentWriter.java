@@ -133,8 +133,8 @@ public final class SegmentWriter {
 
         /**
          * @param previous what the previous segment's buffers held, so that this one's (rows, numbers, UTF-8
-         *     dictionaries) start at that size instead of growing step by step (each step a copy, and on a small heap arrays this
-         *     large are humongous to G1); null: none
+         *     dictionaries) start at that size instead of growing step by step (each step a copy, and on a small heap
+         *     arrays this large are humongous to G1); null: none
          */
         Columnar(RowSignature signature, boolean forEncodedRows, Sizes previous) {
             if (!supports(signature)) {

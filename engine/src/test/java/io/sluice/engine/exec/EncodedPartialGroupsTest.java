@@ -214,7 +214,8 @@ class EncodedPartialGroupsTest {
             EncodedRows b = batch(from, to, i -> i < distinct ? i : -1 - (i % 10));
             groups.endBatch(b, to == total);
             for (int i = 0; i < b.count(); i++) {
-                Object[] r = RowCodec.readRow(new io.sluice.engine.frame.ByteSource(b.array(), b.start(i), b.end(i)), 2);
+                Object[] r = RowCodec.readRow(
+                        new io.sluice.engine.frame.ByteSource(b.array(), b.start(i), b.end(i)), 2);
                 assertThat(b.countedSize(i)).isEqualTo(b.end(i) - b.start(i));
                 counts.merge((Long) r[0], (Long) r[1], Long::sum);
                 rows++;
