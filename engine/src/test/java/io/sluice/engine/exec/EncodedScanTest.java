@@ -71,8 +71,7 @@ class EncodedScanTest {
             new NamedExpr("d", col("d"), ColumnType.DOUBLE),
             new NamedExpr("f", col("f"), ColumnType.FLOAT)), null);
 
-    /** A filter, an hourly floor, a time parse with a pattern (not the fast shape), a column copied twice, constants.
-     */
+    /** A filter, an hourly floor, a time parse with a pattern (not the fast one), a column copied twice, constants. */
     private static final ScanProcessorSpec FILTERED = new ScanProcessorSpec(null,
             Call.of(Fn.IS_NOT_NULL, col("d")), List.of(
             new NamedExpr("h", Call.of(Fn.TIMESTAMP_FLOOR, timeParse("t"), Literal.of("PT1H")), ColumnType.LONG),
