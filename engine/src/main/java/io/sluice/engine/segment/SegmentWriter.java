@@ -152,24 +152,31 @@ public final class SegmentWriter {
                         ? StringColumnBuilder.utf8(signature.name(c), known ? previous.values()[c] : 0,
                                 known ? previous.bytes()[c] : 0, expectedRows)
                         : signature.type(c) == ColumnType.STRING ? builderFor(signature.name(c), signature.type(c))
-                        : new NumericBuilder(signature.name(c), signature.type(c), expectedRows);
+                        : new NumericBuilder(signature.name(c), signature.type(c), expectedRows,
+                                known ? previous.nulls()[c] : 0);
             }
         }
 
-        /** The rows of a segment, and per column the values and bytes of its UTF-8 dictionary (0: not one). */
-        record Sizes(int rows, int[] values, int[] bytes) {}
+        /**
+         * The rows of a segment, and per column the values and bytes of its UTF-8 dictionary (0: not one) and the
+         * NULLs of a numeric column.
+         */
+        record Sizes(int rows, int[] values, int[] bytes, int[] nulls) {}
 
         /** What this segment's buffers hold now. */
         Sizes sizes() {
             int[] values = new int[builders.length];
             int[] bytes = new int[builders.length];
+            int[] nulls = new int[builders.length];
             for (int c = 1; c < builders.length; c++) {
                 if (builders[c] instanceof StringColumnBuilder b) {
                     values[c] = b.utf8DictionarySize();
                     bytes[c] = b.utf8DictionaryBytes();
+                } else if (builders[c] instanceof NumericBuilder b) {
+                    nulls[c] = b.nullCount();
                 }
             }
-            return new Sizes(rows, values, bytes);
+            return new Sizes(rows, values, bytes, nulls);
         }
 
         /** True when every column after {@code __time} is STRING, LONG, DOUBLE or FLOAT. */
@@ -917,18 +924,24 @@ public final class SegmentWriter {
         private final ColumnType type;
         private ByteSink values;
         /** Rows holding NULL, ascending (a bitmap is built once, at the end: adding to one row by row costs more). */
-        private IntList nullRows = new IntList();
+        private IntList nullRows;
 
         NumericBuilder(String name, ColumnType type) {
-            this(name, type, 0);
+            this(name, type, 0, 0);
         }
 
-        /** With room for {@code expectedRows} values from the start (no growing by copies up to there). */
-        NumericBuilder(String name, ColumnType type, int expectedRows) {
+        /** With room for {@code expectedRows} values and {@code expectedNulls} NULLs from the start. */
+        NumericBuilder(String name, ColumnType type, int expectedRows, int expectedNulls) {
             this.name = name;
             this.type = type;
             this.values = new ByteSink((int) Math.min(Integer.MAX_VALUE - 16, Math.max(1 << 12,
                     (long) expectedRows * width())));
+            this.nullRows = new IntList(Math.max(16, expectedNulls));
+        }
+
+        /** The NULLs added so far (0 once finished). */
+        int nullCount() {
+            return nullRows == null ? 0 : nullRows.size();
         }
 
         private int width() {
