@@ -69,11 +69,14 @@ public final class EncodedScan {
      * For a pre-shuffle GROUP BY ({@link #ofPartialGroups}): its number of dimensions, which lead each row, and of
      * aggregators, which follow; -1 for a scan.
      */
-    private int groupDims = -1;
-    private int groupAggs;
+    private final int groupDims;
+    private final int groupAggs;
 
     private EncodedScan(ScanProcessorSpec spec, RowSignature input, int[] copyFrom, int[] timeFrom,
-            String[] timeFloor, boolean[] byteColumns, int[] keyPositions, boolean refuseNul) {
+            String[] timeFloor, boolean[] byteColumns, int[] keyPositions, boolean refuseNul, int groupDims,
+            int groupAggs) {
+        this.groupDims = groupDims;
+        this.groupAggs = groupAggs;
         this.spec = spec;
         this.input = input;
         this.copyFrom = copyFrom;
@@ -143,7 +146,7 @@ public final class EncodedScan {
             }
         }
         return Optional.of(new EncodedScan(spec, input, copyFrom, timeFrom, timeFloor, byteColumns, keyPositions,
-                refuseNul));
+                refuseNul, -1, 0));
     }
 
     /**
@@ -182,12 +185,9 @@ public final class EncodedScan {
                 return Optional.empty();
             }
         }
-        Optional<EncodedScan> scan = of(new ScanProcessorSpec(g.filter(), columns, null), input, new int[0], refuseNul);
-        scan.ifPresent(s -> {
-            s.groupDims = g.dimensions().size();
-            s.groupAggs = g.aggregations().size();
-        });
-        return scan;
+        return of(new ScanProcessorSpec(g.filter(), columns, null), input, new int[0], refuseNul)
+                .map(s -> new EncodedScan(s.spec, s.input, s.copyFrom, s.timeFrom, s.timeFloor, s.byteColumns,
+                        s.keyPositions, s.refuseNul, g.dimensions().size(), g.aggregations().size()));
     }
 
     /**
