@@ -12,9 +12,24 @@ final class ByteSink {
 
     private byte[] buf;
     private int size;
+    /** Whether the bytes are a section already packed as stored ({@link #packed}). */
+    private boolean packed;
 
     ByteSink(int initial) {
         buf = new byte[Math.max(16, initial)];
+    }
+
+    /** A section's bytes already packed as {@link SegmentFormat#packingOf} packs them: they are only compressed. */
+    static ByteSink packed(byte[] bytes) {
+        ByteSink s = new ByteSink(0);
+        s.buf = bytes;
+        s.size = bytes.length;
+        s.packed = true;
+        return s;
+    }
+
+    boolean isPacked() {
+        return packed;
     }
 
     int size() {

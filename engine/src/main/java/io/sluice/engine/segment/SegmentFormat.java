@@ -121,10 +121,7 @@ final class SegmentFormat {
         for (int i = 0; i < n; i++) {
             max |= (int) INTS.get(raw, i << 2);
         }
-        if (max < 0) {
-            throw new IllegalArgumentException("negative value in an int section");
-        }
-        int width = max < (1 << 8) ? 1 : max < (1 << 16) ? 2 : max < (1 << 24) ? 3 : 4;
+        int width = intWidth(max);
         byte[] out = new byte[1 + n * width];
         out[0] = (byte) width;
         for (int i = 0, at = 1; i < n; i++, at += width) {
@@ -134,6 +131,47 @@ final class SegmentFormat {
             }
         }
         return out;
+    }
+
+    /** As {@link #packInts(byte[], int)} of {@code values[0, n)} written as little-endian ints: the same bytes. */
+    static byte[] packInts(int[] values, int n) {
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            max |= values[i];
+        }
+        int width = intWidth(max);
+        byte[] out = new byte[1 + n * width];
+        out[0] = (byte) width;
+        switch (width) {
+            case 1 -> {
+                for (int i = 0; i < n; i++) {
+                    out[1 + i] = (byte) values[i];
+                }
+            }
+            case 2 -> {
+                for (int i = 0, at = 1; i < n; i++, at += 2) {
+                    out[at] = (byte) values[i];
+                    out[at + 1] = (byte) (values[i] >>> 8);
+                }
+            }
+            default -> {
+                for (int i = 0, at = 1; i < n; i++, at += width) {
+                    int v = values[i];
+                    for (int k = 0; k < width; k++) {
+                        out[at + k] = (byte) (v >>> (8 * k));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The bytes a packed int section gives each value when the values' bits OR to {@code max}. */
+    private static int intWidth(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("negative value in an int section");
+        }
+        return max < (1 << 8) ? 1 : max < (1 << 16) ? 2 : max < (1 << 24) ? 3 : 4;
     }
 
     /** The ints of a packed int section ({@link #packInts}'s output from {@code at}). */

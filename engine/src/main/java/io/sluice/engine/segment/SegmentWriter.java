@@ -375,8 +375,9 @@ public final class SegmentWriter {
         List<byte[]> compressed = new ArrayList<>();
         for (Map.Entry<String, ByteSink> sec : b.finish(numRows).entrySet()) {
             names.add(sec.getKey());
-            compressed.add(SegmentFormat.writeSection(
-                    type, sec.getKey(), sec.getValue().array(), sec.getValue().size()));
+            ByteSink raw = sec.getValue();
+            compressed.add(raw.isPacked() ? SegmentFormat.compressBlocks(raw.array(), raw.size())
+                    : SegmentFormat.writeSection(type, sec.getKey(), raw.array(), raw.size()));
         }
         return new FinishedColumn(b.multiValue(), names, compressed);
     }
@@ -786,14 +787,14 @@ public final class SegmentWriter {
             }
             int total = rowIds.size();
             int[] raw = rowIds.array();
-            ByteSink idSink = new ByteSink(total * 4);
             int[] counts = new int[remap.length + 1];
             for (int k = 0; k < total; k++) {
                 int id = remap[raw[k]];
                 raw[k] = id;
-                idSink.putInt(id);
                 counts[id + 1]++;
             }
+            // packed as the section is stored, straight from the ids (no copy of them as four bytes each)
+            ByteSink idSink = ByteSink.packed(SegmentFormat.packInts(raw, total));
             ByteSink offsets = null;
             if (ends != null) {
                 offsets = new ByteSink((numRows + 1) * 4);
