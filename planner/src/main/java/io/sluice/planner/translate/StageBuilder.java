@@ -1012,7 +1012,8 @@ public final class StageBuilder {
                 // as in Druid's GroupByQueryKit, the groups are then range-partitioned over as many partitions as the
                 // query may have workers, so that many post-shuffle workers finish them side by side
                 stages.set(p.preStage, new StageDefinition(p.preStage, pre.id(), pre.inputs(), pre.broadcastInputs(),
-                        pre.processor(), pre.signature(), new ShuffleSpec.MaxCount(m.clusterBy(), workers(), true),
+                        pre.processor(), pre.signature(),
+                        new ShuffleSpec.MaxCount(m.clusterBy(), workers(), m.aggregate(), m.limitHint()),
                         pre.maxWorkerCount()));
             }
             processor = post;
